@@ -1,0 +1,2 @@
+export { loadConfig, helpText, ConfigError } from "./load.js";
+export { VARIABLES, LOG_LEVELS, type Config, type VariableName } from "./variables.js";

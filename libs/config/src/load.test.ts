@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, helpText, loadConfig } from "./index.js";
+
+const valid = {
+  XMPP_COMPONENT_URL: "xmpp://127.0.0.1:5347",
+  XMPP_COMPONENT_DOMAIN: "Rooms.Example.org",
+  XMPP_COMPONENT_SECRET: "s3cret",
+};
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("applies defaults and normalises the domain", () => {
+    const config = loadConfig(valid);
+    expect(config.XMPP_COMPONENT_DOMAIN).toBe("rooms.example.org");
+    expect(config.REDIS_URL).toBe("redis://127.0.0.1:6379");
+    expect(config.HTTP_PORT).toBe(8080);
+    expect(config.LOG_LEVEL).toBe("info");
+  });
+
+  it("names every missing required variable", () => {
+    const problems = problemsOf({});
+    expect(problems.map((p) => p.split(" ")[0])).toEqual([
+      "XMPP_COMPONENT_URL",
+      "XMPP_COMPONENT_DOMAIN",
+      "XMPP_COMPONENT_SECRET",
+    ]);
+  });
+
+  it.each([
+    ["XMPP_COMPONENT_URL", "http://x:5347", "must start with xmpp://"],
+    ["XMPP_COMPONENT_DOMAIN", "not a domain", "is not a domain name"],
+    ["REDIS_URL", "localhost:6379", "must start with redis:// or rediss://"],
+    ["HTTP_PORT", "70000", "must be between 0 and 65535"],
+    ["HTTP_PORT", "80a", "must be a whole number"],
+    ["LOG_LEVEL", "loud", "must be one of fatal, error"],
+  ])("rejects %s=%s naming the variable", (name, value, why) => {
+    const problems = problemsOf({ ...valid, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(name);
+    expect(problems[0]).toContain(why);
+  });
+
+  it("lists every variable in the help text", () => {
+    const help = helpText();
+    for (const name of ["XMPP_COMPONENT_URL", "REDIS_URL", "HTTP_PORT", "LOG_LEVEL"]) {
+      expect(help).toContain(name);
+    }
+  });
+});

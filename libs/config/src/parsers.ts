@@ -1,0 +1,48 @@
+// Parsers of variable values: each returns the value or throws an Error whose message says why.
+
+export function parseText(text: string): string {
+  if (text.trim() === "") throw new Error("must not be empty");
+  return text;
+}
+
+export function parseUrl(text: string, protocols: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`is not a URL (got "${text}")`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new Error(
+      `must start with ${protocols.map((p) => `${p}//`).join(" or ")} (got "${text}")`,
+    );
+  }
+  if (url.hostname === "") throw new Error(`has no host (got "${text}")`);
+  return text;
+}
+
+const DOMAIN =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+export function parseDomain(text: string): string {
+  if (!DOMAIN.test(text)) throw new Error(`is not a domain name (got "${text}")`);
+  return text.toLowerCase();
+}
+
+export function parseInt_(text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text)) throw new Error(`must be a whole number (got "${text}")`);
+  const n = Number(text);
+  if (n < min || n > max) throw new Error(`must be between ${min} and ${max} (got ${n})`);
+  return n;
+}
+
+export function parsePort(text: string): number {
+  return parseInt_(text, 0, 65535);
+}
+
+export function parseEnum<T extends string>(text: string, values: readonly T[]): T {
+  const value = text.toLowerCase() as T;
+  if (!values.includes(value))
+    throw new Error(`must be one of ${values.join(", ")} (got "${text}")`);
+  return value;
+}

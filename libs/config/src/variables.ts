@@ -1,0 +1,76 @@
+// The service's environment variables: one table, used both to parse and to print --help.
+import { parseUrl, parseDomain, parsePort, parseInt_, parseEnum, parseText } from "./parsers.js";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+interface Variable<T> {
+  readonly help: string;
+  /** The default as the user would write it; absent means required. */
+  readonly default?: string;
+  readonly parse: (text: string) => T;
+}
+
+const variable = <T>(v: Variable<T>): Variable<T> => v;
+
+export const VARIABLES = {
+  XMPP_COMPONENT_URL: variable({
+    help: "Where the XMPP server accepts components (XEP-0114), e.g. xmpp://127.0.0.1:5347",
+    parse: (t) => parseUrl(t, ["xmpp:"]),
+  }),
+  XMPP_COMPONENT_DOMAIN: variable({
+    help: "The service's domain, as configured on the XMPP server, e.g. rooms.example.org",
+    parse: parseDomain,
+  }),
+  XMPP_COMPONENT_SECRET: variable({
+    help: "The component secret shared with the XMPP server",
+    parse: parseText,
+  }),
+  REDIS_URL: variable({
+    help: "Redis holding all room state, e.g. redis://127.0.0.1:6379/0",
+    default: "redis://127.0.0.1:6379",
+    parse: (t) => parseUrl(t, ["redis:", "rediss:"]),
+  }),
+  REDIS_KEY_PREFIX: variable({
+    help: "Prefix of every Redis key, so that several services can share one Redis",
+    default: "fedmuc:",
+    parse: parseText,
+  }),
+  HTTP_PORT: variable({
+    help: "Port of /healthz, /readyz and /metrics (0 picks a free port)",
+    default: "8080",
+    parse: parsePort,
+  }),
+  LOG_LEVEL: variable({
+    help: `Log level: ${LOG_LEVELS.join(", ")}`,
+    default: "info",
+    parse: (t) => parseEnum(t, LOG_LEVELS),
+  }),
+  MUC_HISTORY_MAX: variable({
+    help: "Messages of history kept per room (XEP-0045 section 7.2.15)",
+    default: "50",
+    parse: (t) => parseInt_(t, 0, 100_000),
+  }),
+  INBOUND_MAX_IN_FLIGHT: variable({
+    help: "Inbound stanzas handled at once; reading pauses beyond it",
+    default: "256",
+    parse: (t) => parseInt_(t, 1, 100_000),
+  }),
+  OUTBOUND_MAX_BYTES: variable({
+    help: "Bytes of outbound stanzas buffered before senders wait for the socket",
+    default: "1048576",
+    parse: (t) => parseInt_(t, 1024, 1 << 30),
+  }),
+  SHUTDOWN_TIMEOUT_MS: variable({
+    help: "How long SIGTERM may take to drain in-flight work before the process exits",
+    default: "10000",
+    parse: (t) => parseInt_(t, 0, 600_000),
+  }),
+  OTEL_TRACES_EXPORTER: variable({
+    help: "Trace exporter: none, console or otlp (otlp reads the standard OTEL_EXPORTER_OTLP_* variables)",
+    default: "none",
+    parse: (t) => parseEnum(t, ["none", "console", "otlp"] as const),
+  }),
+} as const;
+
+export type VariableName = keyof typeof VARIABLES;
+export type Config = { [K in VariableName]: ReturnType<(typeof VARIABLES)[K]["parse"]> };

@@ -1,0 +1,53 @@
+// The room's rules as one pure function: (room snapshot, stanza, context) -> decision.
+// Like a MUC room object with one method per use case, routed by stanza kind.
+import { StanzaError, errorReply, type Element } from "@fedmuc/xmpp";
+import { addressOf } from "./address.js";
+import { NOTHING, decision, send } from "./decision.js";
+import { enter } from "./enter.js";
+import { changeAvailability, exit } from "./exit.js";
+import { groupchat } from "./groupchat.js";
+import { occupantByJid } from "./room.js";
+import type { Context, Decision, Room } from "./types.js";
+
+export function decide(room: Room, stanza: Element, ctx: Context): Decision {
+  try {
+    return route(room, stanza, ctx);
+  } catch (err) {
+    if (!(err instanceof StanzaError)) throw err;
+    // RFC 6120 section 8.3.1: never answer an error with an error.
+    if (stanza.attrs.type === "error") return NOTHING;
+    return decision([], [send(errorReply(stanza, err))]);
+  }
+}
+
+function route(room: Room, stanza: Element, ctx: Context): Decision {
+  const { nick } = addressOf(stanza.attrs.to);
+  const from = stanza.attrs.from;
+  if (!from) throw new StanzaError("bad-request", "The stanza has no 'from' address");
+  const occupant = occupantByJid(room, from);
+  const type = stanza.attrs.type;
+
+  if (stanza.name === "presence") {
+    if (type === "unavailable") return occupant ? exit(room, occupant) : NOTHING;
+    if (type === "error") return NOTHING;
+    if (type !== undefined)
+      throw new StanzaError("bad-request", `Unexpected presence type ${type}`);
+    if (!occupant) return enter(room, stanza, nick, ctx);
+    if (occupant.nick === nick) return changeAvailability(room, occupant, stanza);
+    throw new StanzaError("feature-not-implemented", "Nickname changes are not supported yet");
+  }
+
+  if (stanza.name === "message") {
+    if (type === "error") return NOTHING;
+    if (type === "groupchat") {
+      if (nick) throw new StanzaError("bad-request", "Groupchat messages go to the room itself");
+      // 7.4: a non-occupant's message to all occupants is refused.
+      if (!occupant) throw new StanzaError("not-acceptable", "You are not in the room");
+      return groupchat(room, occupant, stanza, ctx);
+    }
+    throw new StanzaError("feature-not-implemented", "Only groupchat messages are supported yet");
+  }
+
+  if (stanza.name === "iq" && (type === "result" || type === "error")) return NOTHING;
+  throw new StanzaError("service-unavailable");
+}

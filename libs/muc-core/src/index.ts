@@ -1,0 +1,11 @@
+export * from "./types.js";
+export { decide } from "./decide.js";
+export {
+  applyMutations,
+  changesSnapshot,
+  emptyRoom,
+  occupantByJid,
+  DEFAULT_CONFIG,
+} from "./room.js";
+export { addressOf, occupantJid } from "./address.js";
+export { selectHistory, historyMessage } from "./history.js";

@@ -1,0 +1,60 @@
+// The presence an occupant is seen with (XEP-0045 sections 7.2.3 to 7.2.5, 7.7, 7.14).
+import { NS, clone, parse, xml, type Element } from "@fedmuc/xmpp";
+import { occupantJid } from "./address.js";
+import type { Occupant, Room } from "./types.js";
+
+/** Status codes (section 15.6). */
+export const STATUS = {
+  nonAnonymous: 100,
+  self: 110,
+  logged: 170,
+  created: 201,
+  nickRewritten: 210,
+} as const;
+
+export interface PresenceOptions {
+  readonly codes?: readonly number[];
+  readonly unavailable?: boolean;
+}
+
+/** Whether `viewer` may see the real JID of others (section 4.2, non-anonymous vs moderators). */
+export function seesRealJids(room: Room, viewer: Occupant): boolean {
+  return room.config.whois === "anyone" || viewer.role === "moderator";
+}
+
+/** `subject`'s presence as sent to `viewer`. */
+export function occupantPresence(
+  room: Room,
+  subject: Occupant,
+  viewer: Occupant,
+  options: PresenceOptions = {},
+): Element {
+  const self = subject.jid === viewer.jid;
+  const payload = options.unavailable ? [] : parse(subject.presence).getChildElements();
+  const item = xml("item", {
+    affiliation: subject.affiliation,
+    role: options.unavailable ? "none" : subject.role,
+    jid: self || seesRealJids(room, viewer) ? subject.jid : undefined,
+  });
+  const codes = [...(self ? [STATUS.self] : []), ...(options.codes ?? [])];
+  return xml(
+    "presence",
+    {
+      from: occupantJid(room.jid, subject.nick),
+      to: viewer.jid,
+      type: options.unavailable ? "unavailable" : undefined,
+    },
+    ...payload.map(clone),
+    xml("x", { xmlns: NS.mucUser }, item, ...codes.map((code) => xml("status", { code }))),
+    xml("occupant-id", { xmlns: NS.occupantId, id: subject.occupantId }),
+  );
+}
+
+/** The occupant's own presence payload to keep: everything but MUC elements and errors. */
+export function presencePayload(stanza: Element): string {
+  const kept = stanza
+    .getChildElements()
+    .filter((c) => ![NS.muc, NS.mucUser, NS.occupantId].includes(c.attrs.xmlns as never))
+    .filter((c) => c.name !== "error");
+  return xml("presence", {}, ...kept.map(clone)).toString();
+}

@@ -1,0 +1,62 @@
+// Room snapshots and the pure application of mutations to them.
+import type { Mutation, Occupant, Room, RoomConfig } from "./types.js";
+
+export const DEFAULT_CONFIG: RoomConfig = {
+  persistent: false,
+  whois: "moderators",
+  maxHistory: 50,
+};
+
+export function emptyRoom(jid: string, config: RoomConfig = DEFAULT_CONFIG): Room {
+  return { jid, version: 0, exists: false, salt: "", config, subject: null, occupants: {} };
+}
+
+const byJidCache = new WeakMap<Room, Map<string, Occupant>>();
+
+/** The occupant whose real full JID is `jid`, if any. */
+export function occupantByJid(room: Room, jid: string): Occupant | undefined {
+  let index = byJidCache.get(room);
+  if (!index) {
+    index = new Map(Object.values(room.occupants).map((o) => [o.jid, o]));
+    byJidCache.set(room, index);
+  }
+  return index.get(jid);
+}
+
+export function occupantList(room: Room): Occupant[] {
+  return Object.values(room.occupants);
+}
+
+/** The room after `mutations`, at `version`. History is not part of a snapshot. */
+export function applyMutations(room: Room, mutations: readonly Mutation[], version: number): Room {
+  let next: Room = { ...room, version };
+  for (const m of mutations) {
+    switch (m.op) {
+      case "create":
+        next = { ...emptyRoom(room.jid, m.config), version, exists: true, salt: m.salt };
+        break;
+      case "putOccupant":
+        next = { ...next, occupants: { ...next.occupants, [m.occupant.nick]: m.occupant } };
+        break;
+      case "removeOccupant": {
+        const { [m.nick]: _gone, ...rest } = next.occupants;
+        next = { ...next, occupants: rest };
+        break;
+      }
+      case "setSubject":
+        next = { ...next, subject: m.subject };
+        break;
+      case "appendHistory":
+        break;
+      case "destroy":
+        next = { ...emptyRoom(room.jid, room.config), version };
+        break;
+    }
+  }
+  return next;
+}
+
+/** Whether committing `mutations` changes the snapshot (and so the room version). */
+export function changesSnapshot(mutations: readonly Mutation[]): boolean {
+  return mutations.some((m) => m.op !== "appendHistory");
+}

@@ -1,0 +1,92 @@
+// The room model shared by the rules (pure) and the store (Redis). XEP-0045 section numbers cite
+// where each notion is defined.
+import type { Element } from "@fedmuc/xmpp";
+
+/** Section 5.1 */
+export type Role = "moderator" | "participant" | "visitor" | "none";
+/** Section 5.2 */
+export type Affiliation = "owner" | "admin" | "member" | "outcast" | "none";
+
+export interface Occupant {
+  readonly nick: string;
+  /** The occupant's real full JID. */
+  readonly jid: string;
+  readonly role: Role;
+  readonly affiliation: Affiliation;
+  /** The occupant's own presence payload (show, status, caps...) as XML, without MUC elements. */
+  readonly presence: string;
+  /** XEP-0421 occupant id, stable per real bare JID within the room. */
+  readonly occupantId: string;
+}
+
+/** The subset of muc#roomconfig (section 10.2) in force so far. */
+export interface RoomConfig {
+  readonly persistent: boolean;
+  /** Who may see real JIDs (section 4.2): semi-anonymous = "moderators". */
+  readonly whois: "moderators" | "anyone";
+  readonly maxHistory: number;
+}
+
+export interface Subject {
+  readonly text: string;
+  readonly nick: string;
+  readonly stamp: string;
+}
+
+export interface Room {
+  /** The room's bare JID. */
+  readonly jid: string;
+  /** Store version; 0 when the room does not exist. */
+  readonly version: number;
+  readonly exists: boolean;
+  /** Secret salt of the room's occupant ids (XEP-0421 section 4). */
+  readonly salt: string;
+  readonly config: RoomConfig;
+  readonly subject: Subject | null;
+  /** Occupants by nick. */
+  readonly occupants: Readonly<Record<string, Occupant>>;
+}
+
+/** A message kept in the room's history (section 7.2.15), as it was broadcast. */
+export interface HistoryEntry {
+  readonly nick: string;
+  readonly jid: string;
+  readonly stamp: string;
+  /** The broadcast <message/> as XML, addressed from the room. */
+  readonly stanza: string;
+}
+
+/** A change to the room's stored state, applied atomically with the others of a decision. */
+export type Mutation =
+  | { readonly op: "create"; readonly salt: string; readonly config: RoomConfig }
+  | { readonly op: "putOccupant"; readonly occupant: Occupant }
+  | { readonly op: "removeOccupant"; readonly nick: string }
+  | { readonly op: "setSubject"; readonly subject: Subject }
+  | { readonly op: "appendHistory"; readonly entry: HistoryEntry; readonly max: number }
+  | { readonly op: "destroy" };
+
+/** What the shell does after the mutations are committed, in this order. */
+export type Effect =
+  | { readonly kind: "send"; readonly stanza: Element }
+  /** Send the room's history to `to`, as selected by `limits` (section 7.2.15). */
+  | { readonly kind: "sendHistory"; readonly to: string; readonly limits: HistoryLimits };
+
+export interface HistoryLimits {
+  readonly maxchars?: number;
+  readonly maxstanzas?: number;
+  readonly seconds?: number;
+  readonly since?: string;
+}
+
+export interface Decision {
+  readonly mutations: readonly Mutation[];
+  readonly effects: readonly Effect[];
+}
+
+/** What a rule may know of the world besides the room and the stanza. */
+export interface Context {
+  readonly now: Date;
+  /** A fresh unique id (stanza ids, salts). */
+  readonly newId: () => string;
+  readonly defaults: RoomConfig;
+}

@@ -1,0 +1,61 @@
+// Room snapshots and mutations to and from their Redis form.
+import {
+  emptyRoom,
+  type Mutation,
+  type Occupant,
+  type Room,
+  type RoomConfig,
+} from "@fedmuc/muc-core";
+
+/** The version token a commit is checked against: a new incarnation of a room has a new salt. */
+export function versionToken(room: Room): string {
+  return `${room.exists ? room.salt : ""}:${room.version}`;
+}
+
+/** Mutations as the flat triples commit.lua reads. */
+export function encodeMutations(mutations: readonly Mutation[]): string[] {
+  return mutations.flatMap((m): string[] => {
+    switch (m.op) {
+      case "create":
+        return ["create", m.salt, JSON.stringify(m.config)];
+      case "putOccupant":
+        return ["put", m.occupant.nick, JSON.stringify(m.occupant)];
+      case "removeOccupant":
+        return ["del", m.nick, ""];
+      case "setSubject":
+        return ["meta", "subject", JSON.stringify(m.subject)];
+      case "appendHistory":
+        return ["hist", String(m.max), JSON.stringify(m.entry)];
+      case "destroy":
+        return ["destroy", "", ""];
+    }
+  });
+}
+
+function pairs(flat: readonly string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+/** The snapshot from load.lua's reply. */
+export function decodeRoom(
+  jid: string,
+  defaults: RoomConfig,
+  metaFlat: readonly string[],
+  occupantsFlat: readonly string[],
+): Room {
+  const meta = Object.fromEntries(pairs(metaFlat));
+  if (meta.salt === undefined) return emptyRoom(jid, defaults);
+  const occupants: Record<string, Occupant> = {};
+  for (const [nick, json] of pairs(occupantsFlat)) occupants[nick] = JSON.parse(json) as Occupant;
+  return {
+    jid,
+    version: Number(meta.version ?? 0),
+    exists: true,
+    salt: meta.salt,
+    config: { ...defaults, ...(JSON.parse(meta.config ?? "{}") as Partial<RoomConfig>) },
+    subject: meta.subject ? JSON.parse(meta.subject) : null,
+    occupants,
+  };
+}

@@ -1,0 +1,12 @@
+// Redis keys of a room. One hash tag per room ({room@service}) puts all of a room's keys in one
+// cluster slot, so one Lua script may change them together.
+export interface RoomKeys {
+  readonly meta: string;
+  readonly occupants: string;
+  readonly history: string;
+}
+
+export function roomKeys(prefix: string, room: string): RoomKeys {
+  const base = `${prefix}{${room}}`;
+  return { meta: `${base}:meta`, occupants: `${base}:occ`, history: `${base}:hist` };
+}

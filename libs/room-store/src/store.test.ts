@@ -1,0 +1,120 @@
+// The store against a real Redis: atomic commits, version checks, history bounds.
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  DEFAULT_CONFIG,
+  applyMutations,
+  emptyRoom,
+  type HistoryEntry,
+  type Mutation,
+  type Occupant,
+} from "@fedmuc/muc-core";
+import { startRedis, uniquePrefix, type RedisHandle } from "../../../test/harness/redis.js";
+import { RoomStore } from "./store.js";
+
+const ROOM = "coven@chat.shakespeare.lit";
+let redis: RedisHandle;
+let client: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  client = new Redis(redis.url);
+});
+afterAll(async () => {
+  client?.disconnect();
+  await redis?.stop();
+});
+
+function freshStore(): RoomStore {
+  return new RoomStore(client, { prefix: uniquePrefix(), defaults: DEFAULT_CONFIG });
+}
+
+const occupant = (nick: string, jid: string): Occupant => ({
+  nick,
+  jid,
+  role: "participant",
+  affiliation: "none",
+  presence: "<presence/>",
+  occupantId: `oid-${nick}`,
+});
+
+const entry = (i: number): HistoryEntry => ({
+  nick: "n",
+  jid: "a@b/c",
+  stamp: new Date(i * 1000).toISOString(),
+  stanza: `<message><body>${i}</body></message>`,
+});
+
+describe("RoomStore", () => {
+  it("loads what it committed", async () => {
+    const store = freshStore();
+    const empty = await store.load(ROOM);
+    expect(empty).toEqual(emptyRoom(ROOM));
+    const mutations: Mutation[] = [
+      { op: "create", salt: "s1", config: DEFAULT_CONFIG },
+      { op: "putOccupant", occupant: occupant("a", "a@x/1") },
+      { op: "setSubject", subject: { text: "hi", nick: "a", stamp: "2026-01-01T00:00:00Z" } },
+    ];
+    const result = await store.commit(empty, mutations);
+    expect(result).toMatchObject({ committed: true, version: 1 });
+    expect(await store.load(ROOM)).toEqual(applyMutations(empty, mutations, 1));
+  });
+
+  it("admits exactly one of two concurrent commits taken on the same snapshot", async () => {
+    const store = freshStore();
+    const empty = await store.load(ROOM);
+    const results = await Promise.all(
+      ["a@x/1", "b@x/1"].map((jid) =>
+        store.commit(empty, [
+          { op: "create", salt: jid, config: DEFAULT_CONFIG },
+          { op: "putOccupant", occupant: occupant("same", jid) },
+        ]),
+      ),
+    );
+    expect(results.filter((r) => r.committed)).toHaveLength(1);
+    const room = await store.load(ROOM);
+    expect(Object.keys(room.occupants)).toEqual(["same"]);
+  });
+
+  it("refuses a commit on a destroyed and recreated room even at the same version", async () => {
+    const store = freshStore();
+    const first = await store.load(ROOM);
+    await store.commit(first, [{ op: "create", salt: "old", config: DEFAULT_CONFIG }]);
+    const old = await store.load(ROOM);
+    await store.commit(old, [{ op: "destroy" }]);
+    await store.commit(await store.load(ROOM), [
+      { op: "create", salt: "new", config: DEFAULT_CONFIG },
+    ]);
+    expect((await store.load(ROOM)).version).toBe(old.version);
+    expect(await store.commit(old, [])).toEqual({ committed: false });
+  });
+
+  it("keeps at most `max` history entries and reads up to a given id", async () => {
+    const store = freshStore();
+    let room = await store.load(ROOM);
+    await store.commit(room, [{ op: "create", salt: "s", config: DEFAULT_CONFIG }]);
+    room = await store.load(ROOM);
+    let third = "";
+    for (let i = 1; i <= 5; i++) {
+      const r = await store.commit(room, [{ op: "appendHistory", entry: entry(i), max: 4 }]);
+      if (!r.committed) throw new Error("history append refused");
+      expect(r.version).toBe(room.version); // history does not move the snapshot's version
+      if (i === 3) third = r.lastHistoryId;
+    }
+    const upToThird = await store.history(ROOM, third, 10);
+    expect(upToThird.map((e) => e.stanza)).toEqual([entry(2), entry(3)].map((e) => e.stanza));
+    const all = await store.history(ROOM, "+", 10);
+    expect(all).toHaveLength(4);
+  });
+
+  it("leaves no keys behind when a room is destroyed", async () => {
+    const store = freshStore();
+    await store.commit(await store.load(ROOM), [
+      { op: "create", salt: "s", config: DEFAULT_CONFIG },
+      { op: "putOccupant", occupant: occupant("a", "a@x/1") },
+      { op: "appendHistory", entry: entry(1), max: 10 },
+    ]);
+    await store.commit(await store.load(ROOM), [{ op: "destroy" }]);
+    expect(await client.keys(`${store.options.prefix}*`)).toEqual([]);
+  });
+});

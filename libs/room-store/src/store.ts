@@ -1,0 +1,65 @@
+// The Redis room store: consistent snapshots, atomic versioned commits, history reads.
+import { readFileSync } from "node:fs";
+import type { Redis } from "ioredis";
+import type { HistoryEntry, Mutation, Room, RoomConfig } from "@fedmuc/muc-core";
+import { decodeRoom, encodeMutations, versionToken } from "./codec.js";
+import { roomKeys } from "./keys.js";
+
+const script = (name: string): string => readFileSync(new URL(name, import.meta.url), "utf8");
+const COMMIT = script("./commit.lua");
+const LOAD = script("./load.lua");
+
+type Scripted = Redis & {
+  fedmucCommit(meta: string, occ: string, hist: string, ...argv: string[]): Promise<unknown[]>;
+  fedmucLoad(meta: string, occ: string): Promise<[string[], string[]]>;
+};
+
+export type CommitResult =
+  | { readonly committed: true; readonly version: number; readonly lastHistoryId: string }
+  | { readonly committed: false };
+
+export interface RoomStoreOptions {
+  readonly prefix: string;
+  readonly defaults: RoomConfig;
+}
+
+export class RoomStore {
+  readonly #redis: Scripted;
+
+  constructor(
+    redis: Redis,
+    readonly options: RoomStoreOptions,
+  ) {
+    redis.defineCommand("fedmucCommit", { numberOfKeys: 3, lua: COMMIT });
+    redis.defineCommand("fedmucLoad", { numberOfKeys: 2, lua: LOAD });
+    this.#redis = redis as Scripted;
+  }
+
+  async load(room: string): Promise<Room> {
+    const k = roomKeys(this.options.prefix, room);
+    const [meta, occupants] = await this.#redis.fedmucLoad(k.meta, k.occupants);
+    return decodeRoom(room, this.options.defaults, meta, occupants);
+  }
+
+  /** Commits `mutations` if `room` is still current; an empty list just checks that. */
+  async commit(room: Room, mutations: readonly Mutation[]): Promise<CommitResult> {
+    const k = roomKeys(this.options.prefix, room.jid);
+    const reply = await this.#redis.fedmucCommit(
+      k.meta,
+      k.occupants,
+      k.history,
+      versionToken(room),
+      ...encodeMutations(mutations),
+    );
+    if (reply[0] !== 1) return { committed: false };
+    return { committed: true, version: Number(reply[1]), lastHistoryId: String(reply[2]) };
+  }
+
+  /** Up to `count` history entries up to and including `upTo`, oldest first. */
+  async history(room: string, upTo: string, count: number): Promise<HistoryEntry[]> {
+    if (!upTo || count <= 0) return [];
+    const k = roomKeys(this.options.prefix, room);
+    const rows = await this.#redis.xrevrange(k.history, upTo, "-", "COUNT", count);
+    return rows.reverse().map(([, fields]) => JSON.parse(fields[1]!) as HistoryEntry);
+  }
+}

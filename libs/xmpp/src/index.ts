@@ -1,0 +1,4 @@
+export * from "./element.js";
+export * from "./jid.js";
+export * from "./ns.js";
+export * from "./stanza-error.js";

@@ -1,0 +1,16 @@
+// XML namespaces used by the service.
+export const NS = {
+  component: "jabber:component:accept",
+  stanzas: "urn:ietf:params:xml:ns:xmpp-stanzas",
+  muc: "http://jabber.org/protocol/muc",
+  mucUser: "http://jabber.org/protocol/muc#user",
+  mucAdmin: "http://jabber.org/protocol/muc#admin",
+  mucOwner: "http://jabber.org/protocol/muc#owner",
+  discoInfo: "http://jabber.org/protocol/disco#info",
+  discoItems: "http://jabber.org/protocol/disco#items",
+  delay: "urn:xmpp:delay",
+  sid: "urn:xmpp:sid:0",
+  occupantId: "urn:xmpp:occupant-id:0",
+  ping: "urn:xmpp:ping",
+  fmuc: "http://isode.com/protocol/fmuc",
+} as const;
