@@ -1,0 +1,88 @@
+// The shell around the rules against a real Redis: workers with their own caches share rooms.
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
+import { RoomStore } from "@fedmuc/room-store";
+import { NS, parse, type Element } from "@fedmuc/xmpp";
+import { startRedis, uniquePrefix, type RedisHandle } from "../../../test/harness/redis.js";
+import { RoomHandler } from "./room-handler.js";
+
+const ROOM = "coven@chat.shakespeare.lit";
+let redis: RedisHandle;
+let conn: Redis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  conn = new Redis(redis.url);
+});
+afterAll(async () => {
+  conn?.disconnect();
+  await redis?.stop();
+});
+
+/** `n` workers sharing one key space, each with its own snapshot cache and outbox. */
+function workers(n: number) {
+  const prefix = uniquePrefix();
+  return Array.from({ length: n }, () => {
+    const sent: Element[] = [];
+    const store = new RoomStore(conn, { prefix, defaults: DEFAULT_CONFIG });
+    const handler = new RoomHandler(store, async (el) => void sent.push(el), {
+      defaults: DEFAULT_CONFIG,
+    });
+    return { handler, sent, store };
+  });
+}
+
+const join = (jid: string, nick: string) =>
+  parse(`<presence from="${jid}" to="${ROOM}/${nick}"><x xmlns="${NS.muc}"/></presence>`);
+const say = (jid: string, text: string) =>
+  parse(`<message from="${jid}" to="${ROOM}" type="groupchat"><body>${text}</body></message>`);
+const isError = (el: Element) => el.attrs.type === "error";
+
+describe("RoomHandler", () => {
+  it("admits exactly one of two workers joining the same nick at the same instant", async () => {
+    const [a, b] = workers(2);
+    await Promise.all([
+      a!.handler.handle(ROOM, join("x@s/1", "same")),
+      b!.handler.handle(ROOM, join("y@s/1", "same")),
+    ]);
+    const errors = [...a!.sent, ...b!.sent].filter(isError);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.getChild("error")!.getChild("conflict", NS.stanzas)).toBeDefined();
+    expect(Object.keys((await a!.store.load(ROOM)).occupants)).toEqual(["same"]);
+  });
+
+  it("decides on fresh state when another worker changed the room since its cached snapshot", async () => {
+    const [a, b] = workers(2);
+    await a!.handler.handle(ROOM, join("x@s/1", "first")); // a caches the room with one occupant
+    await b!.handler.handle(ROOM, join("y@s/1", "second")); // b adds a second occupant
+    await a!.handler.handle(ROOM, say("y@s/1", "hi")); // a must not refuse the newcomer
+    const delivered = a!.sent
+      .filter((el) => el.getChildText("body") === "hi")
+      .map((el) => el.attrs.to);
+    expect(delivered.sort()).toEqual(["x@s/1", "y@s/1"]);
+  });
+
+  it("never loses a join when many workers add occupants concurrently", async () => {
+    const ws = workers(4);
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        ws[i % 4]!.handler.handle(ROOM, join(`u${i}@s/r`, `n${i}`)),
+      ),
+    );
+    const room = await ws[0]!.store.load(ROOM);
+    expect(Object.keys(room.occupants)).toHaveLength(40);
+  });
+
+  it("sends a newcomer only the history committed before its join", async () => {
+    const [a] = workers(1);
+    await a!.handler.handle(ROOM, join("x@s/1", "first"));
+    await a!.handler.handle(ROOM, say("x@s/1", "before"));
+    a!.sent.length = 0;
+    await a!.handler.handle(ROOM, join("y@s/1", "second"));
+    const toNewcomer = a!.sent
+      .filter((el) => el.attrs.to === "y@s/1")
+      .map((el) => el.name + (el.getChildText("body") ?? ""));
+    expect(toNewcomer).toEqual(["presence", "presence", "messagebefore", "message"]);
+  });
+});

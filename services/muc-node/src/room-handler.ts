@@ -1,0 +1,92 @@
+// The imperative shell around the room rules: load (or reuse) a snapshot, decide, commit if the
+// room has not moved on (else reload and decide again), then carry out the effects in order.
+import { randomUUID } from "node:crypto";
+import { setTimeout as delay } from "node:timers/promises";
+import { StanzaError, errorReply, type Element } from "@fedmuc/xmpp";
+import {
+  applyMutations,
+  decide,
+  historyMessage,
+  selectHistory,
+  type Context,
+  type Effect,
+  type Room,
+  type RoomConfig,
+} from "@fedmuc/muc-core";
+import type { RoomStore } from "@fedmuc/room-store";
+import { Lru } from "./lru.js";
+
+export type Send = (stanza: Element) => Promise<void>;
+
+export interface RoomHandlerOptions {
+  readonly defaults: RoomConfig;
+  /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
+  readonly cachedRooms?: number;
+  /** Decisions retried when other workers keep changing the room first. */
+  readonly maxAttempts?: number;
+}
+
+export class RoomHandler {
+  readonly #cache: Lru<string, Room>;
+  readonly #maxAttempts: number;
+
+  constructor(
+    private readonly store: RoomStore,
+    private readonly send: Send,
+    private readonly options: RoomHandlerOptions,
+  ) {
+    this.#cache = new Lru(options.cachedRooms ?? 10_000);
+    this.#maxAttempts = options.maxAttempts ?? 20;
+  }
+
+  /** Handles one stanza addressed to `room` (its bare JID). */
+  async handle(room: string, stanza: Element): Promise<void> {
+    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
+      const snapshot = this.#cache.get(room) ?? (await this.store.load(room));
+      const ctx = this.#context();
+      const decision = decide(snapshot, stanza, ctx);
+      const result = await this.store.commit(snapshot, decision.mutations);
+      if (!result.committed) {
+        // Another worker changed the room first: reload, after a short random pause so that
+        // contenders spread out instead of colliding again.
+        this.#cache.delete(room);
+        await delay(Math.random() * Math.min(2 ** attempt, 50));
+        continue;
+      }
+      const next = applyMutations(snapshot, decision.mutations, result.version);
+      this.#cache.set(room, next);
+      await this.#carryOut(decision.effects, next, result.lastHistoryId, ctx);
+      return;
+    }
+    throw new StanzaError("resource-constraint", "The room is too busy, try again");
+  }
+
+  #context(): Context {
+    return { now: new Date(), newId: randomUUID, defaults: this.options.defaults };
+  }
+
+  async #carryOut(effects: readonly Effect[], room: Room, lastHistoryId: string, ctx: Context) {
+    const sending: Promise<void>[] = [];
+    for (const effect of effects) {
+      if (effect.kind === "send") {
+        sending.push(this.send(effect.stanza));
+        continue;
+      }
+      // History up to this commit only: later messages reach the newcomer live (7.2.15).
+      const count = effect.limits.maxstanzas ?? room.config.maxHistory;
+      const entries = await this.store.history(room.jid, lastHistoryId, count);
+      for (const entry of selectHistory(entries, effect.limits, ctx.now)) {
+        sending.push(this.send(historyMessage(entry, room.jid, effect.to)));
+      }
+    }
+    await Promise.all(sending);
+  }
+}
+
+/** The error reply for a failure while handling `stanza`, or undefined if none is due. */
+export function failureReply(stanza: Element, err: unknown): Element | undefined {
+  if (stanza.attrs.type === "error") return undefined;
+  const error =
+    err instanceof StanzaError ? err : new StanzaError("internal-server-error", "Internal error");
+  return errorReply(stanza, error);
+}

@@ -1,0 +1,89 @@
+// One worker: the component stream, the room handler on the shared Redis store, and the HTTP probes.
+import type { Server } from "node:http";
+import { Redis } from "ioredis";
+import type { Config } from "@fedmuc/config";
+import { ComponentConnection } from "@fedmuc/component";
+import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
+import { RoomStore } from "@fedmuc/room-store";
+import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
+import { parseJid, type Element } from "@fedmuc/xmpp";
+import { startHttp } from "./http.js";
+import { workerMetrics } from "./metrics.js";
+import { RoomHandler, failureReply } from "./room-handler.js";
+import { handleService } from "./service-handler.js";
+
+export interface Worker {
+  readonly http: Server;
+  /** SIGTERM: stop taking stanzas, finish in-flight work, flush, close the stream. */
+  drain(): Promise<void>;
+}
+
+export async function startWorker(config: Config, log: Logger): Promise<Worker> {
+  const registry = createRegistry();
+  const metrics = workerMetrics(registry);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
+  redis.on("error", (err) => log.warn({ err: err.message }, "redis error"));
+  const store = new RoomStore(redis, {
+    prefix: config.REDIS_KEY_PREFIX,
+    defaults: { ...DEFAULT_CONFIG, maxHistory: config.MUC_HISTORY_MAX },
+  });
+
+  const component = new ComponentConnection({
+    service: config.XMPP_COMPONENT_URL,
+    domain: config.XMPP_COMPONENT_DOMAIN,
+    password: config.XMPP_COMPONENT_SECRET,
+    maxInFlight: config.INBOUND_MAX_IN_FLIGHT,
+    maxQueuedBytes: config.OUTBOUND_MAX_BYTES,
+    logger: log.child({ module: "component" }),
+    handler: (stanza) => handle(stanza),
+  });
+  const send = (stanza: Element) => component.send(stanza);
+  const rooms = new RoomHandler(store, send, { defaults: store.options.defaults });
+
+  async function handle(stanza: Element): Promise<void> {
+    const stop = metrics.handleSeconds.startTimer();
+    const attributes = { "xmpp.stanza": stanza.name, "xmpp.type": stanza.attrs.type ?? "" };
+    let outcome = "ok";
+    await withSpan("fedmuc.stanza", attributes, async () => {
+      try {
+        const to = parseJid(stanza.attrs.to ?? "");
+        if (to.local) await rooms.handle(`${to.local}@${to.domain}`, stanza);
+        else {
+          const reply = handleService(stanza);
+          if (reply) await send(reply);
+        }
+      } catch (err) {
+        outcome = "error";
+        if (!(err instanceof Error && err.name === "StanzaError")) {
+          log.error({ err, stanza: stanza.toString().slice(0, 500) }, "stanza handling failed");
+        }
+        const reply = failureReply(stanza, err);
+        if (reply) await send(reply);
+      }
+    });
+    metrics.stanzas.inc({ name: stanza.name, outcome });
+    stop();
+  }
+
+  component.on("status", (status: string) => metrics.online.set(status === "online" ? 1 : 0));
+  const http = await startHttp(config.HTTP_PORT, {
+    registry,
+    notReady: async () => {
+      const problems: string[] = [];
+      if (!component.online) problems.push(`component stream ${component.status}`);
+      const pong = await redis.ping().catch((err: Error) => err.message);
+      if (pong !== "PONG") problems.push(`redis: ${pong}`);
+      return problems;
+    },
+  });
+  component.start();
+
+  return {
+    http,
+    async drain() {
+      await component.drain(config.SHUTDOWN_TIMEOUT_MS);
+      await new Promise((resolve) => http.close(resolve));
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

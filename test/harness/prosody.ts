@@ -1,0 +1,82 @@
+// A private Prosody on free ports in its own temporary directory, stopped by pid.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { freePort } from "./ports.js";
+import { prosodyConfig } from "./prosody-config.js";
+import { makeTempDir, removeTempDir, runCommand, startProcess, waitForPort } from "./process.js";
+import type { ComponentSpec, UserSpec, XmppServerHandle } from "./xmpp-server.js";
+
+export interface ProsodyOptions {
+  /** User domain (default "localhost"). */
+  domain?: string;
+  components: ComponentSpec[];
+  users?: UserSpec[];
+  /** Domain of Prosody's own MUC, for comparison. */
+  mucComponent?: string;
+  /** Adds the virtual host anon.<domain> with SASL ANONYMOUS. */
+  anonymousHost?: boolean;
+}
+
+export interface ProsodyHandle extends XmppServerHandle {
+  readonly configFile: string;
+  /** SIGSTOP: the server stops reading and answering, its sockets stay open. */
+  pause(): void;
+  /** SIGCONT. */
+  resume(): void;
+}
+
+export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle> {
+  const domain = opts.domain ?? "localhost";
+  const dir = await makeTempDir("prosody");
+  const configFile = join(dir, "prosody.cfg.lua");
+  const logFile = join(dir, "prosody.log"); // Prosody's log and its stdout/stderr
+  try {
+    const [c2sPort, componentPort] = [await freePort(), await freePort()];
+    await writeFile(
+      configFile,
+      prosodyConfig({ ...opts, dir, logFile, domain, c2sPort, componentPort }),
+    );
+    const register = async (user: string, password: string, host = domain): Promise<void> => {
+      await runCommand("prosodyctl", ["--config", configFile, "register", user, host, password]);
+    };
+    // Accounts go straight to the data directory, so they can be created before the start.
+    for (const u of opts.users ?? []) await register(u.user, u.password);
+
+    const proc = await startProcess({
+      name: "prosody",
+      command: "prosody",
+      args: ["--config", configFile, "-F"],
+      cwd: dir,
+      logFile,
+    });
+    try {
+      // Prosody opens the component port only when a component is configured.
+      const ports = opts.components.length > 0 ? [c2sPort, componentPort] : [c2sPort];
+      for (const port of ports) {
+        await waitForPort({ port, service: "prosody", logFile, alive: () => !proc.hasExited() });
+      }
+    } catch (err) {
+      await proc.stop();
+      throw err;
+    }
+    return {
+      dir,
+      domain,
+      c2sPort,
+      componentPort,
+      pid: proc.pid,
+      logFile,
+      configFile,
+      register,
+      pause: () => proc.signal("SIGSTOP"),
+      resume: () => proc.signal("SIGCONT"),
+      async stop() {
+        await proc.stop();
+        await removeTempDir(dir);
+      },
+    };
+  } catch (err) {
+    await removeTempDir(dir);
+    throw err;
+  }
+}

@@ -1,0 +1,92 @@
+// The service under test as a real process: `node services/muc-node/src/main.ts` on TypeScript
+// sources, configured by environment, ready once /readyz answers 200.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as delay } from "node:timers/promises";
+import { HarnessError } from "./errors.js";
+import { freePort } from "./ports.js";
+import {
+  makeTempDir,
+  removeTempDir,
+  startProcess,
+  tailFile,
+  type ManagedProcess,
+} from "./process.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const MAIN = join(ROOT, "services/muc-node/src/main.ts");
+
+export interface ServiceOptions {
+  componentPort: number;
+  domain: string;
+  secret: string;
+  redisUrl: string;
+  keyPrefix: string;
+  env?: Record<string, string>;
+}
+
+export interface ServiceHandle {
+  readonly process: ManagedProcess;
+  readonly httpPort: number;
+  readonly logFile: string;
+  get(path: string): Promise<{ status: number; body: string }>;
+  /** SIGTERM and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
+  const dir = await makeTempDir("service");
+  const httpPort = await freePort();
+  const logFile = join(dir, "service.log");
+  const proc = await startProcess({
+    name: "service",
+    command: process.execPath,
+    args: ["--conditions=source", "--import", "tsx", MAIN],
+    cwd: ROOT,
+    logFile,
+    env: {
+      ...process.env,
+      XMPP_COMPONENT_URL: `xmpp://127.0.0.1:${opts.componentPort}`,
+      XMPP_COMPONENT_DOMAIN: opts.domain,
+      XMPP_COMPONENT_SECRET: opts.secret,
+      REDIS_URL: opts.redisUrl,
+      REDIS_KEY_PREFIX: opts.keyPrefix,
+      HTTP_PORT: String(httpPort),
+      LOG_LEVEL: "debug",
+      ...opts.env,
+    },
+  });
+  const get = async (path: string) => {
+    const res = await fetch(`http://127.0.0.1:${httpPort}${path}`);
+    return { status: res.status, body: await res.text() };
+  };
+  await waitReady(proc, get, logFile);
+  const stop = async () => {
+    await proc.stop(15_000);
+    await removeTempDir(dir);
+  };
+  return { process: proc, httpPort, logFile, get, stop };
+}
+
+async function waitReady(
+  proc: ManagedProcess,
+  get: (path: string) => Promise<{ status: number }>,
+  logFile: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let backoff = 25; Date.now() < deadline; backoff = Math.min(backoff * 2, 250)) {
+    if (proc.hasExited()) break;
+    const status = await get("/readyz").then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await delay(backoff);
+  }
+  await proc.stop();
+  throw new HarnessError(
+    "PORT_TIMEOUT",
+    `the service did not become ready within ${timeoutMs} ms; tail of ${logFile}:\n${tailFile(logFile)}`,
+  );
+}
