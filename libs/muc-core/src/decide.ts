@@ -6,6 +6,8 @@ import { NOTHING, decision, send } from "./decision.js";
 import { enter } from "./enter.js";
 import { changeAvailability, exit } from "./exit.js";
 import { groupchat } from "./groupchat.js";
+import { changeNick } from "./nick-change.js";
+import { privateMessage } from "./private-message.js";
 import { occupantByJid } from "./room.js";
 import type { Context, Decision, Room } from "./types.js";
 
@@ -34,7 +36,7 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
       throw new StanzaError("bad-request", `Unexpected presence type ${type}`);
     if (!occupant) return enter(room, stanza, nick, ctx);
     if (occupant.nick === nick) return changeAvailability(room, occupant, stanza);
-    throw new StanzaError("feature-not-implemented", "Nickname changes are not supported yet");
+    return changeNick(room, occupant, nick);
   }
 
   if (stanza.name === "message") {
@@ -45,6 +47,7 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
       if (!occupant) throw new StanzaError("not-acceptable", "You are not in the room");
       return groupchat(room, occupant, stanza, ctx);
     }
+    if (nick) return privateMessage(room, occupant, stanza, nick);
     throw new StanzaError("feature-not-implemented", "Only groupchat messages are supported yet");
   }
 

@@ -4,16 +4,19 @@ import { decision, send } from "./decision.js";
 import { historyLimits } from "./history.js";
 import { occupantIdOf } from "./occupant-id.js";
 import { STATUS, occupantPresence, presencePayload } from "./occupant-presence.js";
-import { occupantList } from "./room.js";
+import { enforceNick } from "./nick.js";
+import { occupantByNick, occupantList } from "./room.js";
 import { subjectMessage } from "./subject.js";
 import type { Context, Decision, Mutation, Occupant, Room } from "./types.js";
 
-export function enter(room: Room, stanza: Element, nick: string, ctx: Context): Decision {
+export function enter(room: Room, stanza: Element, requested: string, ctx: Context): Decision {
   const jid = stanza.attrs.from!;
-  // 7.2.? "If the user does not specify a room nickname" the service returns jid-malformed.
-  if (!nick) throw new StanzaError("jid-malformed", "A nickname is required to enter the room");
+  // 7.2.1: no nickname is jid-malformed; the nickname is prepared as RFC 8266 says.
+  const nick = enforceNick(requested);
   // 7.2.9 Nickname conflict
-  if (room.occupants[nick]) throw new StanzaError("conflict", "That nickname is already in use");
+  if (occupantByNick(room, nick)) {
+    throw new StanzaError("conflict", "That nickname is already in use");
+  }
 
   const creating = !room.exists;
   const salt = creating ? ctx.newId() : room.salt;
@@ -31,6 +34,7 @@ export function enter(room: Room, stanza: Element, nick: string, ctx: Context): 
   const selfCodes = [
     ...(config.whois === "anyone" ? [STATUS.nonAnonymous] : []),
     ...(creating ? [STATUS.created] : []),
+    ...(nick !== requested ? [STATUS.nickRewritten] : []),
   ];
 
   const mutations: Mutation[] = [

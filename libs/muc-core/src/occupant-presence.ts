@@ -10,11 +10,14 @@ export const STATUS = {
   logged: 170,
   created: 201,
   nickRewritten: 210,
+  nickChanged: 303,
 } as const;
 
 export interface PresenceOptions {
   readonly codes?: readonly number[];
   readonly unavailable?: boolean;
+  /** 7.6.3: the new nickname, on the unavailable presence of a nickname change. */
+  readonly newNick?: string;
 }
 
 /** Whether `viewer` may see the real JID of others (section 4.2, non-anonymous vs moderators). */
@@ -33,8 +36,9 @@ export function occupantPresence(
   const payload = options.unavailable ? [] : parse(subject.presence).getChildElements();
   const item = xml("item", {
     affiliation: subject.affiliation,
-    role: options.unavailable ? "none" : subject.role,
+    role: options.unavailable && !options.newNick ? "none" : subject.role,
     jid: self || seesRealJids(room, viewer) ? subject.jid : undefined,
+    nick: options.newNick,
   });
   const codes = [...(self ? [STATUS.self] : []), ...(options.codes ?? [])];
   return xml(

@@ -1,4 +1,5 @@
 // Room snapshots and the pure application of mutations to them.
+import { nickKey } from "./nick.js";
 import type { Mutation, Occupant, Room, RoomConfig } from "./types.js";
 
 export const DEFAULT_CONFIG: RoomConfig = {
@@ -11,16 +12,30 @@ export function emptyRoom(jid: string, config: RoomConfig = DEFAULT_CONFIG): Roo
   return { jid, version: 0, exists: false, salt: "", config, subject: null, occupants: {} };
 }
 
-const byJidCache = new WeakMap<Room, Map<string, Occupant>>();
+/** An index of a snapshot's occupants, built once per snapshot (snapshots are immutable). */
+function indexBy(key: (o: Occupant) => string) {
+  const cache = new WeakMap<Room, Map<string, Occupant>>();
+  return (room: Room, value: string): Occupant | undefined => {
+    let index = cache.get(room);
+    if (!index) {
+      index = new Map(Object.values(room.occupants).map((o) => [key(o), o]));
+      cache.set(room, index);
+    }
+    return index.get(value);
+  };
+}
+
+const byJid = indexBy((o) => o.jid);
+const byNickKey = indexBy((o) => nickKey(o.nick));
 
 /** The occupant whose real full JID is `jid`, if any. */
 export function occupantByJid(room: Room, jid: string): Occupant | undefined {
-  let index = byJidCache.get(room);
-  if (!index) {
-    index = new Map(Object.values(room.occupants).map((o) => [o.jid, o]));
-    byJidCache.set(room, index);
-  }
-  return index.get(jid);
+  return byJid(room, jid);
+}
+
+/** The occupant whose nickname compares equal to `nick` (RFC 8266), if any. */
+export function occupantByNick(room: Room, nick: string): Occupant | undefined {
+  return byNickKey(room, nickKey(nick));
 }
 
 export function occupantList(room: Room): Occupant[] {

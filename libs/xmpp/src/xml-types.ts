@@ -10,6 +10,7 @@ export interface Element {
   is(name: string, xmlns?: string): boolean;
   getName(): string;
   getNS(): string | undefined;
+  getAttr(name: string, xmlns?: string): string | undefined;
   getChild(name: string, xmlns?: string): Element | undefined;
   getChildren(name: string, xmlns?: string): Element[];
   getChildElements(): Element[];
@@ -22,6 +23,7 @@ export interface Element {
   c(name: string, attrs?: Attrs): Element;
   t(text: string): this;
   up(): Element;
+  root(): Element;
   remove(el: Element | string, xmlns?: string): this;
   toString(): string;
 }

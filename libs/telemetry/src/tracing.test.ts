@@ -1,0 +1,33 @@
+import { trace } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
+import { describe, expect, it } from "vitest";
+import { startTracing, withSpan } from "./tracing.js";
+
+describe("tracing", () => {
+  it("is a no-op without an exporter: spans do not record", async () => {
+    const stop = startTracing("none", "test");
+    const recording = await withSpan("s", {}, async (span) => span.isRecording());
+    expect(recording).toBe(false);
+    await stop();
+  });
+
+  it("records each span with its attributes and failures once a provider is registered", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new NodeTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    provider.register();
+    await withSpan("ok", { "xmpp.stanza": "message" }, async () => 1);
+    await expect(
+      withSpan("fails", {}, async () => Promise.reject(new Error("boom"))),
+    ).rejects.toThrow("boom");
+    const spans = exporter.getFinishedSpans();
+    expect(spans.map((s) => s.name)).toEqual(["ok", "fails"]);
+    expect(spans[0]!.attributes["xmpp.stanza"]).toBe("message");
+    expect(spans[1]!.status.code).toBe(2); // SpanStatusCode.ERROR
+    expect(spans[1]!.events.map((e) => e.name)).toEqual(["exception"]);
+    await provider.shutdown();
+    trace.disable();
+  });
+});
