@@ -6,6 +6,7 @@ import { NOTHING, decision, send } from "./decision.js";
 import { enter } from "./enter.js";
 import { changeAvailability, exit } from "./exit.js";
 import { groupchat } from "./groupchat.js";
+import { roomQuery } from "./iq.js";
 import { changeNick } from "./nick-change.js";
 import { privateMessage } from "./private-message.js";
 import { occupantByJid } from "./room.js";
@@ -51,6 +52,10 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
     throw new StanzaError("feature-not-implemented", "Only groupchat messages are supported yet");
   }
 
-  if (stanza.name === "iq" && (type === "result" || type === "error")) return NOTHING;
-  throw new StanzaError("service-unavailable");
+  if (stanza.name === "iq") {
+    if (type === "result" || type === "error") return NOTHING;
+    if (type !== "get" && type !== "set") throw new StanzaError("bad-request", "Unknown iq type");
+    return roomQuery(room, stanza, nick, ctx);
+  }
+  throw new StanzaError("bad-request", `Unknown stanza ${stanza.name}`);
 }

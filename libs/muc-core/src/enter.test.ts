@@ -23,7 +23,7 @@ describe("XEP-0045 7.2 entering a room", () => {
 
   it("sends existing occupants first, then the newcomer to them, then to itself (7.2.3)", () => {
     const s = new Stepper();
-    s.join("crone@shakespeare.lit/desktop", "firstwitch");
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
     const d = s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
     const [existing, toOwner, self] = sent(d);
     expect(existing!.attrs).toMatchObject({
@@ -45,7 +45,7 @@ describe("XEP-0045 7.2 entering a room", () => {
 
   it("refuses a nickname in use with conflict (7.2.9)", () => {
     const s = new Stepper();
-    s.join("crone@shakespeare.lit/desktop", "firstwitch");
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
     const [error] = sent(s.join("hag66@shakespeare.lit/pda", "firstwitch"));
     expect(error!.attrs).toMatchObject({ type: "error", to: "hag66@shakespeare.lit/pda" });
     expect(error!.getChild("error")!.getChild("conflict", NS.stanzas)).toBeDefined();
@@ -62,6 +62,7 @@ describe("XEP-0045 7.2 entering a room", () => {
   it("keeps the occupant's presence payload but not MUC elements", () => {
     const s = new Stepper();
     s.join("crone@shakespeare.lit/desktop", "firstwitch", "<show>away</show><status>brb</status>");
+    s.configure("crone@shakespeare.lit/desktop", "");
     const [, , self] = sent(s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch"));
     const d = s.join("hag66@shakespeare.lit/pda", "thirdwitch");
     const fromFirst = sent(d)[0]!;

@@ -1,53 +1,81 @@
-// XEP-0045 section 7.2: entering a room.
-import { StanzaError, type Element } from "@fedmuc/xmpp";
+// XEP-0045 section 7.2: entering a room (and 10.1.1: creating one).
+import { NS, StanzaError, bareOf, type Element } from "@fedmuc/xmpp";
 import { decision, send } from "./decision.js";
 import { historyLimits } from "./history.js";
+import { enforceNick } from "./nick.js";
 import { occupantIdOf } from "./occupant-id.js";
 import { STATUS, occupantPresence, presencePayload } from "./occupant-presence.js";
-import { enforceNick } from "./nick.js";
+import { affiliationOf, atLeast, defaultRole, presenceBroadcast } from "./privileges.js";
 import { occupantByNick, occupantList } from "./room.js";
 import { subjectMessage } from "./subject.js";
-import type { Context, Decision, Mutation, Occupant, Room } from "./types.js";
+import type { Affiliation, Context, Decision, Mutation, Occupant, Room } from "./types.js";
+
+/** The checks of 7.2.6 to 7.2.10, in the order a service applies them. */
+function admit(room: Room, stanza: Element, nick: string, affiliation: Affiliation): void {
+  const { config } = room;
+  if (affiliation === "outcast")
+    throw new StanzaError("forbidden", "You are banned from this room");
+  if (room.locked && affiliation !== "owner") {
+    throw new StanzaError("item-not-found", "This room is locked until its owner configures it");
+  }
+  if (config.membersOnly && !atLeast(affiliation, "member")) {
+    throw new StanzaError("registration-required", "This room is for members only");
+  }
+  const password = stanza.getChild("x", NS.muc)?.getChildText("password") ?? "";
+  if (config.password && password !== config.password && affiliation !== "owner") {
+    throw new StanzaError("not-authorized", "A correct password is needed to enter this room");
+  }
+  if (occupantByNick(room, nick)) throw new StanzaError("conflict", "That nickname is in use");
+  const full = config.maxUsers > 0 && occupantList(room).length >= config.maxUsers;
+  if (full && !atLeast(affiliation, "admin")) {
+    throw new StanzaError("service-unavailable", "This room is full");
+  }
+}
 
 export function enter(room: Room, stanza: Element, requested: string, ctx: Context): Decision {
   const jid = stanza.attrs.from!;
-  // 7.2.1: no nickname is jid-malformed; the nickname is prepared as RFC 8266 says.
   const nick = enforceNick(requested);
-  // 7.2.9 Nickname conflict
-  if (occupantByNick(room, nick)) {
-    throw new StanzaError("conflict", "That nickname is already in use");
-  }
-
   const creating = !room.exists;
-  const salt = creating ? ctx.newId() : room.salt;
-  const config = creating ? ctx.defaults : room.config;
+  const current: Room = creating
+    ? { ...room, exists: true, salt: ctx.newId(), config: ctx.defaults, locked: true }
+    : room;
+  const affiliation = creating ? "owner" : affiliationOf(room, jid);
+  admit(current, stanza, nick, affiliation);
+
   const joiner: Occupant = {
     nick,
     jid,
-    role: creating ? "moderator" : "participant",
-    affiliation: creating ? "owner" : "none",
+    role: defaultRole(current, affiliation),
+    affiliation,
     presence: presencePayload(stanza),
-    occupantId: occupantIdOf(salt, jid),
+    occupantId: occupantIdOf(current.salt, jid),
   };
-  const created: Room = creating ? { ...room, exists: true, salt, config } : room;
-  const others = occupantList(created);
+  const others = occupantList(current);
   const selfCodes = [
-    ...(config.whois === "anyone" ? [STATUS.nonAnonymous] : []),
+    ...(current.config.whois === "anyone" ? [STATUS.nonAnonymous] : []),
     ...(creating ? [STATUS.created] : []),
     ...(nick !== requested ? [STATUS.nickRewritten] : []),
   ];
-
   const mutations: Mutation[] = [
-    ...(creating ? [{ op: "create", salt, config } as const] : []),
+    ...(creating
+      ? ([
+          { op: "create", salt: current.salt, config: current.config },
+          { op: "setAffiliation", jid: bareOf(jid), affiliation: "owner" },
+        ] as const)
+      : []),
     { op: "putOccupant", occupant: joiner },
   ];
   return decision(mutations, [
     // 7.2.3: existing occupants to the newcomer, the newcomer to them, then to itself, last.
-    ...others.map((o) => send(occupantPresence(created, o, joiner))),
-    ...others.map((o) => send(occupantPresence(created, joiner, o))),
-    send(occupantPresence(created, joiner, joiner, { codes: selfCodes })),
+    ...others
+      .filter((o) => presenceBroadcast(current, o))
+      .map((o) => send(occupantPresence(current, o, joiner))),
+    ...(presenceBroadcast(current, joiner)
+      ? others.map((o) => send(occupantPresence(current, joiner, o)))
+      : []),
+    send(occupantPresence(current, joiner, joiner, { codes: selfCodes })),
     // 7.2.15 history, then 7.2.16 the subject.
     { kind: "sendHistory", to: jid, limits: historyLimits(stanza) },
-    send(subjectMessage(created, jid)),
+    send(subjectMessage(current, jid)),
   ]);
 }

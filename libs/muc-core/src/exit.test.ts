@@ -5,7 +5,7 @@ import { ROOM, Stepper, sent, statusCodes } from "./testing/fixtures.js";
 describe("XEP-0045 7.14 exiting a room", () => {
   it("tells the others, then the leaver with 110, with role none", () => {
     const s = new Stepper();
-    s.join("crone@shakespeare.lit/desktop", "firstwitch");
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
     s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
     const d = s.step(
       `<presence from="wiccarocks@shakespeare.lit/laptop" to="${ROOM}/secondwitch" type="unavailable"/>`,
@@ -22,7 +22,7 @@ describe("XEP-0045 7.14 exiting a room", () => {
 
   it("destroys a temporary room when its last occupant leaves", () => {
     const s = new Stepper();
-    s.join("crone@shakespeare.lit/desktop", "firstwitch");
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
     s.step(
       `<presence from="crone@shakespeare.lit/desktop" to="${ROOM}/firstwitch" type="unavailable"/>`,
     );
@@ -39,7 +39,7 @@ describe("XEP-0045 7.14 exiting a room", () => {
 describe("XEP-0045 7.7 changing availability", () => {
   it("broadcasts the new presence to everyone", () => {
     const s = new Stepper();
-    s.join("crone@shakespeare.lit/desktop", "firstwitch");
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
     s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
     const d = s.step(
       `<presence from="crone@shakespeare.lit/desktop" to="${ROOM}/firstwitch"><show>xa</show></presence>`,

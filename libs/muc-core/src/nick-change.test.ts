@@ -7,7 +7,7 @@ const item = (el: Element) => el.getChild("x", NS.mucUser)!.getChild("item")!;
 describe("XEP-0045 7.6 changing nickname", () => {
   it("sends unavailable with 303 and the new nick, then available from the new nick", () => {
     const s = new Stepper();
-    s.join("crone@shakespeare.lit/desktop", "firstwitch");
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
     s.join("hag66@shakespeare.lit/pda", "thirdwitch");
     const d = s.step(`<presence from="hag66@shakespeare.lit/pda" to="${ROOM}/oldhag"/>`);
     const out = sent(d);
@@ -26,7 +26,7 @@ describe("XEP-0045 7.6 changing nickname", () => {
 
   it("refuses a nickname in use, compared case-insensitively", () => {
     const s = new Stepper();
-    s.join("crone@shakespeare.lit/desktop", "firstwitch");
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
     s.join("hag66@shakespeare.lit/pda", "thirdwitch");
     const [error] = sent(
       s.step(`<presence from="hag66@shakespeare.lit/pda" to="${ROOM}/FirstWitch"/>`),

@@ -4,7 +4,7 @@ import { ROOM, Stepper, sent } from "./testing/fixtures.js";
 
 function twoWitches(): Stepper {
   const s = new Stepper();
-  s.join("crone@shakespeare.lit/desktop", "firstwitch");
+  s.create("crone@shakespeare.lit/desktop", "firstwitch");
   s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
   return s;
 }

@@ -2,14 +2,36 @@
 import { nickKey } from "./nick.js";
 import type { Mutation, Occupant, Room, RoomConfig } from "./types.js";
 
+/** Defaults of a new room, as most services choose them (section 10.1.2, instant room). */
 export const DEFAULT_CONFIG: RoomConfig = {
+  name: "",
+  description: "",
   persistent: false,
+  public: true,
+  membersOnly: false,
+  moderated: false,
+  password: "",
+  maxUsers: 0,
   whois: "moderators",
+  changeSubject: false,
+  allowInvites: false,
+  allowPm: "anyone",
+  presenceBroadcast: ["moderator", "participant", "visitor"],
   maxHistory: 50,
 };
 
 export function emptyRoom(jid: string, config: RoomConfig = DEFAULT_CONFIG): Room {
-  return { jid, version: 0, exists: false, salt: "", config, subject: null, occupants: {} };
+  return {
+    jid,
+    version: 0,
+    exists: false,
+    salt: "",
+    config,
+    locked: false,
+    affiliations: {},
+    subject: null,
+    occupants: {},
+  };
 }
 
 /** An index of a snapshot's occupants, built once per snapshot (snapshots are immutable). */
@@ -48,8 +70,27 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
   for (const m of mutations) {
     switch (m.op) {
       case "create":
-        next = { ...emptyRoom(room.jid, m.config), version, exists: true, salt: m.salt };
+        next = {
+          ...emptyRoom(room.jid, m.config),
+          version,
+          exists: true,
+          salt: m.salt,
+          locked: true,
+        };
         break;
+      case "setConfig":
+        next = { ...next, config: m.config };
+        break;
+      case "unlock":
+        next = { ...next, locked: false };
+        break;
+      case "setAffiliation": {
+        const { [m.jid]: _old, ...others } = next.affiliations;
+        const affiliations =
+          m.affiliation === "none" ? others : { ...others, [m.jid]: m.affiliation };
+        next = { ...next, affiliations };
+        break;
+      }
       case "putOccupant":
         next = { ...next, occupants: { ...next.occupants, [m.occupant.nick]: m.occupant } };
         break;

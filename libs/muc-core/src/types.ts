@@ -19,11 +19,27 @@ export interface Occupant {
   readonly occupantId: string;
 }
 
-/** The subset of muc#roomconfig (section 10.2) in force so far. */
+export type PmPolicy = "anyone" | "participants" | "moderators" | "none";
+
+/** A room's configuration: the muc#roomconfig form of section 10.2 (owners and admins apart). */
 export interface RoomConfig {
+  readonly name: string;
+  readonly description: string;
   readonly persistent: boolean;
+  readonly public: boolean;
+  readonly membersOnly: boolean;
+  readonly moderated: boolean;
+  /** "" when the room has no password. */
+  readonly password: string;
+  /** 0 for no limit. */
+  readonly maxUsers: number;
   /** Who may see real JIDs (section 4.2): semi-anonymous = "moderators". */
   readonly whois: "moderators" | "anyone";
+  readonly changeSubject: boolean;
+  readonly allowInvites: boolean;
+  readonly allowPm: PmPolicy;
+  /** Roles whose presence is broadcast to the room. */
+  readonly presenceBroadcast: readonly Role[];
   readonly maxHistory: number;
 }
 
@@ -42,6 +58,10 @@ export interface Room {
   /** Secret salt of the room's occupant ids (XEP-0421 section 4). */
   readonly salt: string;
   readonly config: RoomConfig;
+  /** Section 10.1: a new room stays locked until its owner configures it. */
+  readonly locked: boolean;
+  /** Affiliations by real bare JID (section 5.2); "none" is not stored. */
+  readonly affiliations: Readonly<Record<string, Affiliation>>;
   readonly subject: Subject | null;
   /** Occupants by nick. */
   readonly occupants: Readonly<Record<string, Occupant>>;
@@ -59,6 +79,9 @@ export interface HistoryEntry {
 /** A change to the room's stored state, applied atomically with the others of a decision. */
 export type Mutation =
   | { readonly op: "create"; readonly salt: string; readonly config: RoomConfig }
+  | { readonly op: "setConfig"; readonly config: RoomConfig }
+  | { readonly op: "unlock" }
+  | { readonly op: "setAffiliation"; readonly jid: string; readonly affiliation: Affiliation }
   | { readonly op: "putOccupant"; readonly occupant: Occupant }
   | { readonly op: "removeOccupant"; readonly nick: string }
   | { readonly op: "setSubject"; readonly subject: Subject }

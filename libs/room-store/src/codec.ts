@@ -1,10 +1,12 @@
 // Room snapshots and mutations to and from their Redis form.
 import {
   emptyRoom,
+  type Affiliation,
   type Mutation,
   type Occupant,
   type Room,
   type RoomConfig,
+  type Subject,
 } from "@fedmuc/muc-core";
 
 /** The version token a commit is checked against: a new incarnation of a room has a new salt. */
@@ -18,6 +20,12 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
     switch (m.op) {
       case "create":
         return ["create", m.salt, JSON.stringify(m.config)];
+      case "setConfig":
+        return ["meta", "config", JSON.stringify(m.config)];
+      case "unlock":
+        return ["meta", "locked", "0"];
+      case "setAffiliation":
+        return ["aff", m.jid, m.affiliation];
       case "putOccupant":
         return ["put", m.occupant.nick, JSON.stringify(m.occupant)];
       case "removeOccupant":
@@ -44,6 +52,7 @@ export function decodeRoom(
   defaults: RoomConfig,
   metaFlat: readonly string[],
   occupantsFlat: readonly string[],
+  affiliationsFlat: readonly string[],
 ): Room {
   const meta = Object.fromEntries(pairs(metaFlat));
   if (meta.salt === undefined) return emptyRoom(jid, defaults);
@@ -55,7 +64,9 @@ export function decodeRoom(
     exists: true,
     salt: meta.salt,
     config: { ...defaults, ...(JSON.parse(meta.config ?? "{}") as Partial<RoomConfig>) },
-    subject: meta.subject ? JSON.parse(meta.subject) : null,
+    locked: meta.locked === "1",
+    affiliations: Object.fromEntries(pairs(affiliationsFlat)) as Record<string, Affiliation>,
+    subject: meta.subject ? (JSON.parse(meta.subject) as Subject) : null,
     occupants,
   };
 }

@@ -1,10 +1,11 @@
 -- Applies one decision's mutations to a room atomically, if the room is still at the version the
 -- decision was taken on.
--- KEYS[1] meta hash, KEYS[2] occupants hash (nick -> JSON), KEYS[3] history stream
+-- KEYS[1] meta hash, KEYS[2] occupants hash (nick -> JSON), KEYS[3] history stream,
+-- KEYS[4] affiliations hash (bare JID -> affiliation)
 -- ARGV[1] expected version token "salt:version" (":0" for a room that does not exist)
 -- ARGV[2..] mutations as triples: op, a, b
 -- Returns {1, version, lastHistoryId} when committed, {0} when the room has moved on.
-local meta, occupants, history = KEYS[1], KEYS[2], KEYS[3]
+local meta, occupants, history, affiliations = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local state = redis.call('HMGET', meta, 'salt', 'version', 'hist_last')
 local version = tonumber(state[2] or '0')
 if ARGV[1] ~= (state[1] or '') .. ':' .. version then
@@ -16,8 +17,8 @@ local last = state[3] or ''
 for i = 2, #ARGV, 3 do
   local op, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if op == 'create' then
-    redis.call('DEL', meta, occupants, history)
-    redis.call('HSET', meta, 'salt', a, 'config', b)
+    redis.call('DEL', meta, occupants, history, affiliations)
+    redis.call('HSET', meta, 'salt', a, 'config', b, 'locked', '1')
     last = ''
     changed = true
   elseif op == 'put' then
@@ -29,13 +30,20 @@ for i = 2, #ARGV, 3 do
   elseif op == 'meta' then
     redis.call('HSET', meta, a, b)
     changed = true
+  elseif op == 'aff' then
+    if b == 'none' then
+      redis.call('HDEL', affiliations, a)
+    else
+      redis.call('HSET', affiliations, a, b)
+    end
+    changed = true
   elseif op == 'hist' then
     if tonumber(a) > 0 then
       last = redis.call('XADD', history, 'MAXLEN', a, '*', 'e', b)
       redis.call('HSET', meta, 'hist_last', last)
     end
   elseif op == 'destroy' then
-    redis.call('DEL', meta, occupants, history)
+    redis.call('DEL', meta, occupants, history, affiliations)
     return {1, 0, ''}
   else
     return redis.error_reply('unknown mutation ' .. tostring(op))

@@ -4,9 +4,15 @@ export interface RoomKeys {
   readonly meta: string;
   readonly occupants: string;
   readonly history: string;
+  readonly affiliations: string;
 }
 
 export function roomKeys(prefix: string, room: string): RoomKeys {
   const base = `${prefix}{${room}}`;
-  return { meta: `${base}:meta`, occupants: `${base}:occ`, history: `${base}:hist` };
+  return {
+    meta: `${base}:meta`,
+    occupants: `${base}:occ`,
+    history: `${base}:hist`,
+    affiliations: `${base}:aff`,
+  };
 }

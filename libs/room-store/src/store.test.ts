@@ -54,6 +54,11 @@ describe("RoomStore", () => {
       { op: "create", salt: "s1", config: DEFAULT_CONFIG },
       { op: "putOccupant", occupant: occupant("a", "a@x/1") },
       { op: "setSubject", subject: { text: "hi", nick: "a", stamp: "2026-01-01T00:00:00Z" } },
+      { op: "setAffiliation", jid: "a@x", affiliation: "owner" },
+      { op: "setAffiliation", jid: "b@x", affiliation: "outcast" },
+      { op: "setAffiliation", jid: "b@x", affiliation: "none" },
+      { op: "setConfig", config: { ...DEFAULT_CONFIG, name: "Room", presenceBroadcast: [] } },
+      { op: "unlock" },
     ];
     const result = await store.commit(empty, mutations);
     expect(result).toMatchObject({ committed: true, version: 1 });

@@ -10,8 +10,8 @@ const COMMIT = script("./commit.lua");
 const LOAD = script("./load.lua");
 
 type Scripted = Redis & {
-  fedmucCommit(meta: string, occ: string, hist: string, ...argv: string[]): Promise<unknown[]>;
-  fedmucLoad(meta: string, occ: string): Promise<[string[], string[]]>;
+  fedmucCommit(...keysThenArgv: string[]): Promise<unknown[]>;
+  fedmucLoad(meta: string, occ: string, aff: string): Promise<[string[], string[], string[]]>;
 };
 
 export type CommitResult =
@@ -30,15 +30,19 @@ export class RoomStore {
     redis: Redis,
     readonly options: RoomStoreOptions,
   ) {
-    redis.defineCommand("fedmucCommit", { numberOfKeys: 3, lua: COMMIT });
-    redis.defineCommand("fedmucLoad", { numberOfKeys: 2, lua: LOAD });
+    redis.defineCommand("fedmucCommit", { numberOfKeys: 4, lua: COMMIT });
+    redis.defineCommand("fedmucLoad", { numberOfKeys: 3, lua: LOAD });
     this.#redis = redis as Scripted;
   }
 
   async load(room: string): Promise<Room> {
     const k = roomKeys(this.options.prefix, room);
-    const [meta, occupants] = await this.#redis.fedmucLoad(k.meta, k.occupants);
-    return decodeRoom(room, this.options.defaults, meta, occupants);
+    const [meta, occupants, affiliations] = await this.#redis.fedmucLoad(
+      k.meta,
+      k.occupants,
+      k.affiliations,
+    );
+    return decodeRoom(room, this.options.defaults, meta, occupants, affiliations);
   }
 
   /** Commits `mutations` if `room` is still current; an empty list just checks that. */
@@ -48,6 +52,7 @@ export class RoomStore {
       k.meta,
       k.occupants,
       k.history,
+      k.affiliations,
       versionToken(room),
       ...encodeMutations(mutations),
     );

@@ -35,6 +35,15 @@ function workers(n: number) {
 
 const join = (jid: string, nick: string) =>
   parse(`<presence from="${jid}" to="${ROOM}/${nick}"><x xmlns="${NS.muc}"/></presence>`);
+const instant = (jid: string) =>
+  parse(
+    `<iq from="${jid}" to="${ROOM}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+  );
+/** Creates the room as an instant room owned by owner@s/1. */
+async function created(handler: RoomHandler): Promise<void> {
+  await handler.handle(ROOM, join("owner@s/1", "owner"));
+  await handler.handle(ROOM, instant("owner@s/1"));
+}
 const say = (jid: string, text: string) =>
   parse(`<message from="${jid}" to="${ROOM}" type="groupchat"><body>${text}</body></message>`);
 const isError = (el: Element) => el.attrs.type === "error";
@@ -42,6 +51,7 @@ const isError = (el: Element) => el.attrs.type === "error";
 describe("RoomHandler", () => {
   it("admits exactly one of two workers joining the same nick at the same instant", async () => {
     const [a, b] = workers(2);
+    await created(a!.handler);
     await Promise.all([
       a!.handler.handle(ROOM, join("x@s/1", "same")),
       b!.handler.handle(ROOM, join("y@s/1", "same")),
@@ -49,40 +59,44 @@ describe("RoomHandler", () => {
     const errors = [...a!.sent, ...b!.sent].filter(isError);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.getChild("error")!.getChild("conflict", NS.stanzas)).toBeDefined();
-    expect(Object.keys((await a!.store.load(ROOM)).occupants)).toEqual(["same"]);
+    expect(Object.keys((await a!.store.load(ROOM)).occupants).sort()).toEqual(["owner", "same"]);
   });
 
   it("decides on fresh state when another worker changed the room since its cached snapshot", async () => {
     const [a, b] = workers(2);
-    await a!.handler.handle(ROOM, join("x@s/1", "first")); // a caches the room with one occupant
+    await created(a!.handler); // a caches the room with its owner
+    await a!.handler.handle(ROOM, join("x@s/1", "first"));
     await b!.handler.handle(ROOM, join("y@s/1", "second")); // b adds a second occupant
     await a!.handler.handle(ROOM, say("y@s/1", "hi")); // a must not refuse the newcomer
     const delivered = a!.sent
       .filter((el) => el.getChildText("body") === "hi")
       .map((el) => el.attrs.to);
-    expect(delivered.sort()).toEqual(["x@s/1", "y@s/1"]);
+    expect(delivered.sort()).toEqual(["owner@s/1", "x@s/1", "y@s/1"]);
   });
 
   it("never loses a join when many workers add occupants concurrently", async () => {
     const ws = workers(4);
+    await created(ws[0]!.handler);
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         ws[i % 4]!.handler.handle(ROOM, join(`u${i}@s/r`, `n${i}`)),
       ),
     );
     const room = await ws[0]!.store.load(ROOM);
-    expect(Object.keys(room.occupants)).toHaveLength(40);
+    expect(Object.keys(room.occupants)).toHaveLength(41);
   });
 
   it("sends a newcomer only the history committed before its join", async () => {
     const [a] = workers(1);
-    await a!.handler.handle(ROOM, join("x@s/1", "first"));
-    await a!.handler.handle(ROOM, say("x@s/1", "before"));
+    await created(a!.handler);
+    await a!.handler.handle(ROOM, say("owner@s/1", "before"));
     a!.sent.length = 0;
     await a!.handler.handle(ROOM, join("y@s/1", "second"));
     const toNewcomer = a!.sent
       .filter((el) => el.attrs.to === "y@s/1")
       .map((el) => el.name + (el.getChildText("body") ?? ""));
     expect(toNewcomer).toEqual(["presence", "presence", "messagebefore", "message"]);
+    const history = a!.sent.find((el) => el.getChildText("body") === "before")!;
+    expect(history.getChild("delay", NS.delay)).toBeDefined();
   });
 });

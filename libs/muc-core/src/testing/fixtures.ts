@@ -23,6 +23,20 @@ export class Stepper {
     return d;
   }
 
+  /** Creates the room as an instant room (10.1.2), owned by `jid`. */
+  create(jid: string, nick: string, fields = ""): Decision {
+    const joined = this.join(jid, nick);
+    this.configure(jid, fields);
+    return joined;
+  }
+
+  /** An owner's submission of the configuration form (10.2). */
+  configure(jid: string, fields: string): Decision {
+    return this.step(
+      `<iq from="${jid}" to="${ROOM}" type="set" id="cfg"><query xmlns="http://jabber.org/protocol/muc#owner"><x xmlns="jabber:x:data" type="submit">${fields}</x></query></iq>`,
+    );
+  }
+
   join(jid: string, nick: string, extra = ""): Decision {
     return this.step(
       `<presence from="${jid}" to="${ROOM}/${nick}"><x xmlns="http://jabber.org/protocol/muc"/>${extra}</presence>`,
@@ -38,4 +52,22 @@ export function sent(d: Decision): Element[] {
 export function statusCodes(presence: Element): number[] {
   const x = presence.getChild("x", "http://jabber.org/protocol/muc#user");
   return (x?.getChildren("status") ?? []).map((s) => Number(s.attrs.code));
+}
+
+/** The defined condition of an error stanza. */
+export function conditionOf(el: Element | undefined): string | undefined {
+  const error = el?.getChild("error");
+  return error
+    ?.getChildElements()
+    .find((c) => c.attrs.xmlns === "urn:ietf:params:xml:ns:xmpp-stanzas")?.name;
+}
+
+/** A boolean or text field of the muc#roomconfig form. */
+export function field(name: string, value: string): string {
+  return `<field var="muc#roomconfig_${name}"><value>${value}</value></field>`;
+}
+
+/** A muc#admin set query with the given items. */
+export function adminSet(from: string, items: string): string {
+  return `<iq from="${from}" to="${ROOM}" type="set" id="adm"><query xmlns="http://jabber.org/protocol/muc#admin">${items}</query></iq>`;
 }

@@ -1,0 +1,62 @@
+// XEP-0045 section 6.4 (room information) and 6.5 (room items), and the features advertised.
+import { NS, StanzaError, formElement, xml, type Element } from "@fedmuc/xmpp";
+import { decision, iqResult } from "./decision.js";
+import { occupantList } from "./room.js";
+import type { Decision, Room } from "./types.js";
+
+/** The muc_* features (section 15.3) that describe a room's configuration. */
+export function roomFeatures(room: Room): string[] {
+  const c = room.config;
+  return [
+    NS.muc,
+    c.persistent ? "muc_persistent" : "muc_temporary",
+    c.public ? "muc_public" : "muc_hidden",
+    c.membersOnly ? "muc_membersonly" : "muc_open",
+    c.moderated ? "muc_moderated" : "muc_unmoderated",
+    c.password ? "muc_passwordprotected" : "muc_unsecured",
+    c.whois === "anyone" ? "muc_nonanonymous" : "muc_semianonymous",
+    "http://jabber.org/protocol/muc#stable_id",
+    "http://jabber.org/protocol/muc#self-ping-optimization",
+    NS.occupantId,
+    NS.discoInfo,
+  ];
+}
+
+export function roomName(room: Room): string {
+  return room.config.name || room.jid.slice(0, room.jid.indexOf("@"));
+}
+
+export function roomInfo(room: Room, iq: Element): Decision {
+  if (!room.exists) throw new StanzaError("item-not-found", "No such room");
+  const info = formElement("result", "http://jabber.org/protocol/muc#roominfo", [
+    { var: "muc#roominfo_description", type: "text-single", values: [room.config.description] },
+    {
+      var: "muc#roominfo_occupants",
+      type: "text-single",
+      values: [String(occupantList(room).length)],
+    },
+    { var: "muc#roominfo_subject", type: "text-single", values: [room.subject?.text ?? ""] },
+    { var: "muc#roomconfig_roomname", type: "text-single", values: [roomName(room)] },
+  ]);
+  return decision(
+    [],
+    [
+      iqResult(
+        iq,
+        xml(
+          "query",
+          { xmlns: NS.discoInfo },
+          xml("identity", { category: "conference", type: "text", name: roomName(room) }),
+          ...roomFeatures(room).map((f) => xml("feature", { var: f })),
+          info,
+        ),
+      ),
+    ],
+  );
+}
+
+/** 6.5: the room's items; occupants are not listed, to keep nicknames private. */
+export function roomItems(room: Room, iq: Element): Decision {
+  if (!room.exists) throw new StanzaError("item-not-found", "No such room");
+  return decision([], [iqResult(iq, xml("query", { xmlns: NS.discoItems }))]);
+}

@@ -1,0 +1,104 @@
+// XEP-0045 section 10: the muc#owner queries: configuring (10.1, 10.2) and destroying (10.9).
+import { NS, NS_DATA, StanzaError, formValues, xml, type Element } from "@fedmuc/xmpp";
+import { changeAffiliation, CODES } from "./affiliation.js";
+import { configForm, applyConfigForm } from "./config-form.js";
+import { decision, iqResult, send } from "./decision.js";
+import { affiliationOf } from "./privileges.js";
+import { removeOccupant } from "./removal.js";
+import { occupantByJid, occupantList } from "./room.js";
+import { inSteps, type Step } from "./steps.js";
+import type { Context, Decision, Room } from "./types.js";
+
+/** Status codes of configuration changes (10.2.1, 15.6). */
+const CONFIG_CODES = { changed: 104, nowNonAnonymous: 172, nowSemiAnonymous: 173 };
+
+export function ownerQuery(room: Room, iq: Element, ctx: Context): Decision {
+  // 10.1.3, 10.2: only owners may configure or destroy a room.
+  if (affiliationOf(room, iq.attrs.from!) !== "owner") {
+    throw new StanzaError("forbidden", "Only owners may configure the room");
+  }
+  const query = iq.getChild("query", NS.mucOwner)!;
+  if (iq.attrs.type === "get") {
+    return decision([], [iqResult(iq, xml("query", { xmlns: NS.mucOwner }, configForm(room)))]);
+  }
+  const destroy = query.getChild("destroy");
+  if (destroy) return destroyRoom(room, iq, destroy);
+  const form = query.getChild("x", NS_DATA);
+  if (form?.attrs.type === "cancel") {
+    // 10.1.2: cancelling the initial configuration of a new room destroys it.
+    return room.locked ? destroyRoom(room, iq) : decision([], [iqResult(iq)]);
+  }
+  if (!form || form.attrs.type !== "submit") {
+    throw new StanzaError("bad-request", "Submit a muc#roomconfig form, or cancel, or destroy");
+  }
+  return configure(room, iq, form, ctx);
+}
+
+function configure(room: Room, iq: Element, form: Element, ctx: Context): Decision {
+  const submitted = applyConfigForm(room.config, formValues(form), ctx.defaults.maxHistory);
+  const { config } = submitted;
+  const actor = { affiliation: "owner" as const, nick: occupantByJid(room, iq.attrs.from!)?.nick };
+  const listed = (jids: readonly string[] | undefined, affiliation: "owner" | "admin"): Step[] =>
+    (jids ?? [])
+      .filter((jid) => room.affiliations[jid] !== affiliation)
+      .map((jid) => (r) => changeAffiliation(r, actor, { jid, affiliation }));
+  const steps: Step[] = [
+    () => ({
+      mutations: [{ op: "setConfig", config }, ...(room.locked ? [{ op: "unlock" } as const] : [])],
+      effects: [],
+    }),
+    ...listed(submitted.owners, "owner"),
+    ...listed(submitted.admins, "admin"),
+    // 9.? / 10.2: a room made members-only removes those who are not members, with 322.
+    (r) => {
+      if (!config.membersOnly || room.config.membersOnly) return { mutations: [], effects: [] };
+      const outsiders = occupantList(r).filter((o) => o.affiliation === "none");
+      const removed = outsiders.map((o) => removeOccupant(r, o, { codes: [CODES.membersOnly] }));
+      return {
+        mutations: removed.flatMap((x) => x.mutations),
+        effects: removed.flatMap((x) => x.effects),
+      };
+    },
+  ];
+  const codes = [
+    CONFIG_CODES.changed,
+    ...(config.whois !== room.config.whois
+      ? [config.whois === "anyone" ? CONFIG_CODES.nowNonAnonymous : CONFIG_CODES.nowSemiAnonymous]
+      : []),
+  ];
+  // 10.2.1: occupants are told that the configuration changed (not on the initial one).
+  const notices = room.locked
+    ? []
+    : occupantList(room).map((o) =>
+        send(
+          xml(
+            "message",
+            { from: room.jid, to: o.jid, type: "groupchat" },
+            xml("x", { xmlns: NS.mucUser }, ...codes.map((code) => xml("status", { code }))),
+          ),
+        ),
+      );
+  const done = inSteps(room, steps, [iqResult(iq)]);
+  return decision(done.mutations, [...done.effects, ...notices]);
+}
+
+/** 10.9: every occupant leaves with a <destroy/> notice; the room and its state are gone. */
+function destroyRoom(room: Room, iq: Element, destroy?: Element): Decision {
+  const reason = destroy?.getChildText("reason");
+  const venue = destroy?.attrs.jid;
+  const notices = occupantList(room).map((o) =>
+    send(
+      xml(
+        "presence",
+        { from: `${room.jid}/${o.nick}`, to: o.jid, type: "unavailable" },
+        xml(
+          "x",
+          { xmlns: NS.mucUser },
+          xml("item", { affiliation: "none", role: "none" }),
+          xml("destroy", { jid: venue }, reason ? xml("reason", {}, reason) : undefined),
+        ),
+      ),
+    ),
+  );
+  return decision([{ op: "destroy" }], [...notices, iqResult(iq)]);
+}

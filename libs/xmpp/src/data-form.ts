@@ -1,0 +1,60 @@
+// XEP-0004 data forms: reading submitted values and building forms.
+import { xml, type Element } from "./element.js";
+import { StanzaError } from "./stanza-error.js";
+
+export const NS_DATA = "jabber:x:data";
+
+export type FieldType =
+  | "boolean"
+  | "fixed"
+  | "hidden"
+  | "jid-multi"
+  | "jid-single"
+  | "list-multi"
+  | "list-single"
+  | "text-multi"
+  | "text-private"
+  | "text-single";
+
+export interface Field {
+  readonly var: string;
+  readonly type: FieldType;
+  readonly label?: string;
+  readonly values: readonly string[];
+  readonly options?: readonly { label: string; value: string }[];
+}
+
+/** The submitted values of a form by field name. */
+export type Values = ReadonlyMap<string, readonly string[]>;
+
+export function formValues(form: Element): Values {
+  return new Map(
+    form
+      .getChildren("field")
+      .filter((f) => f.attrs.var)
+      .map((f) => [f.attrs.var!, f.getChildren("value").map((v) => v.getText())]),
+  );
+}
+
+/** XEP-0004 section 3.3: "0"/"false" and "1"/"true". */
+export function parseBoolean(name: string, value: string): boolean {
+  if (value === "1" || value === "true") return true;
+  if (value === "0" || value === "false") return false;
+  throw new StanzaError("bad-request", `Field ${name} must be a boolean, not "${value}"`);
+}
+
+export function formElement(type: "form" | "result", formType: string, fields: readonly Field[]) {
+  return xml(
+    "x",
+    { xmlns: NS_DATA, type },
+    xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, formType)),
+    ...fields.map((f) =>
+      xml(
+        "field",
+        { var: f.var, type: f.type, label: f.label },
+        ...(f.options ?? []).map((o) => xml("option", { label: o.label }, xml("value", {}, o.value))),
+        ...f.values.map((v) => xml("value", {}, v)),
+      ),
+    ),
+  );
+}
