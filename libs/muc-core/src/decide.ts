@@ -5,22 +5,33 @@ import { addressOf } from "./address.js";
 import { NOTHING, decision, send } from "./decision.js";
 import { enter } from "./enter.js";
 import { changeAvailability, exit } from "./exit.js";
+import { bounced } from "./ghost.js";
 import { groupchat } from "./groupchat.js";
+import { roomMessage } from "./room-message.js";
 import { roomQuery } from "./iq.js";
 import { changeNick } from "./nick-change.js";
 import { privateMessage } from "./private-message.js";
-import { occupantByJid } from "./room.js";
+import { applyMutations, occupantByJid } from "./room.js";
 import type { Context, Decision, Room } from "./types.js";
 
 export function decide(room: Room, stanza: Element, ctx: Context): Decision {
   try {
-    return route(room, stanza, ctx);
+    return withTemporaryRoomsCleared(room, route(room, stanza, ctx));
   } catch (err) {
     if (!(err instanceof StanzaError)) throw err;
     // RFC 6120 section 8.3.1: never answer an error with an error.
     if (stanza.attrs.type === "error") return NOTHING;
     return decision([], [send(errorReply(stanza, err))]);
   }
+}
+
+/** A temporary room is destroyed once its last occupant is gone (10.1.3, muc_temporary). */
+function withTemporaryRoomsCleared(room: Room, d: Decision): Decision {
+  if (d.mutations.length === 0) return d;
+  const after = applyMutations(room, d.mutations, room.version);
+  const empty = Object.keys(after.occupants).length === 0;
+  if (!after.exists || after.config.persistent || !empty) return d;
+  return decision([...d.mutations, { op: "destroy" }], d.effects);
 }
 
 function route(room: Room, stanza: Element, ctx: Context): Decision {
@@ -30,9 +41,11 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
   const occupant = occupantByJid(room, from);
   const type = stanza.attrs.type;
 
+  // A bounce of what the room sent to an occupant: its client is gone.
+  if (type === "error") return bounced(room, occupant, stanza);
+
   if (stanza.name === "presence") {
     if (type === "unavailable") return occupant ? exit(room, occupant) : NOTHING;
-    if (type === "error") return NOTHING;
     if (type !== undefined)
       throw new StanzaError("bad-request", `Unexpected presence type ${type}`);
     if (!occupant) return enter(room, stanza, nick, ctx);
@@ -41,7 +54,6 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
   }
 
   if (stanza.name === "message") {
-    if (type === "error") return NOTHING;
     if (type === "groupchat") {
       if (nick) throw new StanzaError("bad-request", "Groupchat messages go to the room itself");
       // 7.4: a non-occupant's message to all occupants is refused.
@@ -49,11 +61,11 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
       return groupchat(room, occupant, stanza, ctx);
     }
     if (nick) return privateMessage(room, occupant, stanza, nick);
-    throw new StanzaError("feature-not-implemented", "Only groupchat messages are supported yet");
+    return roomMessage(room, occupant, stanza);
   }
 
   if (stanza.name === "iq") {
-    if (type === "result" || type === "error") return NOTHING;
+    if (type === "result") return NOTHING;
     if (type !== "get" && type !== "set") throw new StanzaError("bad-request", "Unknown iq type");
     return roomQuery(room, stanza, nick, ctx);
   }

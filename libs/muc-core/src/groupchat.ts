@@ -16,9 +16,9 @@ export function groupchat(room: Room, sender: Occupant, stanza: Element, ctx: Co
   if (sender.role === "visitor") {
     throw new StanzaError("forbidden", "Visitors may not speak in this room");
   }
-  // 8.1: only moderators may change the subject (muc#roomconfig_changesubject not yet offered).
+  // 8.1: moderators may change the subject; participants too if muc#roomconfig_changesubject.
   const subject = stanza.getChild("subject");
-  if (subject && sender.role !== "moderator") {
+  if (subject && sender.role !== "moderator" && !room.config.changeSubject) {
     throw new StanzaError("forbidden", "Only moderators may change the subject");
   }
 

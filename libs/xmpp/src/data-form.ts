@@ -43,16 +43,24 @@ export function parseBoolean(name: string, value: string): boolean {
   throw new StanzaError("bad-request", `Field ${name} must be a boolean, not "${value}"`);
 }
 
-export function formElement(type: "form" | "result", formType: string, fields: readonly Field[]) {
+export function formElement(
+  type: "form" | "result",
+  formType: string,
+  fields: readonly Field[],
+  title?: string,
+) {
   return xml(
     "x",
     { xmlns: NS_DATA, type },
+    title === undefined ? undefined : xml("title", {}, title),
     xml("field", { var: "FORM_TYPE", type: "hidden" }, xml("value", {}, formType)),
     ...fields.map((f) =>
       xml(
         "field",
         { var: f.var, type: f.type, label: f.label },
-        ...(f.options ?? []).map((o) => xml("option", { label: o.label }, xml("value", {}, o.value))),
+        ...(f.options ?? []).map((o) =>
+          xml("option", { label: o.label }, xml("value", {}, o.value)),
+        ),
         ...f.values.map((v) => xml("value", {}, v)),
       ),
     ),
