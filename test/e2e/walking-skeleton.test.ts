@@ -77,6 +77,20 @@ describe("walking skeleton", () => {
       (el) => el.is("message") && el.getChild("subject") !== undefined,
     );
     expect(subject.getChildText("subject")).toBe("");
+    // XEP-0045 10.1.2: the new room stays locked until its owner accepts an instant room.
+    await alice.send(
+      xml(
+        "iq",
+        { to: ROOM, type: "set", id: "instant" },
+        xml(
+          "query",
+          { xmlns: "http://jabber.org/protocol/muc#owner" },
+          xml("x", { xmlns: "jabber:x:data", type: "submit" }),
+        ),
+      ),
+    );
+    const result = await alice.waitFor((el) => el.is("iq") && el.attrs.id === "instant");
+    expect(result.attrs.type).toBe("result");
   });
 
   it("shows a second user the first, and the first the second", async () => {
@@ -134,11 +148,10 @@ describe("walking skeleton", () => {
     ];
     for (const m of history) expect(m.getChild("delay", "urn:xmpp:delay")).toBeDefined();
     await carol.waitFor((el) => el.is("message") && el.getChild("subject") !== undefined);
-    expect(carol.received.filter((el) => el.is("presence")).map((el) => el.attrs.from)).toEqual([
-      `${ROOM}/Alice`,
-      `${ROOM}/Bob`,
-      `${ROOM}/Carol`,
-    ]);
+    // 7.2.3: the others first (in no particular order), the newcomer's own presence last.
+    const presences = carol.received.filter((el) => el.is("presence")).map((el) => el.attrs.from);
+    expect(presences.at(-1)).toBe(`${ROOM}/Carol`);
+    expect(presences.slice(0, -1).sort()).toEqual([`${ROOM}/Alice`, `${ROOM}/Bob`]);
   });
 
   it("tells the others when a user leaves", async () => {
