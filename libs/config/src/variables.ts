@@ -50,6 +50,11 @@ export const VARIABLES = {
     default: "50",
     parse: (t) => parseInt_(t, 0, 100_000),
   }),
+  MUC_MAX_BODY_CHARS: variable({
+    help: "Longest message body accepted, in characters; longer ones get a policy-violation error",
+    default: "65536",
+    parse: (t) => parseInt_(t, 1, 10_000_000),
+  }),
   INBOUND_MAX_IN_FLIGHT: variable({
     help: "Inbound stanzas handled at once; reading pauses beyond it",
     default: "256",

@@ -54,6 +54,13 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
   }
 
   if (stanza.name === "message") {
+    const body = stanza.getChildText("body");
+    if (body !== null && body.length > ctx.maxBodyChars) {
+      throw new StanzaError(
+        "policy-violation",
+        `Messages are limited to ${ctx.maxBodyChars} characters`,
+      );
+    }
     if (type === "groupchat") {
       if (nick) throw new StanzaError("bad-request", "Groupchat messages go to the room itself");
       // 7.4: a non-occupant's message to all occupants is refused.

@@ -60,3 +60,8 @@ export function roomItems(room: Room, iq: Element): Decision {
   if (!room.exists) throw new StanzaError("item-not-found", "No such room");
   return decision([], [iqResult(iq, xml("query", { xmlns: NS.discoItems }))]);
 }
+
+/** How the room appears in the service's directory (6.3): its name, or null when not listed. */
+export function directoryEntry(room: Room): string | null {
+  return room.exists && room.config.public && !room.locked ? roomName(room) : null;
+}

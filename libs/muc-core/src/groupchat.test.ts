@@ -41,6 +41,16 @@ describe("XEP-0045 7.4 sending a message to all occupants", () => {
     expect(ids).toHaveLength(1);
   });
 
+  it("refuses a body over the service's limit with policy-violation", () => {
+    const s = twoWitches();
+    const [error] = sent(
+      s.step(
+        `<message from="crone@shakespeare.lit/desktop" to="${ROOM}" type="groupchat"><body>${"x".repeat(1001)}</body></message>`,
+      ),
+    );
+    expect(error!.getChild("error")!.getChild("policy-violation", NS.stanzas)).toBeDefined();
+  });
+
   it("refuses a non-occupant with not-acceptable", () => {
     const s = twoWitches();
     const [error] = sent(

@@ -8,4 +8,5 @@ export {
   DEFAULT_CONFIG,
 } from "./room.js";
 export { addressOf, occupantJid } from "./address.js";
+export { directoryEntry } from "./disco.js";
 export { selectHistory, historyMessage } from "./history.js";

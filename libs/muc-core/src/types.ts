@@ -112,4 +112,6 @@ export interface Context {
   /** A fresh unique id (stanza ids, salts). */
   readonly newId: () => string;
   readonly defaults: RoomConfig;
+  /** Longest message body accepted, in characters. */
+  readonly maxBodyChars: number;
 }

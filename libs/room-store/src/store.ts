@@ -60,6 +60,20 @@ export class RoomStore {
     return { committed: true, version: Number(reply[1]), lastHistoryId: String(reply[2]) };
   }
 
+  /** Lists a public room in the service's directory (XEP-0045 6.3), or removes it (null). */
+  async list(room: string, name: string | null): Promise<void> {
+    const key = `${this.options.prefix}directory`;
+    await (name === null ? this.#redis.hdel(key, room) : this.#redis.hset(key, room, name));
+  }
+
+  /** The public rooms and their names, sorted by address. */
+  async directory(): Promise<{ jid: string; name: string }[]> {
+    const rooms = await this.#redis.hgetall(`${this.options.prefix}directory`);
+    return Object.entries(rooms)
+      .map(([jid, name]) => ({ jid, name }))
+      .sort((a, b) => a.jid.localeCompare(b.jid));
+  }
+
   /** Up to `count` history entries up to and including `upTo`, oldest first. */
   async history(room: string, upTo: string, count: number): Promise<HistoryEntry[]> {
     if (!upTo || count <= 0) return [];

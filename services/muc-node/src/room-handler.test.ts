@@ -28,6 +28,7 @@ function workers(n: number) {
     const store = new RoomStore(conn, { prefix, defaults: DEFAULT_CONFIG });
     const handler = new RoomHandler(store, async (el) => void sent.push(el), {
       defaults: DEFAULT_CONFIG,
+      maxBodyChars: 1000,
     });
     return { handler, sent, store };
   });

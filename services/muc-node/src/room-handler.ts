@@ -6,6 +6,7 @@ import { StanzaError, errorReply, type Element } from "@fedmuc/xmpp";
 import {
   applyMutations,
   decide,
+  directoryEntry,
   historyMessage,
   selectHistory,
   type Context,
@@ -20,6 +21,7 @@ export type Send = (stanza: Element) => Promise<void>;
 
 export interface RoomHandlerOptions {
   readonly defaults: RoomConfig;
+  readonly maxBodyChars: number;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
   readonly cachedRooms?: number;
   /** Decisions retried when other workers keep changing the room first. */
@@ -55,6 +57,8 @@ export class RoomHandler {
       }
       const next = applyMutations(snapshot, decision.mutations, result.version);
       this.#cache.set(room, next);
+      const listed = directoryEntry(next);
+      if (listed !== directoryEntry(snapshot)) await this.store.list(room, listed);
       await this.#carryOut(decision.effects, next, result.lastHistoryId, ctx);
       return;
     }
@@ -62,7 +66,8 @@ export class RoomHandler {
   }
 
   #context(): Context {
-    return { now: new Date(), newId: randomUUID, defaults: this.options.defaults };
+    const { defaults, maxBodyChars } = this.options;
+    return { now: new Date(), newId: randomUUID, defaults, maxBodyChars };
   }
 
   async #carryOut(effects: readonly Effect[], room: Room, lastHistoryId: string, ctx: Context) {

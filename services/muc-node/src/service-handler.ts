@@ -1,25 +1,35 @@
-// Stanzas to the service's own domain (XEP-0045 section 6.1: discovering the service).
+// Stanzas to the service's own domain (XEP-0045 section 6.1 and 6.3: discovering the service and
+// its rooms).
 import { NS, StanzaError, xml, type Element } from "@fedmuc/xmpp";
+import type { RoomStore } from "@fedmuc/room-store";
 
 export const SERVICE_NAME = "Chatrooms";
 
-export function handleService(stanza: Element): Element | undefined {
+export async function handleService(
+  stanza: Element,
+  store: RoomStore,
+): Promise<Element | undefined> {
   const type = stanza.attrs.type;
   if (type === "error" || type === "result") return undefined;
-  if (stanza.name !== "iq") return undefined; // 6.1 defines only iq queries of the service
-  const query = stanza.getChild("query");
-  if (type === "get" && query?.attrs.xmlns === NS.discoInfo) {
-    return xml(
+  if (stanza.name !== "iq") return undefined; // 6.1 defines only queries of the service
+  const xmlns = stanza.getChild("query")?.attrs.xmlns;
+  const reply = (...payload: Element[]) =>
+    xml(
       "iq",
       { type: "result", id: stanza.attrs.id, from: stanza.attrs.to, to: stanza.attrs.from },
-      xml(
-        "query",
-        { xmlns: NS.discoInfo },
-        xml("identity", { category: "conference", type: "text", name: SERVICE_NAME }),
-        xml("feature", { var: NS.discoInfo }),
-        xml("feature", { var: NS.muc }),
+      xml("query", { xmlns }, ...payload),
+    );
+  if (type === "get" && xmlns === NS.discoInfo) {
+    return reply(
+      xml("identity", { category: "conference", type: "text", name: SERVICE_NAME }),
+      ...[NS.discoInfo, NS.discoItems, NS.muc, NS.occupantId].map((v) =>
+        xml("feature", { var: v }),
       ),
     );
+  }
+  if (type === "get" && xmlns === NS.discoItems) {
+    const rooms = await store.directory();
+    return reply(...rooms.map((r) => xml("item", { jid: r.jid, name: r.name })));
   }
   throw new StanzaError("service-unavailable");
 }

@@ -38,7 +38,10 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     handler: (stanza) => handle(stanza),
   });
   const send = (stanza: Element) => component.send(stanza);
-  const rooms = new RoomHandler(store, send, { defaults: store.options.defaults });
+  const rooms = new RoomHandler(store, send, {
+    defaults: store.options.defaults,
+    maxBodyChars: config.MUC_MAX_BODY_CHARS,
+  });
 
   async function handle(stanza: Element): Promise<void> {
     const stop = metrics.handleSeconds.startTimer();
@@ -49,7 +52,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
         const to = parseJid(stanza.attrs.to ?? "");
         if (to.local) await rooms.handle(`${to.local}@${to.domain}`, stanza);
         else {
-          const reply = handleService(stanza);
+          const reply = await handleService(stanza, store);
           if (reply) await send(reply);
         }
       } catch (err) {

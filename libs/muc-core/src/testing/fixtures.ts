@@ -8,7 +8,7 @@ export const ROOM = "coven@chat.shakespeare.lit";
 
 export function context(now = new Date("2026-01-01T12:00:00Z")): Context {
   let n = 0;
-  return { now, newId: () => `id-${++n}`, defaults: DEFAULT_CONFIG };
+  return { now, newId: () => `id-${++n}`, defaults: DEFAULT_CONFIG, maxBodyChars: 1000 };
 }
 
 /** A room driven through decisions, as the store would commit them. */

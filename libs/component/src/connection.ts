@@ -1,0 +1,268 @@
+// The service's XEP-0114 connection: one stream at a time, reconnected by supervisor.ts, with a
+// bounded outbound queue (outbound-queue.ts), bounded in-flight inbound work in per-room order
+// (inbound.ts) and a graceful drain for SIGTERM. The decisions live in the pure modules; this
+// class wires them to the socket.
+import { EventEmitter } from "node:events";
+import type { Element } from "@fedmuc/xmpp";
+import { ComponentEntity } from "./entity.js";
+import {
+  DrainTimeoutError,
+  StoppedError,
+  StreamError,
+  type ComponentError,
+  type ConflictError,
+} from "./errors.js";
+import { createInbound } from "./inbound.js";
+import type { InflightLimiter } from "./inflight-limiter.js";
+import type { Logger } from "./logger.js";
+import { zeroCounters, type ComponentMetrics } from "./metrics.js";
+import { resolveOptions, type ComponentOptions, type ResolvedOptions } from "./options.js";
+import { OutboundQueue } from "./outbound-queue.js";
+import { runSession } from "./session.js";
+import { Supervisor, type RetryInfo, type SessionEnd } from "./supervisor.js";
+
+/** waiting: to retry after a loss; conflict: name held elsewhere; rejected: bad secret/domain. */
+export type ComponentStatus =
+  | "offline"
+  | "connecting"
+  | "online"
+  | "waiting"
+  | "conflict"
+  | "rejected"
+  | "draining"
+  | "stopping";
+
+export interface ComponentEvents {
+  status: [status: ComponentStatus, previous: ComponentStatus];
+  online: [];
+  reconnecting: [info: RetryInfo];
+  conflict: [error: ConflictError];
+  streamError: [error: StreamError];
+}
+
+const isStanza = (el: Element): boolean => ["message", "presence", "iq"].includes(el.name);
+
+/** True if `work` settles within `ms`. */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  const done = work.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([done, late]).finally(() => clearTimeout(timer));
+}
+
+export class ComponentConnection extends EventEmitter<ComponentEvents> {
+  readonly #o: ResolvedOptions;
+  readonly #log: Logger;
+  readonly #entity: ComponentEntity;
+  readonly #out: OutboundQueue<Element>;
+  readonly #in: InflightLimiter<Element>;
+  readonly #supervisor: Supervisor;
+  readonly #counters = zeroCounters();
+  #status: ComponentStatus = "offline";
+  #phase: "running" | "draining" | "stopping" = "running";
+  #closing: Promise<void> | undefined;
+  /** The stream is being closed: stanzas read now are dropped, their replies could not go out. */
+  #closingStream = false;
+
+  constructor(options: ComponentOptions) {
+    super();
+    const o = (this.#o = resolveOptions(options));
+    this.#log = o.logger;
+    this.#entity = new ComponentEntity({
+      service: o.service,
+      domain: o.domain,
+      secret: o.password,
+      timeoutMs: o.connectTimeoutMs,
+    });
+    this.#out = new OutboundQueue({
+      highWaterMark: o.maxQueuedBytes,
+      timeoutMs: o.sendTimeoutMs,
+      serialize: (el) => this.#serialize(el),
+    });
+    this.#in = createInbound({
+      ...o,
+      onError: (err, room) => {
+        this.#counters.handlerErrors++;
+        this.#log.error({ err, room }, "stanza handler failed");
+      },
+      pause: () => this.#entity.socket?.pause(),
+      resume: () => (this.#phase === "running" ? this.#entity.socket?.resume() : undefined),
+    });
+    this.#supervisor = new Supervisor({
+      policy: o.backoff,
+      random: o.random,
+      session: () => this.#session(),
+      onRetry: (info) => this.#retry(info),
+    });
+    // Sessions record errors; this listener only keeps EventEmitter from throwing.
+    this.#entity.on("error", (err: Error) => this.#log.debug({ err }, "component stream error"));
+    this.#entity.on("status", (s: string) => (s === "online" ? undefined : this.#out.detach()));
+    this.#entity.on("stanza", (el: Element) => this.#receive(el));
+  }
+
+  get status(): ComponentStatus {
+    return this.#status;
+  }
+
+  /** For /readyz: the stream is authenticated and not draining. */
+  get online(): boolean {
+    return this.#status === "online";
+  }
+
+  /** Connects, and reconnects with backoff until stop() or drain(). */
+  start(): void {
+    if (this.#phase !== "running") throw new StoppedError("start() after stop() or drain()");
+    this.#supervisor.start();
+  }
+
+  /**
+   * Queues a stanza (a missing `from` becomes the component's domain, XEP-0114 §3); resolves once
+   * handed to the socket, in order. Waits while the socket or the byte budget is full, and while
+   * offline; rejects with SendTimeoutError or StoppedError. Serialized when admitted to the
+   * queue: do not change `el` before the promise settles.
+   */
+  send(el: Element): Promise<void> {
+    return this.#out.push(el);
+  }
+
+  /**
+   * SIGTERM: stop reading, let in-flight handlers finish, flush queued sends (reconnecting if
+   * need be), close the stream and the socket. Takes at most timeoutMs plus closeTimeoutMs;
+   * rejects with DrainTimeoutError if work was left, after closing anyway.
+   */
+  drain(timeoutMs = this.#o.drainTimeoutMs): Promise<void> {
+    if (this.#closing) return this.#closing;
+    const drained = this.#drain(timeoutMs);
+    this.#closing = drained.catch(() => {});
+    return drained;
+  }
+
+  /**
+   * Closes now: queued sends are rejected with StoppedError, running handlers are not waited
+   * for. Resolves once closed (after a drain() in progress, whatever its outcome).
+   */
+  stop(): Promise<void> {
+    return (this.#closing ??= this.#shutdown(new StoppedError()));
+  }
+
+  metrics(): ComponentMetrics {
+    return {
+      ...this.#counters,
+      bytesIn: this.#entity.bytesRead,
+      bytesOut: this.#entity.bytesWritten,
+      online: this.online ? 1 : 0,
+      queuedBytes: this.#out.bytes,
+      queuedBytesPeak: this.#out.peakBytes,
+      queuedStanzas: this.#out.stanzas,
+      waitingSends: this.#out.waiting,
+      socketBufferedBytes: this.#entity.socket?.writableLength ?? 0,
+      inFlight: this.#in.running,
+      inboundBacklog: this.#in.backlog,
+      readingPaused: this.#in.paused || this.#phase !== "running" ? 1 : 0,
+    };
+  }
+
+  async #drain(timeoutMs: number): Promise<void> {
+    this.#phase = "draining";
+    this.#setStatus("draining");
+    this.#entity.socket?.pause(); // TCP flow control holds the rest at the server
+    const done = await within(
+      this.#in.idle().then(() => this.#out.empty()),
+      timeoutMs,
+    );
+    const left = `${this.#in.running + this.#in.backlog} stanzas in flight, ${this.#out.stanzas + this.#out.waiting} sends queued`;
+    const error = done ? null : new DrainTimeoutError(timeoutMs, left);
+    await this.#shutdown(error ?? new StoppedError());
+    if (error) throw error;
+  }
+
+  async #shutdown(reason: ComponentError): Promise<void> {
+    if (this.#phase === "running") this.#phase = "stopping";
+    this.#setStatus(this.#phase);
+    const stopped = this.#supervisor.stop();
+    this.#closingStream = true;
+    this.#out.close(reason);
+    const socket = this.#entity.socket;
+    if (socket) {
+      socket.resume(); // RFC 6120 §4.4: read on until the server's </stream:stream>
+      if (this.#entity.status === "online") {
+        await within(this.#entity._end(), this.#o.closeTimeoutMs);
+      }
+      this.#entity.socket?.destroy();
+    }
+    await stopped;
+    this.#setStatus("offline");
+    this.#log.info({ domain: this.#o.domain, reason: reason.code }, "component stream closed");
+  }
+
+  #session(): Promise<SessionEnd> {
+    this.#setStatus("connecting");
+    const { service, domain, connectTimeoutMs: timeoutMs } = this.#o;
+    const onOnline = (): void => this.#onOnline();
+    return runSession(this.#entity, { service, domain, timeoutMs, now: Date.now, onOnline });
+  }
+
+  #onOnline(): void {
+    const socket = this.#entity.socket;
+    if (!socket) return;
+    if (this.#in.paused || this.#phase !== "running") socket.pause();
+    socket.on("drain", () => this.#out.drained());
+    this.#out.attach({
+      write: (data) => {
+        this.#counters.stanzasOut++;
+        return socket.write(data);
+      },
+    });
+    this.#log.info({ domain: this.#o.domain }, "component stream online");
+    this.#setStatus("online");
+  }
+
+  #retry(info: RetryInfo): void {
+    const { attempt, delayMs, kind, error } = info;
+    const fields = { err: error, attempt, delayMs, domain: this.#o.domain };
+    this.#counters.reconnects++;
+    if (error instanceof StreamError) {
+      this.#counters.streamErrors++;
+      this.emit("streamError", error);
+    }
+    if (kind === "conflict") {
+      this.#counters.conflicts++;
+      this.#log.error(fields, "component name held by another connection (conflict): waiting");
+      this.#setStatus("conflict");
+      this.emit("conflict", error as ConflictError);
+    } else if (kind === "config") {
+      this.#log.error(fields, `${error?.message ?? "handshake refused"}; retrying slowly`);
+      this.#setStatus("rejected");
+    } else {
+      this.#log.warn(fields, "component stream down: reconnecting");
+      this.#setStatus("waiting");
+    }
+    this.emit("reconnecting", info);
+  }
+
+  #receive(el: Element): void {
+    this.#counters.stanzasIn++;
+    if (this.#closingStream) {
+      this.#counters.stanzasDropped++;
+      return;
+    }
+    this.#in.push(el);
+  }
+
+  #serialize(el: Element): string {
+    if (isStanza(el) && !el.attrs.from) el.attrs.from = this.#o.domain;
+    return el.toString();
+  }
+
+  #setStatus(next: ComponentStatus): void {
+    if (this.#phase !== "running" && next !== this.#phase && next !== "offline") return;
+    const previous = this.#status;
+    if (previous === next) return;
+    this.#status = next;
+    this.emit("status", next, previous);
+    if (next === "online") this.emit("online");
+  }
+}
