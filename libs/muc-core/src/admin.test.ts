@@ -8,11 +8,10 @@ import {
   field,
   sent,
   statusCodes,
+  OWNER,
+  GUEST,
+  OTHER,
 } from "./testing/fixtures.js";
-
-const OWNER = "crone@shakespeare.lit/desktop";
-const GUEST = "wiccarocks@shakespeare.lit/laptop";
-const OTHER = "hag66@shakespeare.lit/pda";
 
 function room(config = ""): Stepper {
   const s = new Stepper();

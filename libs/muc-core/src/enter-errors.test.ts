@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ROOM, Stepper, adminSet, conditionOf, field, sent } from "./testing/fixtures.js";
+import { ROOM, Stepper, adminSet, conditionOf, field, sent, OWNER } from "./testing/fixtures.js";
 
-const OWNER = "crone@shakespeare.lit/desktop";
 const GUEST = "hag66@shakespeare.lit/pda";
 const firstSent = (s: Stepper, extra = "") => sent(s.join(GUEST, "thirdwitch", extra))[0];
 

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NS } from "@fedmuc/xmpp";
-import { ROOM, Stepper, sent } from "./testing/fixtures.js";
-
-function twoWitches(): Stepper {
-  const s = new Stepper();
-  s.create("crone@shakespeare.lit/desktop", "firstwitch");
-  s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
-  return s;
-}
+import { ROOM, sent, twoWitches } from "./testing/fixtures.js";
 
 describe("XEP-0045 7.4 sending a message to all occupants", () => {
   it("reflects it to every occupant, sender included, with a stanza-id by the room", () => {

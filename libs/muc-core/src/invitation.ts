@@ -4,6 +4,17 @@ import { decision, send } from "./decision.js";
 import { atLeast } from "./privileges.js";
 import type { Decision, Mutation, Occupant, Room } from "./types.js";
 
+/** The room's own message carrying a muc#user payload. */
+function fromRoom(room: Room, to: string, ...payload: (Element | undefined)[]): Element {
+  return xml("message", { from: room.jid, to }, xml("x", { xmlns: NS.mucUser }, ...payload));
+}
+
+/** An <invite/> or <decline/> as relayed: from whom, and the reason given, if any. */
+function withReason(name: "invite" | "decline", from: string, original: Element): Element {
+  const reason = original.getChildText("reason");
+  return xml(name, { from }, reason ? xml("reason", {}, reason) : undefined);
+}
+
 export function invite(room: Room, sender: Occupant | undefined, invitations: Element[]): Decision {
   if (!sender) throw new StanzaError("not-acceptable", "Only occupants may invite");
   // 7.8.2 and muc#roomconfig_allowinvites: in a members-only room, only admins and owners invite
@@ -20,17 +31,12 @@ export function invite(room: Room, sender: Occupant | undefined, invitations: El
     if (membersOnly && (room.affiliations[invitee] ?? "none") === "none") {
       mutations.push({ op: "setAffiliation", jid: invitee, affiliation: "member" });
     }
-    const reason = inv.getChildText("reason");
     return send(
-      xml(
-        "message",
-        { from: room.jid, to },
-        xml(
-          "x",
-          { xmlns: NS.mucUser },
-          xml("invite", { from: sender.jid }, reason ? xml("reason", {}, reason) : undefined),
-          password ? xml("password", {}, password) : undefined,
-        ),
+      fromRoom(
+        room,
+        to,
+        withReason("invite", sender.jid, inv),
+        password ? xml("password", {}, password) : undefined,
       ),
     );
   });
@@ -40,21 +46,5 @@ export function invite(room: Room, sender: Occupant | undefined, invitations: El
 export function decline(room: Room, from: string, declined: Element): Decision {
   const to = declined.attrs.to;
   if (!to) throw new StanzaError("bad-request", "A decline needs a 'to' address");
-  const reason = declined.getChildText("reason");
-  return decision(
-    [],
-    [
-      send(
-        xml(
-          "message",
-          { from: room.jid, to },
-          xml(
-            "x",
-            { xmlns: NS.mucUser },
-            xml("decline", { from }, reason ? xml("reason", {}, reason) : undefined),
-          ),
-        ),
-      ),
-    ],
-  );
+  return decision([], [send(fromRoom(room, to, withReason("decline", from, declined)))]);
 }

@@ -8,10 +8,9 @@ import {
   field,
   sent,
   statusCodes,
+  OWNER,
+  GUEST,
 } from "./testing/fixtures.js";
-
-const OWNER = "crone@shakespeare.lit/desktop";
-const GUEST = "wiccarocks@shakespeare.lit/laptop";
 
 describe("XEP-0045 10 owner use cases", () => {
   it("unlocks an instant room (10.1.2) and answers with a result", () => {

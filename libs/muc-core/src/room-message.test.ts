@@ -1,9 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { NS, formValues } from "@fedmuc/xmpp";
-import { ROOM, Stepper, conditionOf, field, sent, statusCodes } from "./testing/fixtures.js";
-
-const OWNER = "crone@shakespeare.lit/desktop";
-const GUEST = "wiccarocks@shakespeare.lit/laptop";
+import {
+  ROOM,
+  Stepper,
+  conditionOf,
+  field,
+  sent,
+  statusCodes,
+  OWNER,
+  GUEST,
+} from "./testing/fixtures.js";
 
 describe("XEP-0045 7.8.2 mediated invitations", () => {
   it("forwards an invitation from the room with the inviter's JID, reason and password", () => {

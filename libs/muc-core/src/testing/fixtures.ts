@@ -5,6 +5,10 @@ import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
 import type { Context, Decision, Room } from "../types.js";
 
 export const ROOM = "coven@chat.shakespeare.lit";
+/** The actors of XEP-0045's examples: the room's owner and two guests. */
+export const OWNER = "crone@shakespeare.lit/desktop";
+export const GUEST = "wiccarocks@shakespeare.lit/laptop";
+export const OTHER = "hag66@shakespeare.lit/pda";
 
 export function context(now = new Date("2026-01-01T12:00:00Z")): Context {
   let n = 0;
@@ -42,6 +46,14 @@ export class Stepper {
       `<presence from="${jid}" to="${ROOM}/${nick}"><x xmlns="http://jabber.org/protocol/muc"/>${extra}</presence>`,
     );
   }
+}
+
+/** An instant room owned by OWNER ("firstwitch") with GUEST ("secondwitch") in it. */
+export function twoWitches(config = ""): Stepper {
+  const s = new Stepper();
+  s.create(OWNER, "firstwitch", config);
+  s.join(GUEST, "secondwitch");
+  return s;
 }
 
 /** The stanzas a decision sends, in order. */
