@@ -40,7 +40,32 @@ async function bot(name: string): Promise<TestClient> {
   return client;
 }
 
-const [alice, bob] = [await bot("alice"), await bot("bob")];
+/** The owner makes the room persistent, so it stays when the bots leave (XEP-0045 10.1.3). */
+async function configure(owner: TestClient): Promise<void> {
+  const field = (name: string, value: string) =>
+    xml("field", { var: `muc#roomconfig_${name}` }, xml("value", {}, value));
+  await owner.send(
+    xml(
+      "iq",
+      { to: ROOM, type: "set", id: "config" },
+      xml(
+        "query",
+        { xmlns: "http://jabber.org/protocol/muc#owner" },
+        xml(
+          "x",
+          { xmlns: "jabber:x:data", type: "submit" },
+          field("roomname", "Lobby"),
+          field("persistentroom", "1"),
+        ),
+      ),
+    ),
+  );
+  await owner.waitFor((el) => el.is("iq") && el.attrs.id === "config");
+}
+
+const alice = await bot("alice");
+await configure(alice);
+const bob = await bot("bob");
 await alice.send(
   xml("message", { to: ROOM, type: "groupchat" }, xml("body", {}, "Hello from alice-bot!")),
 );

@@ -26,15 +26,16 @@ function killLeftovers(): void {
 }
 
 process.on("exit", killLeftovers);
-// A signal's default action skips 'exit': clean up, then die of the same signal. Only where
-// nobody else handles the signal, so the process keeps its usual behaviour.
+// A signal's default action skips 'exit': clean up, then die of the same signal, unless someone
+// else (the demo) handles the signal and stops things in its own way.
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  if (process.listenerCount(sig) === 0) {
-    process.once(sig, () => {
-      killLeftovers();
-      process.kill(process.pid, sig);
-    });
-  }
+  const onSignal = (): void => {
+    if (process.listenerCount(sig) > 1) return;
+    process.removeListener(sig, onSignal);
+    killLeftovers();
+    process.kill(process.pid, sig);
+  };
+  process.on(sig, onSignal);
 }
 
 /** Kill this pid if the test process exits before it is stopped (for daemons that are not our child). */
