@@ -1,6 +1,7 @@
 // A real XMPP client over c2s (@xmpp/client 0.14, plain TCP, no TLS) that records every stanza.
 // It sends nothing on its own (no initial presence, no reconnect); @xmpp/client still answers
 // pings and returns an error for unknown iqs.
+import { decodeClientReadsPerSocket } from "./client-utf8.js";
 import { HarnessError } from "./errors.js";
 import { xml, type Element } from "./xml.js";
 
@@ -15,6 +16,8 @@ export interface TestClient {
   /** First buffered or future stanza matching, taken out of the buffer. */
   waitFor(predicate: (el: Element) => boolean, timeoutMs?: number): Promise<Element>;
   stop(): Promise<void>;
+  /** Drops the TCP connection without closing the stream, as a crashed client would. */
+  abort(): void;
 }
 
 export interface ConnectOptions {
@@ -55,7 +58,9 @@ type ClientFactory = (options: {
 const CLIENT_MODULE: string = "@xmpp/client";
 let factory: Promise<ClientFactory> | undefined;
 const loadFactory = (): Promise<ClientFactory> =>
-  (factory ??= import(CLIENT_MODULE).then((m: { client: ClientFactory }) => m.client));
+  (factory ??= decodeClientReadsPerSocket()
+    .then(() => import(CLIENT_MODULE))
+    .then((m: { client: ClientFactory }) => m.client));
 
 export function connectClient(opts: ConnectOptions): Promise<TestClient> {
   const { username, password } = opts;
@@ -197,6 +202,11 @@ async function connect(
       const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 3_000)));
       await Promise.race([xmpp.stop().catch(() => {}), timeout]);
       clearTimeout(timer);
+      xmpp.socket?.destroy();
+    },
+    abort() {
+      stopped = true;
+      closeAll("client aborted");
       xmpp.socket?.destroy();
     },
   };

@@ -186,6 +186,19 @@ describe("ComponentConnection on a socket", () => {
     await vi.waitFor(() => expect(server.received[1]).toMatch(/id="m1".*id="m2".*id="m3"/));
   });
 
+  it("answers the server's </stream:stream> with its own, closes TCP, reconnects", async () => {
+    server = await FakeServer.start();
+    const c = connect();
+    await once(c, "online");
+    const first = server.last;
+    const ended = once(first, "end");
+    first.write("</stream:stream>");
+    await ended;
+    expect(server.received[0]).toBe("</stream:stream>");
+    await once(c, "online");
+    expect(server.sockets).toHaveLength(2);
+  });
+
   it("pauses reading at maxInFlight and resumes once handlers finish", async () => {
     server = await FakeServer.start();
     let open!: () => void;

@@ -2,15 +2,15 @@
 // bounded outbound queue (outbound-queue.ts), bounded in-flight inbound work in per-room order
 // (inbound.ts) and a graceful drain for SIGTERM. The decisions live in the pure modules; this
 // class wires them to the socket.
-import { EventEmitter } from "node:events";
+import { EventEmitter, once } from "node:events";
 import type { Element } from "@fedmuc/xmpp";
 import { ComponentEntity } from "./entity.js";
 import {
+  ConflictError,
   DrainTimeoutError,
   StoppedError,
   StreamError,
   type ComponentError,
-  type ConflictError,
 } from "./errors.js";
 import { createInbound } from "./inbound.js";
 import type { InflightLimiter } from "./inflight-limiter.js";
@@ -19,39 +19,13 @@ import { zeroCounters, type ComponentMetrics } from "./metrics.js";
 import { resolveOptions, type ComponentOptions, type ResolvedOptions } from "./options.js";
 import { OutboundQueue } from "./outbound-queue.js";
 import { runSession } from "./session.js";
+import { settlesWithin } from "./settles-within.js";
+import { retryReport, type ComponentEvents, type ComponentStatus } from "./status.js";
 import { Supervisor, type RetryInfo, type SessionEnd } from "./supervisor.js";
 
-/** waiting: to retry after a loss; conflict: name held elsewhere; rejected: bad secret/domain. */
-export type ComponentStatus =
-  | "offline"
-  | "connecting"
-  | "online"
-  | "waiting"
-  | "conflict"
-  | "rejected"
-  | "draining"
-  | "stopping";
-
-export interface ComponentEvents {
-  status: [status: ComponentStatus, previous: ComponentStatus];
-  online: [];
-  reconnecting: [info: RetryInfo];
-  conflict: [error: ConflictError];
-  streamError: [error: StreamError];
-}
+export type { ComponentEvents, ComponentStatus } from "./status.js";
 
 const isStanza = (el: Element): boolean => ["message", "presence", "iq"].includes(el.name);
-
-/** True if `work` settles within `ms`. */
-function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  const done = work.then(
-    () => true,
-    () => true,
-  );
-  return Promise.race([done, late]).finally(() => clearTimeout(timer));
-}
 
 export class ComponentConnection extends EventEmitter<ComponentEvents> {
   readonly #o: ResolvedOptions;
@@ -169,11 +143,12 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     this.#phase = "draining";
     this.#setStatus("draining");
     this.#entity.socket?.pause(); // TCP flow control holds the rest at the server
-    const done = await within(
+    const done = await settlesWithin(
       this.#in.idle().then(() => this.#out.empty()),
       timeoutMs,
     );
-    const left = `${this.#in.running + this.#in.backlog} stanzas in flight, ${this.#out.stanzas + this.#out.waiting} sends queued`;
+    const inFlight = this.#in.running + this.#in.backlog;
+    const left = `${inFlight} stanzas in flight, ${this.#out.stanzas + this.#out.waiting} sends queued`;
     const error = done ? null : new DrainTimeoutError(timeoutMs, left);
     await this.#shutdown(error ?? new StoppedError());
     if (error) throw error;
@@ -186,12 +161,12 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     this.#closingStream = true;
     this.#out.close(reason);
     const socket = this.#entity.socket;
-    if (socket) {
+    if (socket && !socket.closed) {
+      const closed = once(socket, "close");
       socket.resume(); // RFC 6120 §4.4: read on until the server's </stream:stream>
-      if (this.#entity.status === "online") {
-        await within(this.#entity._end(), this.#o.closeTimeoutMs);
-      }
-      this.#entity.socket?.destroy();
+      if (this.#entity.status === "online") void this.#entity._end();
+      else socket.destroy();
+      if (!(await settlesWithin(closed, this.#o.closeTimeoutMs))) socket.destroy();
     }
     await stopped;
     this.#setStatus("offline");
@@ -221,24 +196,21 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   }
 
   #retry(info: RetryInfo): void {
-    const { attempt, delayMs, kind, error } = info;
-    const fields = { err: error, attempt, delayMs, domain: this.#o.domain };
+    const { attempt, delayMs, error } = info;
+    const report = retryReport(info);
     this.#counters.reconnects++;
+    this.#log[report.level](
+      { err: error, attempt, delayMs, domain: this.#o.domain },
+      report.message,
+    );
+    this.#setStatus(report.status);
     if (error instanceof StreamError) {
       this.#counters.streamErrors++;
       this.emit("streamError", error);
     }
-    if (kind === "conflict") {
+    if (error instanceof ConflictError) {
       this.#counters.conflicts++;
-      this.#log.error(fields, "component name held by another connection (conflict): waiting");
-      this.#setStatus("conflict");
-      this.emit("conflict", error as ConflictError);
-    } else if (kind === "config") {
-      this.#log.error(fields, `${error?.message ?? "handshake refused"}; retrying slowly`);
-      this.#setStatus("rejected");
-    } else {
-      this.#log.warn(fields, "component stream down: reconnecting");
-      this.#setStatus("waiting");
+      this.emit("conflict", error);
     }
     this.emit("reconnecting", info);
   }

@@ -1,4 +1,5 @@
-// The XEP-0114 stream: xmpp.js's Component, corrected. Per-socket UTF-8 decoding (utf8.ts), the
+// The XEP-0114 stream: xmpp.js's Component, corrected. Per-socket UTF-8 decoding (utf8.ts) fed
+// to the parser in linear-time pieces (parser-feed.ts), the
 // handshake on 'open' as @xmpp/component's factory does (but hashing UTF-8, handshake.ts), typed
 // stream errors without xmpp.js's automatic see-other-host redirect, and a stream close that
 // cannot end a later socket. Reconnecting is supervisor.ts's job, not this class's.
@@ -6,6 +7,7 @@ import type { Socket } from "node:net";
 import { xml, type Element } from "@fedmuc/xmpp";
 import { HandshakeError } from "./errors.js";
 import { handshakeDigest } from "./handshake.js";
+import { ParserFeed } from "./parser-feed.js";
 import { streamErrorFromElement } from "./stream-errors.js";
 import { Utf8Decoder } from "./utf8.js";
 import { CoreComponent } from "./xmpp-core.js";
@@ -19,7 +21,10 @@ export interface EntityOptions {
 
 export class ComponentEntity extends CoreComponent {
   readonly #decoder = new Utf8Decoder();
+  readonly #feed = new ParserFeed();
   readonly #secret: string;
+  /** This side sent </stream:stream> on the current socket. */
+  #closingOurs = false;
   /** Bytes read and written by sockets that have closed. */
   #closedRead = 0;
   #closedWritten = 0;
@@ -32,6 +37,9 @@ export class ComponentEntity extends CoreComponent {
     this.on("open", (header: Element) => {
       this.#handshake(header).catch((err: unknown) => this.emit("error", err));
     });
+    // RFC 6120 §4.4: the server closed its stream; close ours and the TCP connection, which
+    // xmpp.js leaves open.
+    this.on("close", () => (this.#closingOurs ? undefined : this.socket?.end("</stream:stream>")));
   }
 
   get bytesRead(): number {
@@ -44,6 +52,8 @@ export class ComponentEntity extends CoreComponent {
 
   override _attachSocket(socket: Socket): void {
     this.#decoder.reset();
+    this.#feed.reset();
+    this.#closingOurs = false;
     socket.once("close", () => {
       this.#closedRead += socket.bytesRead;
       this.#closedWritten += socket.bytesWritten;
@@ -52,7 +62,7 @@ export class ComponentEntity extends CoreComponent {
   }
 
   override _onData(data: Buffer): void {
-    const text = this.#decoder.write(data);
+    const text = this.#feed.push(this.#decoder.write(data));
     if (text) this.parser?.write(text);
   }
 
@@ -64,6 +74,7 @@ export class ComponentEntity extends CoreComponent {
   // this.socket after the wait, which by then may be the next connection's socket.
   override async _end(): Promise<unknown> {
     const socket = this.socket;
+    this.#closingOurs = true;
     const el = await this.close().catch(() => undefined);
     if (socket && this.socket === socket) await this.disconnect().catch(() => socket.destroy());
     return el;

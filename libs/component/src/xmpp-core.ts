@@ -1,4 +1,4 @@
-// @xmpp/component-core 0.13 is CommonJS without types. This is the part of its Component (and
+// @xmpp/component 0.13 is CommonJS without types. This is the part of its Component (and
 // of @xmpp/connection 0.13 underneath) that entity.ts extends, loaded with require so that it
 // works the same under tsc, tsx and vitest.
 import type { EventEmitter } from "node:events";
@@ -44,8 +44,10 @@ export interface CoreComponent extends EventEmitter {
   _status(status: CoreStatus, ...args: unknown[]): void;
 }
 
-const require = createRequire(import.meta.url);
+// The Component class that @xmpp/component itself builds on: its factory adds a fixed 1 s
+// reconnect loop, which supervisor.ts replaces, so the class is taken from its own dependency.
+const fromComponent = createRequire(createRequire(import.meta.url).resolve("@xmpp/component"));
 
 export const CoreComponent = (
-  require("@xmpp/component-core") as { Component: new (o: CoreOptions) => CoreComponent }
+  fromComponent("@xmpp/component-core") as { Component: new (o: CoreOptions) => CoreComponent }
 ).Component;

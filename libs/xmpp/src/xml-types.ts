@@ -18,7 +18,7 @@ export interface Element {
   getText(): string;
   text(value?: string): string;
   attr(name: string, value?: string): string | undefined;
-  append(...nodes: Node[]): this;
+  append(...nodes: Node[]): void;
   cnode(child: Element): Element;
   c(name: string, attrs?: Attrs): Element;
   t(text: string): this;
