@@ -1,0 +1,30 @@
+// FMUC_ALLOW: which rooms may join rooms here as FMUC nodes. Entries are room addresses
+// (room@service), service domains (service), or domain wildcards (*.example.org, which matches
+// example.org's subdomains but not example.org itself). Empty allows nobody.
+import { parseJid } from "@fedmuc/xmpp";
+
+export type AllowList = readonly string[];
+
+export function parseAllowList(text: string): AllowList {
+  const entries = text
+    .split(",")
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== "");
+  for (const entry of entries) {
+    const rest = entry.startsWith("*.") ? entry.slice(2) : entry;
+    const jid = parseJid(rest); // throws jid-malformed for nonsense
+    if (jid.resource || (entry.startsWith("*.") && jid.local)) {
+      throw new Error(`"${entry}" is not a room address, a domain or *.domain`);
+    }
+  }
+  return entries;
+}
+
+/** Whether the room `peer` (room@service) may join here. */
+export function allows(list: AllowList, peer: string): boolean {
+  const room = peer.toLowerCase();
+  const domain = room.slice(room.indexOf("@") + 1);
+  return list.some((entry) =>
+    entry.startsWith("*.") ? domain.endsWith(entry.slice(1)) : entry === room || entry === domain,
+  );
+}
