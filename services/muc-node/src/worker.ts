@@ -22,7 +22,16 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   const registry = createRegistry();
   const metrics = workerMetrics(registry);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
-  redis.on("error", (err) => log.warn({ err: err.message }, "redis error"));
+  // Log Redis going away once, not once per reconnection attempt.
+  let redisUp = true;
+  redis.on("error", (err) => {
+    if (redisUp) log.warn({ err: err.message }, "redis unreachable: reconnecting");
+    redisUp = false;
+  });
+  redis.on("ready", () => {
+    if (!redisUp) log.info("redis reachable again");
+    redisUp = true;
+  });
   const store = new RoomStore(redis, {
     prefix: config.REDIS_KEY_PREFIX,
     defaults: { ...DEFAULT_CONFIG, maxHistory: config.MUC_HISTORY_MAX },
