@@ -53,6 +53,16 @@ describe("XEP-0045 8 moderator use cases", () => {
     ).toBe("not-allowed");
   });
 
+  it("refuses a moderator who is a participant kicking an owner: not-allowed (8.2)", () => {
+    const s = room();
+    s.step(adminSet(OWNER, `<item nick="secondwitch" role="moderator"/>`));
+    expect(s.room.occupants.secondwitch!.role).toBe("moderator");
+    expect(
+      conditionOf(sent(s.step(adminSet(GUEST, `<item nick="firstwitch" role="none"/>`)))[0]),
+    ).toBe("not-allowed");
+    expect(s.room.occupants.firstwitch).toBeDefined();
+  });
+
   it("revokes and grants voice (8.3, 8.4), and a visitor cannot speak", () => {
     const s = room(field("moderatedroom", "1"));
     expect(s.room.occupants.thirdwitch!.role).toBe("visitor");

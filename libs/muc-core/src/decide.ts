@@ -34,6 +34,14 @@ function withTemporaryRoomsCleared(room: Room, d: Decision): Decision {
   return decision([...d.mutations, { op: "destroy" }], d.effects);
 }
 
+/** Whether `text` has more than `max` characters (code points, not UTF-16 code units). */
+function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false; // never more code points than code units
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
+
 function route(room: Room, stanza: Element, ctx: Context): Decision {
   const { nick } = addressOf(stanza.attrs.to);
   const from = stanza.attrs.from;
@@ -45,7 +53,7 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
   if (type === "error") return bounced(room, occupant, stanza);
 
   if (stanza.name === "presence") {
-    if (type === "unavailable") return occupant ? exit(room, occupant) : NOTHING;
+    if (type === "unavailable") return occupant ? exit(room, occupant, stanza) : NOTHING;
     if (type !== undefined)
       throw new StanzaError("bad-request", `Unexpected presence type ${type}`);
     if (!occupant) return enter(room, stanza, nick, ctx);
@@ -55,7 +63,7 @@ function route(room: Room, stanza: Element, ctx: Context): Decision {
 
   if (stanza.name === "message") {
     const body = stanza.getChildText("body");
-    if (body !== null && body.length > ctx.maxBodyChars) {
+    if (body !== null && longerThan(body, ctx.maxBodyChars)) {
       throw new StanzaError(
         "policy-violation",
         `Messages are limited to ${ctx.maxBodyChars} characters`,

@@ -20,6 +20,19 @@ describe("XEP-0045 7.14 exiting a room", () => {
     expect(Object.keys(s.room.occupants)).toEqual(["firstwitch"]);
   });
 
+  it("passes the leaver's custom exit message (<status/>) on to everyone", () => {
+    const s = new Stepper();
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
+    s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
+    const d = s.step(
+      `<presence from="wiccarocks@shakespeare.lit/laptop" to="${ROOM}/secondwitch" type="unavailable"><status>gone where the goblins go</status></presence>`,
+    );
+    expect(sent(d).map((p) => p.getChildText("status"))).toEqual([
+      "gone where the goblins go",
+      "gone where the goblins go",
+    ]);
+  });
+
   it("destroys a temporary room when its last occupant leaves", () => {
     const s = new Stepper();
     s.create("crone@shakespeare.lit/desktop", "firstwitch");

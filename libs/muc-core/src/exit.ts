@@ -10,14 +10,16 @@ function othersThan(room: Room, occupant: Occupant): Occupant[] {
   return occupantList(room).filter((o) => o.jid !== occupant.jid);
 }
 
-export function exit(room: Room, occupant: Occupant): Decision {
+export function exit(room: Room, occupant: Occupant, stanza?: Element): Decision {
   // The leaver's own presence comes last, with status 110 (7.14 example 80).
   const others = presenceBroadcast(room, occupant) ? othersThan(room, occupant) : [];
+  // 7.14: the occupant's <status/> is its custom exit message, passed on to everyone.
+  const options = { unavailable: true, exitPayload: stanza?.getChildren("status") ?? [] };
   return decision(
     [{ op: "removeOccupant", nick: occupant.nick }],
     [
-      ...others.map((o) => send(occupantPresence(room, occupant, o, { unavailable: true }))),
-      send(occupantPresence(room, occupant, occupant, { unavailable: true })),
+      ...others.map((o) => send(occupantPresence(room, occupant, o, options))),
+      send(occupantPresence(room, occupant, occupant, options)),
     ],
   );
 }

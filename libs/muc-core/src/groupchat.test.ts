@@ -44,6 +44,18 @@ describe("XEP-0045 7.4 sending a message to all occupants", () => {
     expect(error!.getChild("error")!.getChild("policy-violation", NS.stanzas)).toBeDefined();
   });
 
+  it("counts the body's characters, not its UTF-16 code units, against the limit", () => {
+    const s = twoWitches();
+    const say = (body: string) =>
+      sent(
+        s.step(
+          `<message from="crone@shakespeare.lit/desktop" to="${ROOM}" type="groupchat"><body>${body}</body></message>`,
+        ),
+      );
+    expect(say("🧙".repeat(1000)).map((m) => m.attrs.type)).toEqual(["groupchat", "groupchat"]);
+    expect(say("🧙".repeat(1001))[0]!.attrs.type).toBe("error");
+  });
+
   it("refuses a non-occupant with not-acceptable", () => {
     const s = twoWitches();
     const [error] = sent(

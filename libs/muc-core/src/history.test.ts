@@ -38,6 +38,12 @@ describe("XEP-0045 7.2.15 discussion history", () => {
     expect(bodies(selectHistory(entries, limits, now))).toEqual(expected);
   });
 
+  it("counts maxchars on the stanzas as sent, with their 'to' and delay", () => {
+    const sent = (e: HistoryEntry) => historyMessage(e, "r@s", "x@y/z").toString().length;
+    const oneAndAHalf = Math.floor(sent(entries[3]!) * 1.5);
+    expect(bodies(selectHistory(entries, { maxchars: oneAndAHalf }, now, sent))).toEqual(["m4"]);
+  });
+
   it("delivers an entry with its original time (XEP-0203)", () => {
     const m = historyMessage(entries[0]!, "r@s", "x@y/z");
     expect(m.attrs.to).toBe("x@y/z");

@@ -19,11 +19,15 @@ export function historyLimits(join: Element): HistoryLimits {
   };
 }
 
-/** The entries to send (oldest first) from `entries` (oldest first) within `limits`. */
+/**
+ * The entries to send (oldest first) from `entries` (oldest first) within `limits`. `sentLength`
+ * is the length of an entry as it goes out (with its 'to' and delay), which maxchars counts.
+ */
 export function selectHistory(
   entries: readonly HistoryEntry[],
   limits: HistoryLimits,
   now: Date,
+  sentLength: (entry: HistoryEntry) => number = (e) => e.stanza.length,
 ): HistoryEntry[] {
   const notBefore = Math.max(
     limits.seconds === undefined ? -Infinity : now.getTime() - limits.seconds * 1000,
@@ -38,7 +42,7 @@ export function selectHistory(
     let budget = limits.maxchars;
     const kept: HistoryEntry[] = [];
     for (const entry of [...chosen].reverse()) {
-      budget -= entry.stanza.length;
+      budget -= sentLength(entry);
       if (budget < 0) break;
       kept.unshift(entry);
     }

@@ -4,7 +4,7 @@ import { adminQuery } from "./admin.js";
 import { decision, iqResult } from "./decision.js";
 import { roomInfo, roomItems } from "./disco.js";
 import { ownerQuery } from "./owner.js";
-import { occupantByJid } from "./room.js";
+import { occupantByJid, occupantByNick } from "./room.js";
 import type { Context, Decision, Room } from "./types.js";
 
 export function roomQuery(room: Room, iq: Element, nick: string, ctx: Context): Decision {
@@ -26,5 +26,8 @@ function occupantQuery(room: Room, iq: Element, nick: string, xmlns: string | un
   // XEP-0410 section 3.2: a ping to one's own occupant JID is answered by the room while joined.
   if (xmlns === NS.ping && sender?.nick === nick) return decision([], [iqResult(iq)]);
   if (!sender) throw new StanzaError("not-acceptable", "You are not in the room");
+  // XEP-0410 section 3: item-not-found tells a joined client that the nickname is not (or no
+  // longer) in the room, e.g. after a nickname change.
+  if (!occupantByNick(room, nick)) throw new StanzaError("item-not-found", "No such occupant");
   throw new StanzaError("feature-not-implemented", "Queries to other occupants are not relayed");
 }

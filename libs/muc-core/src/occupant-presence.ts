@@ -18,6 +18,8 @@ export interface PresenceOptions {
   readonly unavailable?: boolean;
   /** 7.6.3: the new nickname, on the unavailable presence of a nickname change. */
   readonly newNick?: string;
+  /** 7.14: what an unavailable presence carries besides the MUC payload (the exit message). */
+  readonly exitPayload?: readonly Element[];
 }
 
 /** Whether `viewer` may see the real JID of others (section 4.2, non-anonymous vs moderators). */
@@ -33,7 +35,9 @@ export function occupantPresence(
   options: PresenceOptions = {},
 ): Element {
   const self = subject.jid === viewer.jid;
-  const payload = options.unavailable ? [] : parse(subject.presence).getChildElements();
+  const payload = options.unavailable
+    ? (options.exitPayload ?? [])
+    : parse(subject.presence).getChildElements();
   const item = xml("item", {
     affiliation: subject.affiliation,
     role: options.unavailable && !options.newNick ? "none" : subject.role,

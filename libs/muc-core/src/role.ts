@@ -16,15 +16,8 @@ export interface RoleChange {
 
 /** Checks the rules of 8.2 to 9.7 for `actor` giving `target` the role `role`. */
 function check(actor: Occupant, target: Occupant, role: Role): void {
-  const granting = role === "moderator" || target.role === "moderator";
-  if (granting && !atLeast(actor.affiliation, "admin")) {
-    // 9.6, 9.7: only admins and owners grant or revoke moderator status.
-    throw new StanzaError("forbidden", "Only admins and owners may change moderators");
-  }
-  if (!granting && actor.role !== "moderator") {
-    throw new StanzaError("forbidden", "Only moderators may do that");
-  }
-  // 8.2, 8.4: an admin or owner cannot be kicked or silenced, except by someone above them.
+  // 8.2, 8.4: an admin or owner cannot be kicked or silenced, except by someone above them; a
+  // moderator of lower affiliation who tries gets not-allowed (8.2), before any other check.
   const lowering =
     role === "none" || role === "visitor" || (target.role === "moderator" && role !== "moderator");
   if (
@@ -33,6 +26,14 @@ function check(actor: Occupant, target: Occupant, role: Role): void {
     !outranks(actor.affiliation, target.affiliation)
   ) {
     throw new StanzaError("not-allowed", `You may not make ${target.nick} ${role}`);
+  }
+  const granting = role === "moderator" || target.role === "moderator";
+  if (granting && !atLeast(actor.affiliation, "admin")) {
+    // 9.6, 9.7: only admins and owners grant or revoke moderator status.
+    throw new StanzaError("forbidden", "Only admins and owners may change moderators");
+  }
+  if (!granting && actor.role !== "moderator") {
+    throw new StanzaError("forbidden", "Only moderators may do that");
   }
 }
 

@@ -100,4 +100,25 @@ describe("RoomHandler", () => {
     const history = a!.sent.find((el) => el.getChildText("body") === "before")!;
     expect(history.getChild("delay", NS.delay)).toBeDefined();
   });
+
+  it("counts maxchars on the history stanzas as sent, with their 'to' and delay (7.2.15)", async () => {
+    const [a] = workers(1);
+    await created(a!.handler);
+    for (const text of ["one", "two"]) await a!.handler.handle(ROOM, say("owner@s/1", text));
+    a!.sent.length = 0;
+    await a!.handler.handle(ROOM, join("y@s/1", "all"));
+    const sent = a!.sent.find((el) => el.getChildText("body") === "two")!.toString().length;
+    a!.sent.length = 0;
+    const limited = `<history maxchars="${Math.floor(sent * 1.5)}"/>`;
+    await a!.handler.handle(
+      ROOM,
+      parse(
+        `<presence from="z@s/1" to="${ROOM}/some"><x xmlns="${NS.muc}">${limited}</x></presence>`,
+      ),
+    );
+    const bodies = a!.sent
+      .filter((el) => el.attrs.to === "z@s/1")
+      .map((el) => el.getChildText("body"));
+    expect(bodies.filter(Boolean)).toEqual(["two"]);
+  });
 });

@@ -11,6 +11,7 @@ import {
   selectHistory,
   type Context,
   type Effect,
+  type HistoryEntry,
   type Room,
   type RoomConfig,
 } from "@fedmuc/muc-core";
@@ -80,7 +81,10 @@ export class RoomHandler {
       // History up to this commit only: later messages reach the newcomer live (7.2.15).
       const count = effect.limits.maxstanzas ?? room.config.maxHistory;
       const entries = await this.store.history(room.jid, lastHistoryId, count);
-      for (const entry of selectHistory(entries, effect.limits, ctx.now)) {
+      // maxchars counts the stanzas as sent (7.2.15), not as stored.
+      const sentLength = (e: HistoryEntry) =>
+        historyMessage(e, room.jid, effect.to).toString().length;
+      for (const entry of selectHistory(entries, effect.limits, ctx.now, sentLength)) {
         sending.push(this.send(historyMessage(entry, room.jid, effect.to)));
       }
     }
