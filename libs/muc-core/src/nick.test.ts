@@ -22,6 +22,10 @@ describe("nicknames (RFC 8266)", () => {
     ["   ", "jid-malformed"],
     ["bell\u0007", "not-acceptable"],
     ["zero\u200bwidth", "not-acceptable"],
+    ["tab\there", "not-acceptable"],
+    ["line\nbreak", "not-acceptable"],
+    ["line\u2028separator", "not-acceptable"],
+    ["bom\ufeff", "not-acceptable"],
     ["x".repeat(129), "not-acceptable"],
     ["Ωmega 🙂", "accepted"],
   ])("%j is %s", (nick, condition) => {

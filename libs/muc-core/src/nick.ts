@@ -3,13 +3,15 @@
 import { StanzaError } from "@fedmuc/xmpp";
 
 const MAX_NICK_CHARS = 128;
-const SPACES = /[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+/gu;
+// RFC 8266 section 2.1: non-ASCII spaces (Zs) map to ASCII space; other whitespace (tab, line
+// breaks, U+2028) is a control or separator, refused below with the rest.
+const SPACES = /\p{Zs}+/gu;
 // Control and format characters, unassigned code points and surrogates are disallowed (RFC 8264 9.x).
-const DISALLOWED = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}]/u;
+const DISALLOWED = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}\p{Zl}\p{Zp}]/u;
 
 /** The enforced form of a requested nickname; throws when it cannot be a nickname. */
 export function enforceNick(requested: string): string {
-  const nick = requested.replace(SPACES, " ").trim().normalize("NFKC");
+  const nick = requested.replace(SPACES, " ").replace(/^ | $/g, "").normalize("NFKC");
   if (nick === "") throw new StanzaError("jid-malformed", "A nickname is required");
   if (DISALLOWED.test(nick)) {
     throw new StanzaError(
