@@ -103,6 +103,7 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
         next = { ...next, subject: m.subject };
         break;
       case "appendHistory":
+      case "enqueue":
         break;
       case "destroy":
         next = { ...emptyRoom(room.jid, room.config), version };
@@ -114,5 +115,5 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
 
 /** Whether committing `mutations` changes the snapshot (and so the room version). */
 export function changesSnapshot(mutations: readonly Mutation[]): boolean {
-  return mutations.some((m) => m.op !== "appendHistory");
+  return mutations.some((m) => m.op !== "appendHistory" && m.op !== "enqueue");
 }

@@ -86,7 +86,9 @@ export type Mutation =
   | { readonly op: "removeOccupant"; readonly nick: string }
   | { readonly op: "setSubject"; readonly subject: Subject }
   | { readonly op: "appendHistory"; readonly entry: HistoryEntry; readonly max: number }
-  | { readonly op: "destroy" };
+  | { readonly op: "destroy" }
+  /** XEP-0289: a stanza for the federation link to `peer`, kept in order until it is sent. */
+  | { readonly op: "enqueue"; readonly peer: string; readonly stanza: string };
 
 /** What the shell does after the mutations are committed, in this order. */
 export type Effect =

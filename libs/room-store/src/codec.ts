@@ -14,8 +14,14 @@ export function versionToken(room: Room): string {
   return `${room.exists ? room.salt : ""}:${room.version}`;
 }
 
+/** The link peers a decision writes to, in first-use order: their outboxes follow the 4 room keys. */
+export function outboxPeers(mutations: readonly Mutation[]): string[] {
+  return [...new Set(mutations.flatMap((m) => (m.op === "enqueue" ? [m.peer] : [])))];
+}
+
 /** Mutations as the flat triples commit.lua reads. */
 export function encodeMutations(mutations: readonly Mutation[]): string[] {
+  const peers = outboxPeers(mutations);
   return mutations.flatMap((m): string[] => {
     switch (m.op) {
       case "create":
@@ -36,6 +42,8 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
         return ["hist", String(m.max), JSON.stringify(m.entry)];
       case "destroy":
         return ["destroy", "", ""];
+      case "enqueue":
+        return ["out", String(5 + peers.indexOf(m.peer)), m.stanza];
     }
   });
 }

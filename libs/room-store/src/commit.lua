@@ -1,7 +1,7 @@
 -- Applies one decision's mutations to a room atomically, if the room is still at the version the
 -- decision was taken on.
 -- KEYS[1] meta hash, KEYS[2] occupants hash (nick -> JSON), KEYS[3] history stream,
--- KEYS[4] affiliations hash (bare JID -> affiliation)
+-- KEYS[4] affiliations hash (bare JID -> affiliation), KEYS[5..] link outboxes (streams)
 -- ARGV[1] expected version token "salt:version" (":0" for a room that does not exist)
 -- ARGV[2..] mutations as triples: op, a, b
 -- Returns {1, version, lastHistoryId} when committed, {0} when the room has moved on.
@@ -42,6 +42,8 @@ for i = 2, #ARGV, 3 do
       last = redis.call('XADD', history, 'MAXLEN', a, '*', 'e', b)
       redis.call('HSET', meta, 'hist_last', last)
     end
+  elseif op == 'out' then
+    redis.call('XADD', KEYS[tonumber(a)], '*', 's', b)
   elseif op == 'destroy' then
     redis.call('DEL', meta, occupants, history, affiliations)
     return {1, 0, ''}

@@ -16,3 +16,9 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
     affiliations: `${base}:aff`,
   };
 }
+
+/** The outbox of the federation link from `room` to `peer`: in the room's slot, so a commit can
+ * append to it atomically with the room change. */
+export function outboxKey(prefix: string, room: string, peer: string): string {
+  return `${prefix}{${room}}:out:${peer}`;
+}

@@ -10,6 +10,7 @@ import {
   type Occupant,
 } from "@fedmuc/muc-core";
 import { startRedis, uniquePrefix, type RedisHandle } from "../../../test/harness/redis.js";
+import { outboxKey } from "./keys.js";
 import { RoomStore } from "./store.js";
 
 const ROOM = "coven@chat.shakespeare.lit";
@@ -110,6 +111,26 @@ describe("RoomStore", () => {
     expect(upToThird.map((e) => e.stanza)).toEqual([entry(2), entry(3)].map((e) => e.stanza));
     const all = await store.history(ROOM, "+", 10);
     expect(all).toHaveLength(4);
+  });
+
+  it("appends link traffic to each link's outbox in the same commit, in order", async () => {
+    const store = freshStore();
+    const room = await store.load(ROOM);
+    await store.commit(room, [
+      { op: "create", salt: "s", config: DEFAULT_CONFIG },
+      { op: "enqueue", peer: "up@hub.lit", stanza: "<presence n='1'/>" },
+      { op: "enqueue", peer: "down@spoke.lit", stanza: "<presence n='2'/>" },
+      { op: "enqueue", peer: "up@hub.lit", stanza: "<message n='3'/>" },
+    ]);
+    const outbox = async (peer: string) =>
+      (await client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+")).map(
+        ([, fields]) => fields[1],
+      );
+    expect(await outbox("up@hub.lit")).toEqual(["<presence n='1'/>", "<message n='3'/>"]);
+    expect(await outbox("down@spoke.lit")).toEqual(["<presence n='2'/>"]);
+    // A refused commit appends nothing.
+    await store.commit(room, [{ op: "enqueue", peer: "up@hub.lit", stanza: "<lost/>" }]);
+    expect(await outbox("up@hub.lit")).toHaveLength(2);
   });
 
   it("leaves no keys behind when a room is destroyed", async () => {

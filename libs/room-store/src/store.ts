@@ -2,15 +2,15 @@
 import { readFileSync } from "node:fs";
 import type { Redis } from "ioredis";
 import type { HistoryEntry, Mutation, Room, RoomConfig } from "@fedmuc/muc-core";
-import { decodeRoom, encodeMutations, versionToken } from "./codec.js";
-import { roomKeys } from "./keys.js";
+import { decodeRoom, encodeMutations, outboxPeers, versionToken } from "./codec.js";
+import { outboxKey, roomKeys } from "./keys.js";
 
 const script = (name: string): string => readFileSync(new URL(name, import.meta.url), "utf8");
 const COMMIT = script("./commit.lua");
 const LOAD = script("./load.lua");
 
 type Scripted = Redis & {
-  fedmucCommit(...keysThenArgv: string[]): Promise<unknown[]>;
+  fedmucCommit(keyCount: number, ...keysThenArgv: string[]): Promise<unknown[]>;
   fedmucLoad(meta: string, occ: string, aff: string): Promise<[string[], string[], string[]]>;
 };
 
@@ -30,7 +30,7 @@ export class RoomStore {
     redis: Redis,
     readonly options: RoomStoreOptions,
   ) {
-    redis.defineCommand("fedmucCommit", { numberOfKeys: 4, lua: COMMIT });
+    redis.defineCommand("fedmucCommit", { lua: COMMIT }); // key count varies: link outboxes
     redis.defineCommand("fedmucLoad", { numberOfKeys: 3, lua: LOAD });
     this.#redis = redis as Scripted;
   }
@@ -47,12 +47,18 @@ export class RoomStore {
 
   /** Commits `mutations` if `room` is still current; an empty list just checks that. */
   async commit(room: Room, mutations: readonly Mutation[]): Promise<CommitResult> {
-    const k = roomKeys(this.options.prefix, room.jid);
-    const reply = await this.#redis.fedmucCommit(
+    const { prefix } = this.options;
+    const k = roomKeys(prefix, room.jid);
+    const keys = [
       k.meta,
       k.occupants,
       k.history,
       k.affiliations,
+      ...outboxPeers(mutations).map((peer) => outboxKey(prefix, room.jid, peer)),
+    ];
+    const reply = await this.#redis.fedmucCommit(
+      keys.length,
+      ...keys,
       versionToken(room),
       ...encodeMutations(mutations),
     );
