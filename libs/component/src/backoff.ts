@@ -1,14 +1,11 @@
-// Reconnect delays: a pure function of the failure history, the policy and a random source.
-// Exponential backoff with "full jitter" (AWS Architecture Blog, "Exponential Backoff and
-// Jitter", 2015): uniform in [0, min(max, initial·factor^n)), so that many workers that lost the
-// same server do not come back in lock-step.
+// Reconnect delays: a pure function of the failure history, the policy and a random source,
+// with exponential backoff and full jitter (@fedmuc/backoff).
+import { expCap, fullJitter, uniform, type Exponential, type Random } from "@fedmuc/backoff";
 
-export interface BackoffPolicy {
-  /** First cap of the transient delay. */
-  readonly initialMs: number;
-  readonly factor: number;
-  /** Largest delay; also the delay after a configuration error (bad secret, unknown domain). */
-  readonly maxMs: number;
+export { expCap, fullJitter, type Random };
+
+/** The transient delays' exponential (maxMs is also the delay after a configuration error). */
+export interface BackoffPolicy extends Exponential {
   /** Least delay after a <conflict/>: another worker holds the name, do not storm it. */
   readonly conflictFloorMs: number;
   /** A session online this long resets the history: the next loss retries quickly again. */
@@ -34,20 +31,6 @@ export interface BackoffState {
 }
 
 export const INITIAL_BACKOFF: BackoffState = { failures: 0, conflicts: 0 };
-
-export type Random = () => number;
-
-/** min(max, base·factor^n), safe for any n. */
-export function expCap(n: number, baseMs: number, factor: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * factor ** Math.min(n, 64));
-}
-
-const uniform = (random: Random): number => Math.min(Math.max(random(), 0), 1 - Number.EPSILON);
-
-/** Full jitter: uniform in [0, expCap(n)). */
-export function fullJitter(n: number, p: BackoffPolicy, random: Random): number {
-  return Math.floor(uniform(random) * expCap(n, p.initialMs, p.factor, p.maxMs));
-}
 
 /** After a session ends: one that stayed online long enough forgets earlier failures. */
 export function afterSession(
