@@ -1,0 +1,138 @@
+// The link dispatcher against a real Redis: order, retries with backoff, and takeover of a link
+// whose worker died, with traffic appended by real room commits.
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CONFIG, emptyRoom, type Mutation } from "@fedmuc/muc-core";
+import { RoomStore } from "@fedmuc/room-store";
+import type { Element } from "@fedmuc/xmpp";
+import { startRedis, uniquePrefix, type RedisHandle } from "../../../test/harness/redis.js";
+import { LinkDispatcher, type DispatcherOptions } from "./dispatcher.js";
+import { LinkOutbox, type Link } from "./outbox.js";
+
+const LINK: Link = { room: "elsinore@talk.denmark.lit", peer: "rabbithole@rooms.wonderland.lit" };
+let redis: RedisHandle;
+const connections: Redis[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  for (const c of connections) c.disconnect();
+  await redis?.stop();
+});
+
+function connect(): Redis {
+  const c = new Redis(redis.url, { maxRetriesPerRequest: null });
+  connections.push(c);
+  return c;
+}
+
+/** A key space with a store that appends link traffic the way room commits do. */
+function space() {
+  const storePrefix = uniquePrefix();
+  const queuePrefix = `{${uniquePrefix().slice(0, -1)}}`;
+  const store = new RoomStore(connect(), { prefix: storePrefix, defaults: DEFAULT_CONFIG });
+  const outbox = new LinkOutbox(connect(), storePrefix);
+  let room = emptyRoom(LINK.room);
+  const append = async (...bodies: string[]) => {
+    const mutations: Mutation[] = bodies.map((b) => ({
+      op: "enqueue",
+      peer: LINK.peer,
+      stanza: `<message><body>${b}</body></message>`,
+    }));
+    const result = await store.commit(room, mutations);
+    if (!result.committed) throw new Error("commit refused");
+    room = { ...room, version: result.version };
+  };
+  const dispatcher = (send: DispatcherOptions["send"], extra: Partial<DispatcherOptions> = {}) =>
+    new LinkDispatcher({
+      connection: connect(),
+      queuePrefix,
+      storePrefix,
+      send,
+      retry: { initialMs: 20, factor: 2, maxMs: 200 },
+      ...extra,
+    });
+  return { append, dispatcher, outbox };
+}
+
+/** A sender that records bodies and resolves `done` once `expected` bodies were seen. */
+function recorder(expected: number, failFirst = 0) {
+  const bodies: string[] = [];
+  let failures = 0;
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  const send = async (el: Element) => {
+    if (failures < failFirst) {
+      failures++;
+      throw new Error("link down");
+    }
+    bodies.push(el.getChildText("body")!);
+    if (new Set(bodies).size === expected) finish();
+  };
+  return { bodies, send, done, failures: () => failures };
+}
+
+const numbered = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `m${from + i}`);
+
+describe("LinkDispatcher", () => {
+  it("sends a link's traffic in commit order and empties its outbox", async () => {
+    const { append, dispatcher, outbox } = space();
+    const rec = recorder(30);
+    const d = dispatcher(rec.send);
+    d.start();
+    for (let i = 0; i < 30; i += 10) {
+      await append(...numbered(10, i));
+      await d.kick(LINK);
+    }
+    await rec.done;
+    expect(rec.bodies).toEqual(numbered(30));
+    await d.close();
+    expect(await outbox.pending(LINK)).toBe(0);
+  });
+
+  it("retries a failing link with backoff, losing and reordering nothing", async () => {
+    const { append, dispatcher } = space();
+    const rec = recorder(20, 3);
+    const d = dispatcher(rec.send);
+    d.start();
+    await append(...numbered(10));
+    await d.kick(LINK);
+    await append(...numbered(10, 10)); // while the link fails, later traffic waits behind
+    await d.kick(LINK);
+    await rec.done;
+    expect(rec.failures()).toBe(3);
+    expect(rec.bodies).toEqual(numbered(20));
+    await d.close();
+  });
+
+  it("lets another worker take over a link whose worker died, in order, with nothing lost", async () => {
+    const { append, dispatcher } = space();
+    await append(...numbered(20));
+    // The first worker hangs on its first send, as a process that died would, and never renews
+    // its lock; the second takes the link over once the lock expires.
+    let hang!: () => void;
+    const stuck = new Promise<void>((resolve) => (hang = resolve));
+    let started!: () => void;
+    const sending = new Promise<void>((resolve) => (started = resolve));
+    const dead = dispatcher(
+      async () => {
+        started();
+        await stuck;
+        throw new Error("the process is gone");
+      },
+      { lockMs: 500 },
+    );
+    dead.start();
+    await dead.kick(LINK);
+    await sending;
+    await dead.close(true); // stops renewing the lock; the job stays active in Redis
+    const rec = recorder(20);
+    const heir = dispatcher(rec.send, { lockMs: 500 });
+    heir.start();
+    await rec.done;
+    hang();
+    expect(rec.bodies).toEqual(numbered(20));
+    await heir.close();
+  });
+});

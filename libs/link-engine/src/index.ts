@@ -1,0 +1,2 @@
+export { LinkDispatcher, LINK_QUEUE, linkJobId, type DispatcherOptions } from "./dispatcher.js";
+export { LinkOutbox, type Link, type OutboxEntry } from "./outbox.js";
