@@ -13,7 +13,8 @@ export function addressOf(to: string | undefined): Address {
   if (!to) throw new StanzaError("jid-malformed", "The stanza has no 'to' address");
   const jid = parseJid(to);
   if (!jid.local) throw new StanzaError("jid-malformed", "No room in the address");
-  return { room: bareJid(jid), nick: jid.resource };
+  // Room addresses compare case-insensitively (RFC 7622 3.3, the localpart is case-mapped).
+  return { room: bareJid({ ...jid, local: jid.local.toLowerCase() }), nick: jid.resource };
 }
 
 export function occupantJid(room: string, nick: string): string {

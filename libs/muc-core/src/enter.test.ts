@@ -52,6 +52,15 @@ describe("XEP-0045 7.2 entering a room", () => {
     expect(Object.keys(s.room.occupants)).toEqual(["firstwitch"]);
   });
 
+  it("addresses rooms case-insensitively", () => {
+    const s = new Stepper();
+    s.create("crone@shakespeare.lit/desktop", "firstwitch");
+    const d = s.step(
+      `<presence from="hag66@shakespeare.lit/pda" to="${ROOM.toUpperCase()}/thirdwitch"><x xmlns="${NS.muc}"/></presence>`,
+    );
+    expect(sent(d).at(-2)!.attrs.from).toBe(`${ROOM}/thirdwitch`);
+  });
+
   it("refuses a join without a nickname with jid-malformed", () => {
     const s = new Stepper();
     const [error] = sent(s.step(`<presence from="a@b/c" to="${ROOM}"/>`));

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import { Redis } from "ioredis";
 import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
-import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
+import { DEFAULT_CONFIG, addressOf } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
 import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { parseJid, type Element } from "@fedmuc/xmpp";
@@ -59,7 +59,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     await withSpan("fedmuc.stanza", attributes, async () => {
       try {
         const to = parseJid(stanza.attrs.to ?? "");
-        if (to.local) await rooms.handle(`${to.local}@${to.domain}`, stanza);
+        if (to.local) await rooms.handle(addressOf(stanza.attrs.to).room, stanza);
         else {
           const reply = await handleService(stanza, store);
           if (reply) await send(reply);
