@@ -170,5 +170,7 @@ describe("walking skeleton", () => {
       /fedmuc_stanzas_handled_total\{name="presence",outcome="ok"\} [1-9]/,
     );
     expect(metrics.body).toContain("fedmuc_component_online 1");
+    expect(metrics.body).toMatch(/fedmuc_component_stanzas_in [1-9]/);
+    expect(metrics.body).toMatch(/fedmuc_component_queued_bytes 0/);
   });
 });

@@ -1,4 +1,5 @@
 // The worker's own metrics, beside the process defaults.
+import type { ComponentMetrics } from "@fedmuc/component";
 import { Counter, Gauge, Histogram, type Registry } from "@fedmuc/telemetry";
 
 export function workerMetrics(registry: Registry) {
@@ -15,12 +16,23 @@ export function workerMetrics(registry: Registry) {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
-    online: new Gauge({
-      name: "fedmuc_component_online",
-      help: "1 while the component stream is authenticated with the XMPP server",
-      registers: [registry],
-    }),
   };
+}
+
+/** The component connection's counters and gauges, read when scraped: fedmuc_component_<name>. */
+export function publishComponentMetrics(registry: Registry, read: () => ComponentMetrics): void {
+  const names = Object.keys(read()) as (keyof ComponentMetrics)[];
+  for (const name of names) {
+    const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    new Gauge({
+      name: `fedmuc_component_${snake}`,
+      help: `XEP-0114 connection: ${name}`,
+      registers: [registry],
+      collect() {
+        this.set(read()[name]);
+      },
+    });
+  }
 }
 
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;

@@ -8,7 +8,7 @@ import { RoomStore } from "@fedmuc/room-store";
 import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { parseJid, type Element } from "@fedmuc/xmpp";
 import { startHttp } from "./http.js";
-import { workerMetrics } from "./metrics.js";
+import { publishComponentMetrics, workerMetrics } from "./metrics.js";
 import { RoomHandler, failureReply } from "./room-handler.js";
 import { handleService } from "./service-handler.js";
 
@@ -77,7 +77,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     stop();
   }
 
-  component.on("status", (status: string) => metrics.online.set(status === "online" ? 1 : 0));
+  publishComponentMetrics(registry, () => component.metrics());
   const http = await startHttp(config.HTTP_PORT, {
     registry,
     notReady: async () => {
