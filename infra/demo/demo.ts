@@ -1,7 +1,9 @@
 // The local demo: Redis, Prosody with two accounts, and one worker of the service as its MUC
 // component. Two bots join a room and exchange a message to show it works; then it waits for you.
-// It reuses the end-to-end harness, which knows how to start each server on free ports.
-import { connectClient, xml, type TestClient } from "../../test/harness/client.js";
+// It reuses the end-to-end harness, which knows how to start each server on free ports, and its
+// client side of XEP-0045 (test/harness/muc.ts).
+import { connectClient, type TestClient } from "../../test/harness/client.js";
+import { createRoom, groupchatBody, join, sendGroupchat } from "../../test/harness/muc.js";
 import { startProsody } from "../../test/harness/prosody.js";
 import { startRedis } from "../../test/harness/redis.js";
 import { startService } from "../../test/harness/service.js";
@@ -22,54 +24,16 @@ const service = await startService({
   keyPrefix: "demo:",
 });
 
-async function bot(name: string): Promise<TestClient> {
-  const client = await connectClient({
-    port: prosody.c2sPort,
-    domain: prosody.domain,
-    username: name,
-    password: name,
-  });
-  await client.send(
-    xml(
-      "presence",
-      { to: `${ROOM}/${name}-bot` },
-      xml("x", { xmlns: "http://jabber.org/protocol/muc" }),
-    ),
-  );
-  await client.waitFor((el) => el.is("presence") && el.attrs.from === `${ROOM}/${name}-bot`);
-  return client;
-}
-
-/** The owner makes the room persistent, so it stays when the bots leave (XEP-0045 10.1.3). */
-async function configure(owner: TestClient): Promise<void> {
-  const field = (name: string, value: string) =>
-    xml("field", { var: `muc#roomconfig_${name}` }, xml("value", {}, value));
-  await owner.send(
-    xml(
-      "iq",
-      { to: ROOM, type: "set", id: "config" },
-      xml(
-        "query",
-        { xmlns: "http://jabber.org/protocol/muc#owner" },
-        xml(
-          "x",
-          { xmlns: "jabber:x:data", type: "submit" },
-          field("roomname", "Lobby"),
-          field("persistentroom", "1"),
-        ),
-      ),
-    ),
-  );
-  await owner.waitFor((el) => el.is("iq") && el.attrs.id === "config");
-}
+const bot = (name: string): Promise<TestClient> =>
+  connectClient({ port: prosody.c2sPort, domain: prosody.domain, username: name, password: name });
 
 const alice = await bot("alice");
-await configure(alice);
+// The owner makes the room persistent, so it stays when the bots leave (XEP-0045 10.1.3).
+await createRoom(alice, ROOM, "alice-bot", { roomname: "Lobby", persistentroom: "1" });
 const bob = await bot("bob");
-await alice.send(
-  xml("message", { to: ROOM, type: "groupchat" }, xml("body", {}, "Hello from alice-bot!")),
-);
-const heard = await bob.waitFor((el) => el.getChildText("body") === "Hello from alice-bot!");
+await join(bob, ROOM, "bob-bot");
+await sendGroupchat(alice, ROOM, "Hello from alice-bot!");
+const heard = await bob.waitFor(groupchatBody("Hello from alice-bot!"));
 say(`demo: bob-bot heard ${heard.attrs.from}: "${heard.getChildText("body")}"`);
 await Promise.all([alice.stop(), bob.stop()]);
 

@@ -1,8 +1,18 @@
 // Two workers serve one component domain behind ejabberd, which hands each stanza to either of
 // them at random: every use case must come out the same whichever worker handles a stanza.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, xml, type Element, type TestClient } from "../harness/client.js";
+import { connectClient } from "../harness/client.js";
 import { startEjabberd, type EjabberdHandle } from "../harness/ejabberd.js";
+import {
+  NS,
+  expectResult,
+  instantRoom,
+  joinPresence,
+  occupant,
+  presenceFrom,
+  xml,
+  type TestClient,
+} from "../harness/muc.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
 import { startService, type ServiceHandle } from "../harness/service.js";
 
@@ -52,16 +62,9 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const selfPresence = (nick: string) => (el: Element) =>
-  el.is("presence") && el.attrs.from === `${ROOM}/${nick}` && el.attrs.type === undefined;
-const join = (c: TestClient, nick: string) =>
-  c.send(
-    xml(
-      "presence",
-      { to: `${ROOM}/${nick}` },
-      xml("x", { xmlns: "http://jabber.org/protocol/muc" }),
-    ),
-  );
+const selfPresence = (nick: string) => presenceFrom(occupant(ROOM, nick));
+/** Sends the join only: the waits are the test's. */
+const join = (c: TestClient, nick: string) => c.send(joinPresence(ROOM, nick));
 
 describe("two workers behind ejabberd, random distribution", () => {
   it("both workers are connected", async () => {
@@ -72,18 +75,7 @@ describe("two workers behind ejabberd, random distribution", () => {
     const [owner, ...others] = clients;
     await join(owner!, "ann");
     await owner!.waitFor(selfPresence("ann"));
-    await owner!.send(
-      xml(
-        "iq",
-        { to: ROOM, type: "set", id: "instant" },
-        xml(
-          "query",
-          { xmlns: "http://jabber.org/protocol/muc#owner" },
-          xml("x", { xmlns: "jabber:x:data", type: "submit" }),
-        ),
-      ),
-    );
-    await owner!.waitFor((el) => el.is("iq") && el.attrs.id === "instant");
+    expectResult(await instantRoom(owner!, ROOM));
     await Promise.all(others.map((c, i) => join(c, NAMES[i + 1]!)));
     for (const [i, c] of clients.entries()) {
       for (const nick of NAMES) if (nick !== NAMES[i]) await c.waitFor(selfPresence(nick));
@@ -93,7 +85,7 @@ describe("two workers behind ejabberd, random distribution", () => {
         .filter((el) => el.is("presence") && el.attrs.type === undefined)
         .map((el) => el.attrs.from);
     for (const c of clients) {
-      expect([...available(c)].sort()).toEqual(NAMES.map((n) => `${ROOM}/${n}`).sort());
+      expect([...available(c)].sort()).toEqual(NAMES.map((n) => occupant(ROOM, n)).sort());
     }
   });
 
@@ -117,7 +109,7 @@ describe("two workers behind ejabberd, random distribution", () => {
       const texts = got.map((el) => el.getChildText("body"));
       expect(texts.length).toBe(bodies.length);
       expect(new Set(texts).size).toBe(bodies.length);
-      const ids = got.map((el) => el.getChild("stanza-id", "urn:xmpp:sid:0")?.attrs.id);
+      const ids = got.map((el) => el.getChild("stanza-id", NS.sid)?.attrs.id);
       expect(new Set(ids).size).toBe(bodies.length);
     }
   });

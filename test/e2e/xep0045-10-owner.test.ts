@@ -6,23 +6,31 @@ import {
   NS,
   adminGet,
   adminSet,
+  anyPresenceFrom,
   bare,
   configForm,
   configure,
   createRoom,
+  discoInfo,
   errorCondition,
   expectResult,
+  features,
   formFields,
+  instantRoom,
   iq,
   itemOf,
   join,
   joinError,
   leave,
   listItems,
+  marks,
   mucBed,
   occupant,
+  once,
+  onceEach,
   settle,
   statusCodes,
+  threeWitches,
   xml,
   type Element,
   type TestClient,
@@ -30,29 +38,10 @@ import {
 
 const bed = mucBed({ users: ["alice", "bob", "carol", "dave"] });
 
-const discoInfo = (client: TestClient, room: string) =>
-  iq(client, room, "get", xml("query", { xmlns: NS.discoInfo }));
-const roomFeatures = (reply: Element) =>
-  expectResult(reply)
-    .getChild("query", NS.discoInfo)!
-    .getChildren("feature")
-    .map((f) => f.attrs.var);
 const ownerSet = (client: TestClient, room: string, ...children: Element[]) =>
   iq(client, room, "set", xml("query", { xmlns: NS.mucOwner }, ...children));
-const marks = (...clients: TestClient[]) => clients.map((c) => c.received.length);
-const presencesSince = (client: TestClient, mark: number, jid: string): Element[] =>
-  client.received.slice(mark).filter((el) => el.is("presence") && el.attrs.from === jid);
-
-/** An instant room owned by Alice, with Bob and Carol in it. */
-async function threeWitches(label: string) {
-  const room = bed.room(label);
-  const [alice, bob, carol] = await bed.connectAll("alice", "bob", "carol");
-  await createRoom(alice, room, "Alice");
-  await join(bob, room, "Bob");
-  await join(carol, room, "Carol");
-  await settle(room, alice, bob, carol);
-  return { room, alice, bob, carol };
-}
+/** The affiliation and role an occupant's presence shows. */
+const standing = (p: Element) => [itemOf(p).affiliation, itemOf(p).role];
 
 describe("10.1 creating a room", () => {
   it("10.1.1: entering a room that does not exist creates it: 201 with 110, owner and moderator, locked for others", async () => {
@@ -71,7 +60,7 @@ describe("10.1 creating a room", () => {
     const room = bed.room("instant");
     const [alice, bob] = await bed.connectAll("alice", "bob");
     await join(alice, room, "Alice");
-    const reply = await ownerSet(alice, room, xml("x", { xmlns: NS.data, type: "submit" }));
+    const reply = await instantRoom(alice, room);
     expect(reply.attrs).toMatchObject({ type: "result", from: room });
     await join(bob, room, "Bob");
     const defaults = formFields(await configForm(alice, room));
@@ -126,7 +115,7 @@ describe("10.1 creating a room", () => {
     expect(after.get("muc#roomconfig_maxusers")).toEqual(["20"]);
     expect(after.get("muc#roomconfig_whois")).toEqual(["anyone"]);
     expect(after.get("muc#roomconfig_roomadmins")).toEqual(["dave@localhost"]);
-    expect(roomFeatures(await discoInfo(carol, room))).toEqual(
+    expect(features(await discoInfo(carol, room))).toEqual(
       expect.arrayContaining(["muc_moderated", "muc_nonanonymous"]),
     );
     // Unlocked, and configured: a newcomer is a visitor of the moderated room.
@@ -141,9 +130,7 @@ describe("10.1 creating a room", () => {
     await join(alice, room, "Alice");
     const reply = await ownerSet(alice, room, xml("x", { xmlns: NS.data, type: "cancel" }));
     expect(reply.attrs.type).toBe("result");
-    const gone = alice.received.filter(
-      (el) => el.is("presence") && el.attrs.from === occupant(room, "Alice"),
-    );
+    const gone = alice.received.filter(anyPresenceFrom(occupant(room, "Alice")));
     expect(gone.at(-1)!.attrs.type).toBe("unavailable");
     expect(errorCondition(await discoInfo(carol, room))).toBe("item-not-found");
   });
@@ -151,16 +138,15 @@ describe("10.1 creating a room", () => {
 
 describe("10.2 subsequent room configuration", () => {
   it("every occupant is told once, by the room, with 104 (and 172 when it becomes non-anonymous)", async () => {
-    const { room, alice, bob, carol } = await threeWitches("reconfigure");
+    const { room, alice, bob, carol } = await threeWitches(bed, "reconfigure");
     const isNotice = (el: Element) =>
       el.is("message") && el.attrs.from === room && statusCodes(el).length > 0;
     expectResult(await configure(alice, room, { roomname: "Renamed" }));
     await settle(room, alice, bob, carol);
-    for (const c of [alice, bob, carol]) {
-      const notices = c.received.filter(isNotice);
-      expect(notices.map(statusCodes)).toEqual([[104]]);
-      expect(notices[0]!.attrs.type).toBe("groupchat");
-      expect(notices[0]!.getChild("body")).toBeUndefined();
+    for (const notice of onceEach([alice, bob, carol], isNotice).values()) {
+      expect(statusCodes(notice)).toEqual([104]);
+      expect(notice.attrs.type).toBe("groupchat");
+      expect(notice.getChild("body")).toBeUndefined();
     }
     expectResult(await configure(alice, room, { whois: "anyone" }));
     await settle(room, alice, bob, carol);
@@ -170,7 +156,7 @@ describe("10.2 subsequent room configuration", () => {
   });
 
   it("only an owner may get or submit the form (forbidden); invalid values are refused (not-acceptable)", async () => {
-    const { room, alice, bob } = await threeWitches("config-denied");
+    const { room, alice, bob } = await threeWitches(bed, "config-denied");
     expect(errorCondition(await iq(bob, room, "get", xml("query", { xmlns: NS.mucOwner })))).toBe(
       "forbidden",
     );
@@ -190,19 +176,12 @@ describe("10.2 subsequent room configuration", () => {
 
 describe("10.3 to 10.8 owners and admins", () => {
   it("granting ownership shows the occupant as owner to everyone once; the owner list has both; revoking it undoes that", async () => {
-    const { room, alice, bob, carol } = await threeWitches("owners");
-    let [ma, mb, mc] = marks(alice, bob, carol);
+    const { room, alice, bob, carol } = await threeWitches(bed, "owners");
+    let seen = marks(alice, bob, carol);
     expectResult(await adminSet(alice, room, { jid: bare(bob.jid), affiliation: "owner" }));
     await settle(room, alice, bob, carol);
-    for (const [c, m] of [
-      [alice, ma],
-      [bob, mb],
-      [carol, mc],
-    ] as const) {
-      const seen = presencesSince(c, m!, occupant(room, "Bob"));
-      expect(seen.map((p) => [itemOf(p).affiliation, itemOf(p).role])).toEqual([
-        ["owner", "moderator"],
-      ]);
+    for (const p of onceEach(seen, anyPresenceFrom(occupant(room, "Bob"))).values()) {
+      expect(standing(p)).toEqual(["owner", "moderator"]);
     }
     expect(listItems(await adminGet(alice, room, { affiliation: "owner" }))).toEqual([
       { jid: bare(alice.jid), affiliation: "owner" },
@@ -211,12 +190,12 @@ describe("10.3 to 10.8 owners and admins", () => {
     // The new owner may configure the room.
     expectResult(await configure(bob, room, { roomname: "Bob's too" }));
 
-    [ma, mb, mc] = marks(alice, bob, carol);
+    seen = marks(alice, bob, carol);
     expectResult(await adminSet(alice, room, { jid: bare(bob.jid), affiliation: "none" }));
     await settle(room, alice, bob, carol);
-    const seen = presencesSince(carol, mc!, occupant(room, "Bob"));
-    expect(seen.map((p) => [itemOf(p).affiliation, itemOf(p).role])).toEqual([
-      ["none", "participant"],
+    expect(standing(once(carol, anyPresenceFrom(occupant(room, "Bob")), seen))).toEqual([
+      "none",
+      "participant",
     ]);
     expect(listItems(await adminGet(alice, room, { affiliation: "owner" }))).toEqual([
       { jid: bare(alice.jid), affiliation: "owner" },
@@ -224,19 +203,19 @@ describe("10.3 to 10.8 owners and admins", () => {
   });
 
   it("the last owner may not step down (conflict)", async () => {
-    const { room, alice } = await threeWitches("last-owner");
+    const { room, alice } = await threeWitches(bed, "last-owner");
     const reply = await adminSet(alice, room, { jid: bare(alice.jid), affiliation: "admin" });
     expect(errorCondition(reply)).toBe("conflict");
   });
 
   it("granting admin status shows the occupant as admin and moderator; the admin list has it; an admin may not make admins (not-allowed)", async () => {
-    const { room, alice, bob, carol } = await threeWitches("admins");
-    const [mb] = marks(bob);
+    const { room, alice, bob, carol } = await threeWitches(bed, "admins");
+    const seen = marks(bob);
     expectResult(await adminSet(alice, room, { jid: bare(carol.jid), affiliation: "admin" }));
     await settle(room, bob);
-    const seen = presencesSince(bob, mb!, occupant(room, "Carol"));
-    expect(seen.map((p) => [itemOf(p).affiliation, itemOf(p).role])).toEqual([
-      ["admin", "moderator"],
+    expect(standing(once(bob, anyPresenceFrom(occupant(room, "Carol")), seen))).toEqual([
+      "admin",
+      "moderator",
     ]);
     // The form lists admins too (10.2): adding one there is the same as 10.6.
     expectResult(await configure(alice, room, { roomadmins: [bare(carol.jid), "dave@localhost"] }));
@@ -256,12 +235,12 @@ describe("10.3 to 10.8 owners and admins", () => {
 
 describe("10.9 destroying a room", () => {
   it("every occupant is removed once with <destroy/>, the reason and the alternate venue; the owner gets a result; the room is gone", async () => {
-    const { room, alice, bob, carol } = await threeWitches("doomed");
+    const { room, alice, bob, carol } = await threeWitches(bed, "doomed");
     const venue = bed.room("venue");
     expect(
       errorCondition(await ownerSet(bob, room, xml("destroy", {}, xml("reason", {}, "mine")))),
     ).toBe("forbidden");
-    const [ma, mb, mc] = marks(alice, bob, carol);
+    const seen = marks(alice, bob, carol);
     const reply = await ownerSet(
       alice,
       room,
@@ -269,15 +248,14 @@ describe("10.9 destroying a room", () => {
     );
     expect(reply.attrs).toMatchObject({ type: "result", from: room });
     await settle(room, alice, bob, carol);
-    for (const [c, m, nick] of [
-      [alice, ma, "Alice"],
-      [bob, mb, "Bob"],
-      [carol, mc, "Carol"],
-    ] as const) {
-      const all = c.received.slice(m).filter((el) => el.is("presence"));
+    const nicks = new Map([
+      [alice, "Alice"],
+      [bob, "Bob"],
+      [carol, "Carol"],
+    ]);
+    for (const [c, removed] of onceEach(seen, (el) => el.is("presence"))) {
       // Each occupant is told of its own removal only (as with Prosody's MUC): the room is gone.
-      expect(all.map((p) => p.attrs.from)).toEqual([occupant(room, nick)]);
-      const removed = all[0]!;
+      expect(removed.attrs.from).toBe(occupant(room, nicks.get(c)!));
       expect(removed.attrs.type).toBe("unavailable");
       expect(itemOf(removed)).toMatchObject({ affiliation: "none", role: "none" });
       const destroy = removed.getChild("x", NS.mucUser)!.getChild("destroy")!;
@@ -323,9 +301,7 @@ describe("room lifetime", () => {
     expect((await bed.service.get("/readyz")).status).toBe(200);
 
     const info = await discoInfo(carol, room);
-    expect(roomFeatures(info)).toEqual(
-      expect.arrayContaining(["muc_persistent", "muc_membersonly"]),
-    );
+    expect(features(info)).toEqual(expect.arrayContaining(["muc_persistent", "muc_membersonly"]));
     const identity = info.getChild("query", NS.discoInfo)!.getChild("identity")!;
     expect(identity.attrs.name).toBe("The Hall");
     expect(errorCondition(await joinError(carol, room, "Carol"))).toBe("registration-required");

@@ -4,8 +4,10 @@ import { describe, expect, it } from "vitest";
 import {
   NS,
   createRoom,
+  discoInfo,
   errorCondition,
   expectResult,
+  features,
   formFields,
   iq,
   join,
@@ -20,16 +22,9 @@ import {
 
 const bed = mucBed({ users: ["alice", "bob", "carol"] });
 
-const discoInfo = (client: TestClient, to: string) =>
-  iq(client, to, "get", xml("query", { xmlns: NS.discoInfo }));
 const discoItems = (client: TestClient, to: string) =>
   iq(client, to, "get", xml("query", { xmlns: NS.discoItems }));
 
-const features = (reply: Element) =>
-  expectResult(reply)
-    .getChild("query", NS.discoInfo)!
-    .getChildren("feature")
-    .map((f) => f.attrs.var);
 const identities = (reply: Element) =>
   expectResult(reply)
     .getChild("query", NS.discoInfo)!

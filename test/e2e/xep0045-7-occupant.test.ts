@@ -4,19 +4,24 @@ import { describe, expect, it } from "vitest";
 import {
   NS,
   adminSet,
+  aliceAndBob,
   bare,
   count,
   createRoom,
   errorCondition,
   expectResult,
   formFields,
+  fromJid,
   groupchatBody,
+  instantRoom,
   itemOf,
   join,
   joinError,
   leave,
   mucBed,
   occupant,
+  once,
+  onceEach,
   presenceFrom,
   sendGroupchat,
   settle,
@@ -25,27 +30,11 @@ import {
   submitForm,
   xml,
   type Element,
-  type FormValues,
   type JoinOptions,
   type TestClient,
 } from "../harness/muc.js";
 
 const bed = mucBed({ users: ["alice", "bob", "carol", "dave"] });
-
-/** An instant room (or one configured with `config`) owned by Alice, with Bob in it. */
-async function aliceAndBob(label: string, config?: FormValues, bobJoins: JoinOptions = {}) {
-  const room = bed.room(label);
-  const [alice, bob] = await bed.connectAll("alice", "bob");
-  await createRoom(alice, room, "Alice", config);
-  await join(bob, room, "Bob", bobJoins);
-  await alice.waitFor(presenceFrom(occupant(room, "Bob")));
-  return { room, alice, bob };
-}
-
-/** Everything `client` got from `from` (an occupant JID), after a barrier on the room. */
-function from(client: TestClient, jid: string): Element[] {
-  return client.received.filter((el) => el.attrs.from === jid);
-}
 
 /** The join is refused with `condition`, from the occupant JID asked for, and no one hears of it. */
 async function expectRefused(
@@ -60,13 +49,13 @@ async function expectRefused(
   expect(error.attrs.from).toBe(occupant(room, nick));
   expect(errorCondition(error)).toBe(condition);
   await settle(room, client, ...witnesses);
-  for (const w of witnesses) expect(from(w, occupant(room, nick))).toEqual([]);
+  for (const w of witnesses) expect(since(w, 0, fromJid(occupant(room, nick)))).toEqual([]);
   expect(count(client, presenceFrom(occupant(room, nick)))).toBe(0);
 }
 
 describe("7.2 entering a room", () => {
   it("7.2.3: the newcomer gets the occupants' presence, then its own with 110, then the subject; each occupant gets its presence once", async () => {
-    const { room, alice, bob } = await aliceAndBob("enter");
+    const { room, alice, bob } = await aliceAndBob(bed, "enter");
     const carol = await bed.connect("carol");
     const joined = await join(carol, room, "Carol");
 
@@ -91,42 +80,40 @@ describe("7.2 entering a room", () => {
     expect(joined.subject.getChild("body")).toBeUndefined();
 
     await settle(room, alice, bob, carol);
-    const toAlice = from(alice, occupant(room, "Carol"));
-    const toBob = from(bob, occupant(room, "Carol"));
-    expect(toAlice).toHaveLength(1);
-    expect(toBob).toHaveLength(1);
-    expect(statusCodes(toAlice[0]!)).toEqual([]);
+    const toAlice = once(alice, fromJid(occupant(room, "Carol")));
+    const toBob = once(bob, fromJid(occupant(room, "Carol")));
+    expect(statusCodes(toAlice)).toEqual([]);
     // 7.2.5 semi-anonymous room (the default): only moderators see the real JID.
-    expect(itemOf(toAlice[0]!).jid).toBe(carol.jid);
-    expect(itemOf(toBob[0]!).jid).toBeUndefined();
+    expect(itemOf(toAlice).jid).toBe(carol.jid);
+    expect(itemOf(toBob).jid).toBeUndefined();
     for (const p of joined.others) expect(itemOf(p).jid).toBeUndefined();
   });
 
   it("7.2.4: in a non-anonymous room the newcomer gets 100 with 110, and everyone sees real JIDs", async () => {
-    const { room, bob } = await aliceAndBob("nonanon", { whois: "anyone" });
+    const { room, bob } = await aliceAndBob(bed, "nonanon", { whois: "anyone" });
     const carol = await bed.connect("carol");
     const joined = await join(carol, room, "Carol");
     expect(statusCodes(joined.self)).toEqual([100, 110]);
     const bobSeen = joined.others.find((p) => p.attrs.from === occupant(room, "Bob"))!;
     expect(itemOf(bobSeen).jid).toBe(bob.jid);
     await settle(room, bob);
-    expect(itemOf(from(bob, occupant(room, "Carol"))[0]!).jid).toBe(carol.jid);
+    expect(itemOf(once(bob, fromJid(occupant(room, "Carol")))).jid).toBe(carol.jid);
   });
 
   it("7.2: a nickname the service had to rewrite is confirmed with 210 at the rewritten address", async () => {
-    const { room, alice } = await aliceAndBob("rewrite");
+    const { room, alice } = await aliceAndBob(bed, "rewrite");
     const carol = await bed.connect("carol");
     // RFC 8266: leading and trailing spaces are removed, inner runs of spaces become one.
     const joined = await join(carol, room, "  Carol   Jones ");
     expect(joined.self.attrs.from).toBe(occupant(room, "Carol Jones"));
     expect(statusCodes(joined.self)).toEqual([110, 210]);
     await settle(room, alice);
-    expect(from(alice, occupant(room, "Carol Jones"))).toHaveLength(1);
-    expect(statusCodes(from(alice, occupant(room, "Carol Jones"))[0]!)).toEqual([]);
+    expect(statusCodes(once(alice, fromJid(occupant(room, "Carol Jones"))))).toEqual([]);
   });
 
   it("7.2.6: a password-protected room refuses a missing or wrong password (not-authorized) and admits the right one", async () => {
     const { room, alice, bob } = await aliceAndBob(
+      bed,
       "secret",
       { passwordprotectedroom: "1", roomsecret: "cauldronburn" },
       { password: "cauldronburn" },
@@ -148,14 +135,14 @@ describe("7.2 entering a room", () => {
   });
 
   it("7.2.8: a banned user is refused (forbidden)", async () => {
-    const { room, alice, bob } = await aliceAndBob("banned");
+    const { room, alice, bob } = await aliceAndBob(bed, "banned");
     const carol = await bed.connect("carol");
     expectResult(await adminSet(alice, room, { affiliation: "outcast", jid: bare(carol.jid) }));
     await expectRefused(room, carol, "Carol", "forbidden", [alice, bob]);
   });
 
   it("7.2.9: a nickname in use is refused (conflict)", async () => {
-    const { room, alice, bob } = await aliceAndBob("conflict");
+    const { room, alice, bob } = await aliceAndBob(bed, "conflict");
     const carol = await bed.connect("carol");
     const error = await joinError(carol, room, "Bob");
     expect(error.attrs.from).toBe(occupant(room, "Bob"));
@@ -167,7 +154,7 @@ describe("7.2 entering a room", () => {
   });
 
   it("7.2.10: a full room refuses one more (service-unavailable)", async () => {
-    const { room, alice, bob } = await aliceAndBob("full", { maxusers: "2" });
+    const { room, alice, bob } = await aliceAndBob(bed, "full", { maxusers: "2" });
     const carol = await bed.connect("carol");
     await expectRefused(room, carol, "Carol", "service-unavailable", [alice, bob]);
   });
@@ -178,20 +165,12 @@ describe("7.2 entering a room", () => {
     const created = await join(alice, room, "Alice");
     expect(statusCodes(created.self)).toEqual([110, 201]);
     await expectRefused(room, bob, "Bob", "item-not-found", [alice]);
-    const instant = xml(
-      "query",
-      { xmlns: NS.mucOwner },
-      xml("x", { xmlns: NS.data, type: "submit" }),
-    );
-    await alice.send(xml("iq", { to: room, type: "set", id: "unlock" }, instant));
-    await alice.waitFor(
-      (el) => el.is("iq") && el.attrs.id === "unlock" && el.attrs.type === "result",
-    );
+    expectResult(await instantRoom(alice, room));
     await join(bob, room, "Bob");
   });
 
   it("7.2: a join without a nickname is refused with jid-malformed", async () => {
-    const { room, alice } = await aliceAndBob("nonick");
+    const { room, alice } = await aliceAndBob(bed, "nonick");
     const carol = await bed.connect("carol");
     const mark = alice.received.length;
     await carol.send(xml("presence", { to: room }, xml("x", { xmlns: NS.muc })));
@@ -288,7 +267,7 @@ describe("7.2.15 discussion history", () => {
 
 describe("7.4 sending a message to all occupants", () => {
   it("reaches every occupant once, from the sender's occupant JID, with one stanza-id by the room and the sender's origin-id", async () => {
-    const { room, alice, bob } = await aliceAndBob("groupchat");
+    const { room, alice, bob } = await aliceAndBob(bed, "groupchat");
     const carol = await bed.connect("carol"); // not in the room
     await bob.send(
       xml(
@@ -320,7 +299,7 @@ describe("7.4 sending a message to all occupants", () => {
   });
 
   it("refuses a non-occupant's message (not-acceptable); no occupant gets it", async () => {
-    const { room, alice, bob } = await aliceAndBob("outsider");
+    const { room, alice, bob } = await aliceAndBob(bed, "outsider");
     const carol = await bed.connect("carol");
     await sendGroupchat(carol, room, "let me in");
     const error = await carol.waitFor((el) => el.is("message") && el.attrs.type === "error");
@@ -333,7 +312,7 @@ describe("7.4 sending a message to all occupants", () => {
   });
 
   it("refuses a visitor's message in a moderated room (forbidden); no occupant gets it", async () => {
-    const { room, alice, bob } = await aliceAndBob("moderated", { moderatedroom: "1" });
+    const { room, alice, bob } = await aliceAndBob(bed, "moderated", { moderatedroom: "1" });
     const bobSelf = bob.received.find(
       (el) => el.attrs.from === occupant(room, "Bob") && statusCodes(el).includes(110),
     )!;
@@ -348,7 +327,7 @@ describe("7.4 sending a message to all occupants", () => {
 
 describe("7.5 sending a private message", () => {
   it("reaches its recipient only, once, from the sender's occupant JID, marked with muc#user", async () => {
-    const { room, alice, bob } = await aliceAndBob("pm");
+    const { room, alice, bob } = await aliceAndBob(bed, "pm");
     const carol = await bed.connect("carol");
     await join(carol, room, "Carol");
     await alice.send(
@@ -367,7 +346,7 @@ describe("7.5 sending a private message", () => {
   });
 
   it("to a nickname not in the room: item-not-found", async () => {
-    const { room, alice } = await aliceAndBob("pm-nobody");
+    const { room, alice } = await aliceAndBob(bed, "pm-nobody");
     await alice.send(
       xml("message", { to: occupant(room, "Nobody"), type: "chat" }, xml("body", {}, "hello?")),
     );
@@ -377,7 +356,7 @@ describe("7.5 sending a private message", () => {
   });
 
   it("from a non-occupant: not-acceptable, and the occupant gets nothing", async () => {
-    const { room, bob } = await aliceAndBob("pm-outsider");
+    const { room, bob } = await aliceAndBob(bed, "pm-outsider");
     const carol = await bed.connect("carol");
     await carol.send(
       xml("message", { to: occupant(room, "Bob"), type: "chat" }, xml("body", {}, "hi bob")),
@@ -389,7 +368,7 @@ describe("7.5 sending a private message", () => {
   });
 
   it("of type groupchat to one occupant: bad-request", async () => {
-    const { room, alice, bob } = await aliceAndBob("pm-groupchat");
+    const { room, alice, bob } = await aliceAndBob(bed, "pm-groupchat");
     await alice.send(
       xml("message", { to: occupant(room, "Bob"), type: "groupchat" }, xml("body", {}, "oops")),
     );
@@ -402,25 +381,22 @@ describe("7.5 sending a private message", () => {
 
 describe("7.6 changing nickname", () => {
   it("everyone gets the old nick's unavailable presence with 303 and the new nick, then the new nick's presence, once each", async () => {
-    const { room, alice, bob } = await aliceAndBob("nick");
+    const { room, alice, bob } = await aliceAndBob(bed, "nick");
     const carol = await bed.connect("carol");
     await join(carol, room, "Carol");
     await bob.send(xml("presence", { to: occupant(room, "Robert") }));
     await settle(room, alice, bob, carol);
-    for (const viewer of [alice, bob, carol]) {
+    const gone = onceEach([alice, bob, carol], presenceFrom(occupant(room, "Bob"), "unavailable"));
+    const back = onceEach([alice, bob, carol], fromJid(occupant(room, "Robert")));
+    for (const [viewer, old] of gone) {
       const self = viewer === bob;
-      const gone = from(viewer, occupant(room, "Bob")).filter(
-        (p) => p.attrs.type === "unavailable",
-      );
-      const back = from(viewer, occupant(room, "Robert"));
-      expect(gone).toHaveLength(1);
-      expect(back).toHaveLength(1);
-      expect(statusCodes(gone[0]!)).toEqual(self ? [110, 303] : [303]);
-      expect(itemOf(gone[0]!)).toMatchObject({ nick: "Robert", role: "participant" });
-      expect(back[0]!.attrs.type).toBeUndefined();
-      expect(statusCodes(back[0]!)).toEqual(self ? [110] : []);
-      expect(itemOf(back[0]!)).toMatchObject({ role: "participant", affiliation: "none" });
-      expect(viewer.received.indexOf(gone[0]!)).toBeLessThan(viewer.received.indexOf(back[0]!));
+      const renamed = back.get(viewer)!;
+      expect(statusCodes(old)).toEqual(self ? [110, 303] : [303]);
+      expect(itemOf(old)).toMatchObject({ nick: "Robert", role: "participant" });
+      expect(renamed.attrs.type).toBeUndefined();
+      expect(statusCodes(renamed)).toEqual(self ? [110] : []);
+      expect(itemOf(renamed)).toMatchObject({ role: "participant", affiliation: "none" });
+      expect(viewer.received.indexOf(old)).toBeLessThan(viewer.received.indexOf(renamed));
     }
     // The occupant now speaks under the new nick.
     await sendGroupchat(bob, room, "I am Robert");
@@ -430,7 +406,7 @@ describe("7.6 changing nickname", () => {
   });
 
   it("a nickname in use: conflict from the address asked for, and nothing changes", async () => {
-    const { room, alice, bob } = await aliceAndBob("nick-conflict");
+    const { room, alice, bob } = await aliceAndBob(bed, "nick-conflict");
     await bob.send(xml("presence", { to: occupant(room, "Alice") }));
     const error = await bob.waitFor((el) => el.is("presence") && el.attrs.type === "error");
     // The XEP's example answers from the occupant JID asked for; Prosody's MUC does the same.
@@ -447,7 +423,7 @@ describe("7.6 changing nickname", () => {
 
 describe("7.7 changing availability status", () => {
   it("the new show and status reach every occupant, the sender included, once", async () => {
-    const { room, alice, bob } = await aliceAndBob("away");
+    const { room, alice, bob } = await aliceAndBob(bed, "away");
     await bob.send(
       xml(
         "presence",
@@ -457,14 +433,12 @@ describe("7.7 changing availability status", () => {
       ),
     );
     await settle(room, alice, bob);
-    for (const viewer of [alice, bob]) {
-      const updates = from(viewer, occupant(room, "Bob")).filter(
-        (p) => p.getChildText("show") === "xa",
-      );
-      expect(updates).toHaveLength(1);
-      expect(updates[0]!.getChildText("status")).toBe("gone where the goblins go");
-      expect(statusCodes(updates[0]!)).toEqual(viewer === bob ? [110] : []);
-      expect(itemOf(updates[0]!)).toMatchObject({ role: "participant" });
+    const isUpdate = (el: Element) =>
+      fromJid(occupant(room, "Bob"))(el) && el.getChildText("show") === "xa";
+    for (const [viewer, update] of onceEach([alice, bob], isUpdate)) {
+      expect(update.getChildText("status")).toBe("gone where the goblins go");
+      expect(statusCodes(update)).toEqual(viewer === bob ? [110] : []);
+      expect(itemOf(update)).toMatchObject({ role: "participant" });
     }
   });
 });
@@ -481,6 +455,7 @@ describe("7.8 inviting another user", () => {
 
   it("7.8.2: the room forwards the invitation from itself, naming the inviter, with the reason and the password; the invitee may decline", async () => {
     const { room, alice, bob } = await aliceAndBob(
+      bed,
       "invite",
       { passwordprotectedroom: "1", roomsecret: "cauldronburn" },
       { password: "cauldronburn" },
@@ -542,7 +517,7 @@ describe("7.8 inviting another user", () => {
 
 describe("7.13 requesting voice", () => {
   it("a visitor's request reaches each moderator as a form; the approval (8.6) gives the visitor voice", async () => {
-    const { room, alice, bob } = await aliceAndBob("voice", { moderatedroom: "1" });
+    const { room, alice, bob } = await aliceAndBob(bed, "voice", { moderatedroom: "1" });
     await bob.send(
       xml("message", { to: room }, submitForm(NS.request, { "muc#role": "participant" })),
     );
@@ -572,12 +547,11 @@ describe("7.13 requesting voice", () => {
       ),
     );
     await settle(room, alice, bob);
-    for (const viewer of [alice, bob]) {
-      const voiced = from(viewer, occupant(room, "Bob")).filter(
-        (p) => itemOf(p).role === "participant",
-      );
-      expect(voiced).toHaveLength(1);
-    }
+    // Each of them sees Bob with voice once.
+    onceEach(
+      [alice, bob],
+      (el) => fromJid(occupant(room, "Bob"))(el) && itemOf(el).role === "participant",
+    );
     expect(count(bob, (el) => el.is("message") && el.getChild("x", NS.data) !== undefined)).toBe(0);
     await sendGroupchat(bob, room, "thank you");
     await alice.waitFor(groupchatBody("thank you"));
@@ -586,15 +560,14 @@ describe("7.13 requesting voice", () => {
 
 describe("7.14 exiting a room", () => {
   it("the leaver gets its unavailable presence with 110, the others theirs, once each, with role none", async () => {
-    const { room, alice, bob } = await aliceAndBob("exit");
+    const { room, alice, bob } = await aliceAndBob(bed, "exit");
     const own = await leave(bob, room, "Bob");
     expect(statusCodes(own)).toEqual([110]);
     expect(itemOf(own).role).toBe("none");
     await settle(room, alice, bob);
-    const seen = from(alice, occupant(room, "Bob")).filter((p) => p.attrs.type === "unavailable");
-    expect(seen).toHaveLength(1);
-    expect(statusCodes(seen[0]!)).toEqual([]);
-    expect(itemOf(seen[0]!)).toMatchObject({ role: "none", affiliation: "none" });
+    const seen = once(alice, presenceFrom(occupant(room, "Bob"), "unavailable"));
+    expect(statusCodes(seen)).toEqual([]);
+    expect(itemOf(seen)).toMatchObject({ role: "none", affiliation: "none" });
     expect(count(bob, presenceFrom(occupant(room, "Bob"), "unavailable"))).toBe(1);
     // Bob is gone: his messages are refused now.
     await sendGroupchat(bob, room, "am I here?");
@@ -603,7 +576,7 @@ describe("7.14 exiting a room", () => {
   });
 
   it("passes the occupant's custom exit message on to the others", async () => {
-    const { room, alice, bob } = await aliceAndBob("exit-status");
+    const { room, alice, bob } = await aliceAndBob(bed, "exit-status");
     await bob.send(
       xml(
         "presence",

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   adminGet,
   adminSet,
+  anyPresenceFrom,
   bare,
   configure,
   createRoom,
@@ -13,37 +14,23 @@ import {
   join,
   joinError,
   listItems,
+  marks,
   mucBed,
   occupant,
+  once,
+  onceEach,
   settle,
+  since,
   statusCodes,
-  type Element,
-  type FormValues,
-  type TestClient,
+  threeWitches,
 } from "../harness/muc.js";
 
 const bed = mucBed({ users: ["alice", "bob", "carol", "dave"] });
 
-/** A room owned by Alice, with Bob and Carol in it (Bob joins first). */
-async function threeWitches(label: string, config?: FormValues) {
-  const room = bed.room(label);
-  const [alice, bob, carol] = await bed.connectAll("alice", "bob", "carol");
-  await createRoom(alice, room, "Alice", config);
-  await join(bob, room, "Bob");
-  await join(carol, room, "Carol");
-  await settle(room, alice, bob, carol);
-  return { room, alice, bob, carol };
-}
-
-const marks = (...clients: TestClient[]) => clients.map((c) => c.received.length);
-/** Presences `client` got from `jid` since `mark`. */
-const presencesSince = (client: TestClient, mark: number, jid: string): Element[] =>
-  client.received.slice(mark).filter((el) => el.is("presence") && el.attrs.from === jid);
-
 describe("9.1 banning a user", () => {
   it("the banned occupant gets 301 with 110, actor and reason; the others 301; once each; the user may not come back", async () => {
-    const { room, alice, bob, carol } = await threeWitches("ban");
-    const [ma, mb, mc] = marks(alice, bob, carol);
+    const { room, alice, bob, carol } = await threeWitches(bed, "ban");
+    const seen = marks(alice, bob, carol);
     const reply = await adminSet(alice, room, {
       jid: bare(bob.jid),
       affiliation: "outcast",
@@ -52,22 +39,17 @@ describe("9.1 banning a user", () => {
     expectResult(reply);
     await settle(room, alice, bob, carol);
 
-    const own = presencesSince(bob, mb!, occupant(room, "Bob"));
-    expect(own).toHaveLength(1);
-    expect(own[0]!.attrs.type).toBe("unavailable");
-    expect(statusCodes(own[0]!)).toEqual([110, 301]);
-    expect(itemOf(own[0]!)).toMatchObject({ affiliation: "outcast", role: "none" });
-    const item = own[0]!.getChild("x")!.getChild("item")!;
+    const banned = onceEach(seen, anyPresenceFrom(occupant(room, "Bob")));
+    const own = banned.get(bob)!;
+    expect(own.attrs.type).toBe("unavailable");
+    expect(statusCodes(own)).toEqual([110, 301]);
+    expect(itemOf(own)).toMatchObject({ affiliation: "outcast", role: "none" });
+    const item = own.getChild("x")!.getChild("item")!;
     expect(item.getChild("actor")?.attrs.nick).toBe("Alice");
     expect(item.getChildText("reason")).toBe("Treason");
-    for (const [c, m] of [
-      [alice, ma],
-      [carol, mc],
-    ] as const) {
-      const seen = presencesSince(c, m!, occupant(room, "Bob"));
-      expect(seen).toHaveLength(1);
-      expect(statusCodes(seen[0]!)).toEqual([301]);
-      expect(itemOf(seen[0]!)).toMatchObject({ affiliation: "outcast", role: "none" });
+    for (const c of [alice, carol]) {
+      expect(statusCodes(banned.get(c)!)).toEqual([301]);
+      expect(itemOf(banned.get(c)!)).toMatchObject({ affiliation: "outcast", role: "none" });
     }
     // Banned by bare JID: another resource of Bob's is refused too (7.2.8).
     const bobElsewhere = await bed.connect("bob");
@@ -75,7 +57,7 @@ describe("9.1 banning a user", () => {
   });
 
   it("an admin may not ban an owner (not-allowed), a participant may ban no one (not-allowed)", async () => {
-    const { room, alice, bob, carol } = await threeWitches("ban-denied");
+    const { room, alice, bob, carol } = await threeWitches(bed, "ban-denied");
     expectResult(await adminSet(alice, room, { jid: bare(bob.jid), affiliation: "admin" }));
     const ofOwner = await adminSet(bob, room, { jid: bare(alice.jid), affiliation: "outcast" });
     expect(errorCondition(ofOwner)).toBe("not-allowed");
@@ -90,7 +72,7 @@ describe("9.1 banning a user", () => {
 
 describe("9.2 modifying the ban list", () => {
   it("an admin gets the outcasts and changes several at once, banning users who are not in the room", async () => {
-    const { room, alice } = await threeWitches("banlist");
+    const { room, alice } = await threeWitches(bed, "banlist");
     expectResult(
       await adminSet(
         alice,
@@ -119,26 +101,20 @@ describe("9.2 modifying the ban list", () => {
   });
 
   it("a participant may not see it (forbidden)", async () => {
-    const { room, bob } = await threeWitches("banlist-denied");
+    const { room, bob } = await threeWitches(bed, "banlist-denied");
     expect(errorCondition(await adminGet(bob, room, { affiliation: "outcast" }))).toBe("forbidden");
   });
 });
 
 describe("9.3 to 9.5 membership and the member list", () => {
   it("granting membership shows the occupant as member to everyone, once; the member list has it", async () => {
-    const { room, alice, bob, carol } = await threeWitches("member");
-    const [ma, mb, mc] = marks(alice, bob, carol);
+    const { room, alice, bob, carol } = await threeWitches(bed, "member");
+    const seen = marks(alice, bob, carol);
     expectResult(await adminSet(alice, room, { jid: bare(bob.jid), affiliation: "member" }));
     await settle(room, alice, bob, carol);
-    for (const [c, m] of [
-      [alice, ma],
-      [bob, mb],
-      [carol, mc],
-    ] as const) {
-      const seen = presencesSince(c, m!, occupant(room, "Bob"));
-      expect(seen).toHaveLength(1);
-      expect(seen[0]!.attrs.type).toBeUndefined();
-      expect(itemOf(seen[0]!)).toMatchObject({ affiliation: "member", role: "participant" });
+    for (const p of onceEach(seen, anyPresenceFrom(occupant(room, "Bob"))).values()) {
+      expect(p.attrs.type).toBeUndefined();
+      expect(itemOf(p)).toMatchObject({ affiliation: "member", role: "participant" });
     }
     expect(listItems(await adminGet(alice, room, { affiliation: "member" }))).toEqual([
       { jid: bare(bob.jid), affiliation: "member" },
@@ -146,16 +122,15 @@ describe("9.3 to 9.5 membership and the member list", () => {
   });
 
   it("9.4: revoking membership in an open room leaves the occupant in with affiliation none", async () => {
-    const { room, alice, bob, carol } = await threeWitches("unmember");
+    const { room, alice, bob, carol } = await threeWitches(bed, "unmember");
     expectResult(await adminSet(alice, room, { jid: bare(bob.jid), affiliation: "member" }));
     await settle(room, carol);
-    const [mc] = marks(carol);
+    const seen = marks(carol);
     expectResult(await adminSet(alice, room, { jid: bare(bob.jid), affiliation: "none" }));
     await settle(room, carol);
-    const seen = presencesSince(carol, mc!, occupant(room, "Bob"));
-    expect(seen).toHaveLength(1);
-    expect(seen[0]!.attrs.type).toBeUndefined();
-    expect(itemOf(seen[0]!)).toMatchObject({ affiliation: "none", role: "participant" });
+    const unmembered = once(carol, anyPresenceFrom(occupant(room, "Bob")), seen);
+    expect(unmembered.attrs.type).toBeUndefined();
+    expect(itemOf(unmembered)).toMatchObject({ affiliation: "none", role: "participant" });
     expect(listItems(await adminGet(alice, room, { affiliation: "member" }))).toEqual([]);
   });
 
@@ -174,48 +149,35 @@ describe("9.3 to 9.5 membership and the member list", () => {
     await join(bob, room, "Bob");
     await join(carol, room, "Carol");
     await settle(room, alice, bob, carol);
-    const [ma, mb, mc] = marks(alice, bob, carol);
+    const seen = marks(alice, bob, carol);
     expectResult(await adminSet(alice, room, { jid: bare(bob.jid), affiliation: "none" }));
     await settle(room, alice, bob, carol);
-    for (const [c, m] of [
-      [alice, ma],
-      [bob, mb],
-      [carol, mc],
-    ] as const) {
-      const seen = presencesSince(c, m!, occupant(room, "Bob"));
-      expect(seen).toHaveLength(1);
-      expect(seen[0]!.attrs.type).toBe("unavailable");
-      expect(statusCodes(seen[0]!)).toEqual(c === bob ? [110, 321] : [321]);
-      expect(itemOf(seen[0]!)).toMatchObject({ affiliation: "none", role: "none" });
+    for (const [c, p] of onceEach(seen, anyPresenceFrom(occupant(room, "Bob")))) {
+      expect(p.attrs.type).toBe("unavailable");
+      expect(statusCodes(p)).toEqual(c === bob ? [110, 321] : [321]);
+      expect(itemOf(p)).toMatchObject({ affiliation: "none", role: "none" });
     }
     expect(errorCondition(await joinError(bob, room, "Bob"))).toBe("registration-required");
   });
 
   it("10.2 and 9.x: making a room members-only removes the non-members with 322", async () => {
-    const { room, alice, bob, carol } = await threeWitches("to-members-only");
+    const { room, alice, bob, carol } = await threeWitches(bed, "to-members-only");
     expectResult(await adminSet(alice, room, { jid: bare(carol.jid), affiliation: "member" }));
-    const [ma, mb, mc] = marks(alice, bob, carol);
+    const seen = marks(alice, bob, carol);
     expectResult(await configure(alice, room, { membersonly: "1" }));
     await settle(room, alice, bob, carol);
-    for (const [c, m] of [
-      [alice, ma],
-      [bob, mb],
-      [carol, mc],
-    ] as const) {
-      const seen = presencesSince(c, m!, occupant(room, "Bob"));
-      expect(seen).toHaveLength(1);
-      expect(seen[0]!.attrs.type).toBe("unavailable");
-      expect(statusCodes(seen[0]!)).toEqual(c === bob ? [110, 322] : [322]);
-      expect(itemOf(seen[0]!).role).toBe("none");
+    for (const [c, p] of onceEach(seen, anyPresenceFrom(occupant(room, "Bob")))) {
+      expect(p.attrs.type).toBe("unavailable");
+      expect(statusCodes(p)).toEqual(c === bob ? [110, 322] : [322]);
+      expect(itemOf(p).role).toBe("none");
       // The member stays.
-      expect(presencesSince(c, m!, occupant(room, "Carol")).filter((p) => p.attrs.type)).toEqual(
-        [],
-      );
+      const carols = since(c, seen.get(c)!, anyPresenceFrom(occupant(room, "Carol")));
+      expect(carols.filter((q) => q.attrs.type)).toEqual([]);
     }
   });
 
   it("9.5: a participant may not see the member list (forbidden), nor grant membership (not-allowed)", async () => {
-    const { room, bob, carol } = await threeWitches("memberlist-denied");
+    const { room, bob, carol } = await threeWitches(bed, "memberlist-denied");
     expect(errorCondition(await adminGet(bob, room, { affiliation: "member" }))).toBe("forbidden");
     expect(
       errorCondition(await adminSet(bob, room, { jid: bare(carol.jid), affiliation: "member" })),
@@ -225,17 +187,12 @@ describe("9.3 to 9.5 membership and the member list", () => {
 
 describe("9.6 to 9.8 moderator status and the moderator list", () => {
   it("granting moderator status shows the occupant as moderator to everyone, once; the new moderator sees real JIDs; revoking it undoes that", async () => {
-    const { room, alice, bob, carol } = await threeWitches("moderator");
-    let [ma, mb, mc] = marks(alice, bob, carol);
+    const { room, alice, bob, carol } = await threeWitches(bed, "moderator");
+    let seen = marks(alice, bob, carol);
     expectResult(await adminSet(alice, room, { nick: "Carol", role: "moderator" }));
     await settle(room, alice, bob, carol);
-    for (const [c, m] of [
-      [alice, ma],
-      [bob, mb],
-      [carol, mc],
-    ] as const) {
-      const seen = presencesSince(c, m!, occupant(room, "Carol"));
-      expect(seen.map((p) => itemOf(p).role)).toEqual(["moderator"]);
+    for (const p of onceEach(seen, anyPresenceFrom(occupant(room, "Carol"))).values()) {
+      expect(itemOf(p).role).toBe("moderator");
     }
     expect(
       listItems(await adminGet(alice, room, { role: "moderator" })).map((i) => [i.nick, i.jid]),
@@ -247,21 +204,14 @@ describe("9.6 to 9.8 moderator status and the moderator list", () => {
     const dave = await bed.connect("dave");
     await join(dave, room, "Dave");
     await settle(room, carol);
-    const daveSeen = carol.received.filter(
-      (el) => el.is("presence") && el.attrs.from === occupant(room, "Dave"),
-    );
+    const daveSeen = carol.received.filter(anyPresenceFrom(occupant(room, "Dave")));
     expect(itemOf(daveSeen[0]!).jid).toBe(dave.jid);
 
-    [ma, mb, mc] = marks(alice, bob, carol);
+    seen = marks(alice, bob, carol);
     expectResult(await adminSet(alice, room, { nick: "Carol", role: "participant" }));
     await settle(room, alice, bob, carol);
-    for (const [c, m] of [
-      [alice, ma],
-      [bob, mb],
-      [carol, mc],
-    ] as const) {
-      const seen = presencesSince(c, m!, occupant(room, "Carol"));
-      expect(seen.map((p) => itemOf(p).role)).toEqual(["participant"]);
+    for (const p of onceEach(seen, anyPresenceFrom(occupant(room, "Carol"))).values()) {
+      expect(itemOf(p).role).toBe("participant");
     }
     expect(
       listItems(await adminGet(alice, room, { role: "moderator" })).map((i) => i.nick),
@@ -269,7 +219,7 @@ describe("9.6 to 9.8 moderator status and the moderator list", () => {
   });
 
   it("only an admin or owner grants moderator status (forbidden), and no one revokes an owner's (not-allowed)", async () => {
-    const { room, alice, bob } = await threeWitches("moderator-denied");
+    const { room, alice, bob } = await threeWitches(bed, "moderator-denied");
     expect(errorCondition(await adminSet(bob, room, { nick: "Carol", role: "moderator" }))).toBe(
       "forbidden",
     );

@@ -5,9 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   NS,
   adminSet,
+  aliceAndBob,
   configure,
   count,
-  createRoom,
   errorCondition,
   groupchatBody,
   iq,
@@ -32,16 +32,6 @@ const bed = mucBed({
   env: { MUC_MAX_BODY_CHARS: String(MAX_BODY) },
 });
 
-/** An instant room owned by Alice, with Bob in it. */
-async function aliceAndBob(label: string) {
-  const room = bed.room(label);
-  const [alice, bob] = await bed.connectAll("alice", "bob");
-  await createRoom(alice, room, "Alice");
-  await join(bob, room, "Bob");
-  await settle(room, alice, bob);
-  return { room, alice, bob };
-}
-
 const errorReply = (client: TestClient, name: string) =>
   client.waitFor((el) => el.is(name) && el.attrs.type === "error");
 
@@ -55,7 +45,7 @@ afterEach(async () => {
 
 describe("message bodies over MUC_MAX_BODY_CHARS", () => {
   it("a groupchat message over the limit gets policy-violation and reaches no one; one at the limit is delivered", async () => {
-    const { room, alice, bob } = await aliceAndBob("body");
+    const { room, alice, bob } = await aliceAndBob(bed, "body");
     for (const size of [MAX_BODY + 1, 200_000]) {
       const body = "x".repeat(size);
       await sendGroupchat(bob, room, body);
@@ -72,14 +62,14 @@ describe("message bodies over MUC_MAX_BODY_CHARS", () => {
   });
 
   it("counts characters, not UTF-16 code units: a limit's worth of emoji is delivered", async () => {
-    const { room, alice, bob } = await aliceAndBob("emoji");
+    const { room, alice, bob } = await aliceAndBob(bed, "emoji");
     const body = "🧙".repeat(MAX_BODY); // each is one character and two UTF-16 code units
     await sendGroupchat(bob, room, body);
     await alice.waitFor(groupchatBody(body));
   });
 
   it("a private message over the limit gets policy-violation too", async () => {
-    const { room, alice, bob } = await aliceAndBob("pm-body");
+    const { room, alice, bob } = await aliceAndBob(bed, "pm-body");
     await bob.send(
       xml(
         "message",
@@ -97,7 +87,7 @@ describe("unusable nicknames", () => {
   it("control characters are refused: Prosody's resourceprep stops them before the service", async () => {
     // So this checks the deployment, not the service's own rule (the next test does that). C0
     // controls other than tab, LF and CR cannot be sent at all: XML 1.0 forbids them.
-    const { room, alice } = await aliceAndBob("control");
+    const { room, alice } = await aliceAndBob(bed, "control");
     const carol = await bed.connect("carol");
     // A tab must travel as a character reference: a raw one in an attribute is read as a space.
     for (const nick of ["a&#9;b", "a&#127;b", "a\u0085b"]) {
@@ -118,7 +108,7 @@ describe("unusable nicknames", () => {
   });
 
   it("format characters that pass the server are refused by the service (not-acceptable)", async () => {
-    const { room, alice } = await aliceAndBob("format");
+    const { room, alice } = await aliceAndBob(bed, "format");
     const carol = await bed.connect("carol");
     // U+2064 INVISIBLE PLUS (Cf) and U+2065 (unassigned): disallowed by RFC 8266 (PRECIS).
     for (const nick of ["a\u2064b", "a\u2065b"]) {
@@ -132,7 +122,7 @@ describe("unusable nicknames", () => {
   });
 
   it("a nickname of spaces only is no nickname (jid-malformed); one too long is refused (not-acceptable)", async () => {
-    const { room } = await aliceAndBob("spaces");
+    const { room } = await aliceAndBob(bed, "spaces");
     const carol = await bed.connect("carol");
     expect(errorCondition(await joinError(carol, room, "   "))).toBe("jid-malformed");
     expect(errorCondition(await joinError(carol, room, "n".repeat(129)))).toBe("not-acceptable");
@@ -140,7 +130,7 @@ describe("unusable nicknames", () => {
   });
 
   it("a nickname change to an unusable nickname is refused, and the occupant keeps its nickname", async () => {
-    const { room, alice, bob } = await aliceAndBob("rename-bad");
+    const { room, alice, bob } = await aliceAndBob(bed, "rename-bad");
     await bob.send(xml("presence", { to: occupant(room, "B\u2064ob") }));
     expect(errorCondition(await errorReply(bob, "presence"))).toBe("not-acceptable");
     await sendGroupchat(bob, room, "still Bob");
@@ -152,7 +142,7 @@ describe("unusable nicknames", () => {
 
 describe("unknown and malformed stanzas", () => {
   it("unknown iqs get service-unavailable, at the service and at a room; item-not-found at a room that does not exist", async () => {
-    const { room } = await aliceAndBob("unknown-iq");
+    const { room } = await aliceAndBob(bed, "unknown-iq");
     const carol = await bed.connect("carol");
     const unknown = () => xml("query", { xmlns: "urn:example:nothing" });
     for (const to of [bed.domain, room]) {
@@ -170,7 +160,7 @@ describe("unknown and malformed stanzas", () => {
   });
 
   it("malformed MUC requests get their stanza errors, never internal-server-error", async () => {
-    const { room, alice, bob } = await aliceAndBob("malformed");
+    const { room, alice, bob } = await aliceAndBob(bed, "malformed");
     const cases: [string, () => Promise<Element>, string][] = [
       [
         "an admin query without items",
@@ -248,7 +238,7 @@ describe("unknown and malformed stanzas", () => {
   });
 
   it("history limits that are not numbers or dates are ignored, not fatal", async () => {
-    const { room, alice } = await aliceAndBob("bad-history");
+    const { room, alice } = await aliceAndBob(bed, "bad-history");
     await sendGroupchat(alice, room, "remember me");
     await alice.waitFor(groupchatBody("remember me"));
     const carol = await bed.connect("carol");

@@ -4,17 +4,20 @@ import { describe, expect, it } from "vitest";
 import {
   NS,
   adminSet,
+  aliceAndBob,
+  anyPresenceFrom,
   count,
-  createRoom,
+  discoInfo,
   errorCondition,
   expectResult,
+  features,
   formFields,
   groupchatBody,
-  iq,
   join,
   leave,
   mucBed,
   occupant,
+  ping,
   presenceFrom,
   sendGroupchat,
   settle,
@@ -31,40 +34,21 @@ const occupantIdOf = (el: Element): string | undefined => {
   if (ids.length > 1) throw new Error(`several occupant-ids in ${el.toString()}`);
   return ids[0]?.attrs.id;
 };
-const ping = (client: TestClient, to: string) =>
-  iq(client, to, "get", xml("ping", { xmlns: NS.ping }));
-const discoFeatures = async (client: TestClient, room: string) =>
-  expectResult(await iq(client, room, "get", xml("query", { xmlns: NS.discoInfo })))
-    .getChild("query", NS.discoInfo)!
-    .getChildren("feature")
-    .map((f) => f.attrs.var);
-
-/** An instant room owned by Alice, with Bob in it. */
-async function aliceAndBob(label: string) {
-  const room = bed.room(label);
-  const [alice, bob] = await bed.connectAll("alice", "bob");
-  await createRoom(alice, room, "Alice");
-  await join(bob, room, "Bob");
-  await settle(room, alice, bob);
-  return { room, alice, bob };
-}
 
 describe("XEP-0421 anonymous unique occupant identifiers", () => {
   it("the room advertises occupant ids", async () => {
-    const { room, alice } = await aliceAndBob("oid-feature");
-    expect(await discoFeatures(alice, room)).toContain(NS.occupantId);
+    const { room, alice } = await aliceAndBob(bed, "oid-feature");
+    expect(features(await discoInfo(alice, room))).toContain(NS.occupantId);
   });
 
   it("each occupant's presence and messages carry one id, the same for every viewer, stable per real bare JID", async () => {
-    const { room, alice, bob } = await aliceAndBob("oid");
+    const { room, alice, bob } = await aliceAndBob(bed, "oid");
     const bobsPresence = (c: TestClient) =>
-      c.received.find((el) => el.is("presence") && el.attrs.from === occupant(room, "Bob"))!;
+      c.received.find(anyPresenceFrom(occupant(room, "Bob")))!;
     const bobId = occupantIdOf(bobsPresence(alice));
     expect(bobId).toBeTruthy();
     expect(occupantIdOf(bobsPresence(bob))).toBe(bobId);
-    const aliceId = occupantIdOf(
-      alice.received.find((el) => el.is("presence") && el.attrs.from === occupant(room, "Alice"))!,
-    );
+    const aliceId = occupantIdOf(alice.received.find(anyPresenceFrom(occupant(room, "Alice")))!);
     expect(aliceId).toBeTruthy();
     expect(aliceId).not.toBe(bobId);
 
@@ -96,20 +80,18 @@ describe("XEP-0421 anonymous unique occupant identifiers", () => {
   });
 
   it("ids of one user in two rooms differ (section 4: not correlatable)", async () => {
-    const first = await aliceAndBob("oid-a");
-    const second = await aliceAndBob("oid-b");
+    const first = await aliceAndBob(bed, "oid-a");
+    const second = await aliceAndBob(bed, "oid-b");
     const idIn = (room: string, c: TestClient) =>
-      occupantIdOf(
-        c.received.find((el) => el.is("presence") && el.attrs.from === occupant(room, "Bob"))!,
-      );
+      occupantIdOf(c.received.find(anyPresenceFrom(occupant(room, "Bob")))!);
     expect(idIn(first.room, first.alice)).not.toBe(idIn(second.room, second.alice));
   });
 });
 
 describe("XEP-0410 MUC self-ping", () => {
   it("the room advertises the optimisation and answers a joined occupant's ping itself", async () => {
-    const { room, bob } = await aliceAndBob("ping");
-    expect(await discoFeatures(bob, room)).toContain(
+    const { room, bob } = await aliceAndBob(bed, "ping");
+    expect(features(await discoInfo(bob, room))).toContain(
       "http://jabber.org/protocol/muc#self-ping-optimization",
     );
     const reply = await ping(bob, occupant(room, "Bob"));
@@ -119,7 +101,7 @@ describe("XEP-0410 MUC self-ping", () => {
   });
 
   it("refuses a client that is not joined (not-acceptable): never joined, left, or kicked", async () => {
-    const { room, alice, bob } = await aliceAndBob("ping-gone");
+    const { room, alice, bob } = await aliceAndBob(bed, "ping-gone");
     const carol = await bed.connect("carol");
     expect(errorCondition(await ping(carol, occupant(room, "Carol")))).toBe("not-acceptable");
     expect(errorCondition(await ping(carol, occupant(room, "Bob")))).toBe("not-acceptable");
@@ -135,7 +117,7 @@ describe("XEP-0410 MUC self-ping", () => {
   it("answers item-not-found to a joined client pinging a nickname no longer in the room", async () => {
     // Section 3: item-not-found tells the client it is joined under another nickname now.
     // Prosody's MUC answers a ping to an absent nickname so ("Recipient not in room").
-    const { room, bob } = await aliceAndBob("ping-renamed");
+    const { room, bob } = await aliceAndBob(bed, "ping-renamed");
     await bob.send(xml("presence", { to: occupant(room, "Robert") }));
     await bob.waitFor(presenceFrom(occupant(room, "Robert")));
     expect(errorCondition(await ping(bob, occupant(room, "Bob")))).toBe("item-not-found");
@@ -145,19 +127,19 @@ describe("XEP-0410 MUC self-ping", () => {
 
 describe("occupants whose client is gone (XEP-0045 status 333)", () => {
   it("a client that drops its connection is taken out by its server's unavailable presence: a normal exit, once", async () => {
-    const { room, alice, bob } = await aliceAndBob("abort");
+    const { room, alice, bob } = await aliceAndBob(bed, "abort");
     bob.abort();
     const seen = await alice.waitFor(presenceFrom(occupant(room, "Bob"), "unavailable"));
     expect(statusCodes(seen)).toEqual([]);
     await settle(room, alice);
     expect(count(alice, presenceFrom(occupant(room, "Bob"), "unavailable"))).toBe(1);
-    const info = await iq(alice, room, "get", xml("query", { xmlns: NS.discoInfo }));
+    const info = await discoInfo(alice, room);
     const form = info.getChild("query", NS.discoInfo)!.getChild("x", NS.data)!;
     expect(formFields(form).get("muc#roominfo_occupants")).toEqual(["1"]);
   });
 
   it("a client gone while no worker was connected is removed with 333 when the room's stanzas to it bounce", async () => {
-    const { room, alice, bob } = await aliceAndBob("ghost");
+    const { room, alice, bob } = await aliceAndBob(bed, "ghost");
     // Bob's other session sees Bob's own presence come and go: the server has done with him.
     const watcher = await bed.connect("bob");
     await watcher.send(xml("presence"));
@@ -186,7 +168,7 @@ describe("occupants whose client is gone (XEP-0045 status 333)", () => {
   });
 
   it("an error that does not say the client is gone leaves the occupant in", async () => {
-    const { room, alice, bob } = await aliceAndBob("not-ghost");
+    const { room, alice, bob } = await aliceAndBob(bed, "not-ghost");
     await bob.send(
       xml(
         "message",

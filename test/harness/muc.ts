@@ -1,7 +1,7 @@
 // XEP-0045 helpers for the end-to-end suites: one test bed per file (Redis, Prosody, the service),
 // and the client side of the protocol (join, configure, admin queries, barriers, assertions on
 // what arrived), so that the suites read like the XEP.
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { connectClient, xml, type Element, type TestClient } from "./client.js";
 import { startProsody, type ProsodyHandle } from "./prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "./redis.js";
@@ -198,6 +198,18 @@ export const groupchatBody =
   (el) =>
     el.is("message") && el.attrs.type === "groupchat" && el.getChildText("body") === body;
 
+/** Presence of any type (available, unavailable, error) from `from`. */
+export const anyPresenceFrom =
+  (from: string): Predicate =>
+  (el) =>
+    el.is("presence") && el.attrs.from === from;
+
+/** Anything from exactly `jid` (the room's own address, or one occupant JID). */
+export const fromJid =
+  (jid: string): Predicate =>
+  (el) =>
+    el.attrs.from === jid;
+
 /** Anything in `room` (from the room or one of its occupants). */
 export const fromRoom =
   (room: string): Predicate =>
@@ -212,6 +224,38 @@ export function count(client: TestClient, predicate: Predicate): number {
 /** What the client received, since `mark` (an index into `received`), that matches. */
 export function since(client: TestClient, mark: number, predicate: Predicate = () => true) {
   return client.received.slice(mark).filter((el) => predicate(el));
+}
+
+/** Where each client's `received` stands at a step, so as to see what came of the step. */
+export type Marks = ReadonlyMap<TestClient, number>;
+
+/** Marks the clients where they stand now. */
+export function marks(...clients: TestClient[]): Marks {
+  return new Map(clients.map((c) => [c, c.received.length]));
+}
+
+/**
+ * The one stanza matching `predicate` that `client` received since its mark in `after` (without
+ * marks: since it connected); fails unless there is exactly one.
+ */
+export function once(client: TestClient, predicate: Predicate, after?: Marks): Element {
+  const mark = after ? after.get(client) : 0;
+  if (mark === undefined) throw new Error(`${client.jid} has no mark`);
+  const got = since(client, mark, predicate);
+  expect(got, `what ${client.jid} received`).toHaveLength(1);
+  return got[0]!;
+}
+
+/**
+ * `once` for each client: each marked one since its mark, or each one given since it connected.
+ * Every one of them must have received exactly one such stanza; they come back by client.
+ */
+export function onceEach(
+  clients: Marks | readonly TestClient[],
+  predicate: Predicate,
+): Map<TestClient, Element> {
+  if (!("get" in clients)) return new Map(clients.map((c) => [c, once(c, predicate)]));
+  return new Map([...clients.keys()].map((c) => [c, once(c, predicate, clients)]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,13 +289,32 @@ export function expectResult(reply: Element): Element {
   return reply;
 }
 
+/** An XMPP ping (XEP-0199) to `to`; the reply. */
+export function ping(client: TestClient, to: string): Promise<Element> {
+  return iq(client, to, "get", xml("ping", { xmlns: NS.ping }));
+}
+
 /**
- * A barrier: each client pings the room and waits for the answer. The room handles its stanzas
- * in order and Prosody delivers them in order, so whatever the room sent these clients before is
- * in `received` afterwards.
+ * A barrier: everything the room sent these clients because of what any of them sent before
+ * the call has arrived. Two rounds of pings: after the first, the room has handled every
+ * client's earlier stanzas (each ping follows its own client's stanzas); the second pings then
+ * follow the room's replies to all of them on each client's own stream.
  */
 export async function settle(room: string, ...clients: TestClient[]): Promise<void> {
-  await Promise.all(clients.map((c) => iq(c, room, "get", xml("ping", { xmlns: NS.ping }))));
+  for (let round = 0; round < 2; round++) await Promise.all(clients.map((c) => ping(c, room)));
+}
+
+/** A disco#info query (6.1, 6.4); the reply. */
+export function discoInfo(client: TestClient, to: string): Promise<Element> {
+  return iq(client, to, "get", xml("query", { xmlns: NS.discoInfo }));
+}
+
+/** The features of a disco#info result; throws with the error when it is none. */
+export function features(reply: Element): string[] {
+  return expectResult(reply)
+    .getChild("query", NS.discoInfo)!
+    .getChildren("feature")
+    .map((f) => f.attrs.var as string);
 }
 
 export function sendGroupchat(
@@ -431,16 +494,45 @@ export async function createRoom(
   if (!statusCodes(joined.self).includes(201)) {
     throw new Error(`${room} was not new: ${joined.self.toString()}`);
   }
-  const reply = config
-    ? await configure(client, room, config)
-    : await iq(
-        client,
-        room,
-        "set",
-        xml("query", { xmlns: NS.mucOwner }, xml("x", { xmlns: NS.data, type: "submit" })),
-      );
-  expectResult(reply);
+  expectResult(config ? await configure(client, room, config) : await instantRoom(client, room));
   return joined;
+}
+
+/** 10.1.2: the owner accepts the default configuration with an empty submitted form; the reply. */
+export function instantRoom(client: TestClient, room: string): Promise<Element> {
+  return iq(
+    client,
+    room,
+    "set",
+    xml("query", { xmlns: NS.mucOwner }, xml("x", { xmlns: NS.data, type: "submit" })),
+  );
+}
+
+/**
+ * A new room of `bed`, created by Alice (an instant room, or one configured with `config`), that
+ * Bob enters (with `bobJoins`); returns once both have everything of it (settle).
+ */
+export async function aliceAndBob(
+  bed: MucBed,
+  label: string,
+  config?: FormValues,
+  bobJoins: JoinOptions = {},
+) {
+  const room = bed.room(label);
+  const [alice, bob] = await bed.connectAll("alice", "bob");
+  await createRoom(alice, room, "Alice", config);
+  await join(bob, room, "Bob", bobJoins);
+  await settle(room, alice, bob);
+  return { room, alice, bob };
+}
+
+/** The same with Carol entering after Bob. */
+export async function threeWitches(bed: MucBed, label: string, config?: FormValues) {
+  const { room, alice, bob } = await aliceAndBob(bed, label, config);
+  const carol = await bed.connect("carol");
+  await join(carol, room, "Carol");
+  await settle(room, alice, bob, carol);
+  return { room, alice, bob, carol };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,28 +2,21 @@ import { describe, expect, it } from "vitest";
 import { NS } from "@fedmuc/xmpp";
 import {
   ROOM,
-  Stepper,
   adminSet,
   conditionOf,
   field,
+  oneWitch,
   sent,
   statusCodes,
+  threeWitches,
   OWNER,
   GUEST,
   OTHER,
 } from "./testing/fixtures.js";
 
-function room(config = ""): Stepper {
-  const s = new Stepper();
-  s.create(OWNER, "firstwitch", config);
-  s.join(GUEST, "secondwitch");
-  s.join(OTHER, "thirdwitch");
-  return s;
-}
-
 describe("XEP-0045 8 moderator use cases", () => {
   it("kicks with 307, the actor and the reason (8.2)", () => {
-    const s = room();
+    const s = threeWitches();
     const out = sent(
       s.step(
         adminSet(
@@ -43,7 +36,7 @@ describe("XEP-0045 8 moderator use cases", () => {
   });
 
   it("refuses a kick by a participant (forbidden) and of an owner (not-allowed)", () => {
-    const s = room();
+    const s = threeWitches();
     expect(
       conditionOf(sent(s.step(adminSet(GUEST, `<item nick="thirdwitch" role="none"/>`)))[0]),
     ).toBe("forbidden");
@@ -54,7 +47,7 @@ describe("XEP-0045 8 moderator use cases", () => {
   });
 
   it("refuses a moderator who is a participant kicking an owner: not-allowed (8.2)", () => {
-    const s = room();
+    const s = threeWitches();
     s.step(adminSet(OWNER, `<item nick="secondwitch" role="moderator"/>`));
     expect(s.room.occupants.secondwitch!.role).toBe("moderator");
     expect(
@@ -64,7 +57,7 @@ describe("XEP-0045 8 moderator use cases", () => {
   });
 
   it("revokes and grants voice (8.3, 8.4), and a visitor cannot speak", () => {
-    const s = room(field("moderatedroom", "1"));
+    const s = threeWitches(field("moderatedroom", "1"));
     expect(s.room.occupants.thirdwitch!.role).toBe("visitor");
     const say = `<message from="${OTHER}" to="${ROOM}" type="groupchat"><body>x</body></message>`;
     expect(conditionOf(sent(s.step(say))[0])).toBe("forbidden");
@@ -74,7 +67,7 @@ describe("XEP-0045 8 moderator use cases", () => {
   });
 
   it("lists the participants (voice list, 8.5) to moderators", () => {
-    const s = room();
+    const s = threeWitches();
     const [result] = sent(
       s.step(
         `<iq from="${OWNER}" to="${ROOM}" type="get" id="l"><query xmlns="${NS.mucAdmin}"><item role="participant"/></query></iq>`,
@@ -90,7 +83,7 @@ describe("XEP-0045 8 moderator use cases", () => {
 
 describe("XEP-0045 9 admin use cases", () => {
   it("bans with 301 and lists the outcast (9.1, 9.2)", () => {
-    const s = room();
+    const s = threeWitches();
     const out = sent(
       s.step(
         adminSet(
@@ -115,8 +108,7 @@ describe("XEP-0045 9 admin use cases", () => {
   });
 
   it("grants membership (9.3) and, in a members-only room, its revocation removes with 321 (9.4)", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch", field("membersonly", "1"));
+    const s = oneWitch(field("membersonly", "1"));
     s.step(adminSet(OWNER, `<item affiliation="member" jid="wiccarocks@shakespeare.lit"/>`));
     s.join(GUEST, "secondwitch");
     expect(s.room.occupants.secondwitch!.affiliation).toBe("member");
@@ -130,7 +122,7 @@ describe("XEP-0045 9 admin use cases", () => {
   });
 
   it("grants moderator status (9.6) only as an admin or owner", () => {
-    const s = room();
+    const s = threeWitches();
     s.step(adminSet(OWNER, `<item nick="secondwitch" role="moderator"/>`));
     expect(s.room.occupants.secondwitch!.role).toBe("moderator");
     const [error] = sent(s.step(adminSet(GUEST, `<item nick="thirdwitch" role="moderator"/>`)));
@@ -138,7 +130,7 @@ describe("XEP-0045 9 admin use cases", () => {
   });
 
   it("does not let an admin touch an owner's affiliation (5.2)", () => {
-    const s = room();
+    const s = threeWitches();
     s.step(adminSet(OWNER, `<item affiliation="admin" jid="wiccarocks@shakespeare.lit"/>`));
     const [error] = sent(
       s.step(adminSet(GUEST, `<item affiliation="outcast" jid="crone@shakespeare.lit"/>`)),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NS } from "@fedmuc/xmpp";
-import { ROOM, Stepper, sent, statusCodes } from "./testing/fixtures.js";
+import { ROOM, Stepper, oneWitch, sent, statusCodes } from "./testing/fixtures.js";
 
 describe("XEP-0045 7.2 entering a room", () => {
   it("creates a room for its first occupant, as owner and moderator, with status 110 and 201", () => {
@@ -22,8 +22,7 @@ describe("XEP-0045 7.2 entering a room", () => {
   });
 
   it("sends existing occupants first, then the newcomer to them, then to itself (7.2.3)", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
+    const s = oneWitch();
     const d = s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
     const [existing, toOwner, self] = sent(d);
     expect(existing!.attrs).toMatchObject({
@@ -44,8 +43,7 @@ describe("XEP-0045 7.2 entering a room", () => {
   });
 
   it("refuses a nickname in use with conflict (7.2.9)", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
+    const s = oneWitch();
     const [error] = sent(s.join("hag66@shakespeare.lit/pda", "firstwitch"));
     expect(error!.attrs).toMatchObject({ type: "error", to: "hag66@shakespeare.lit/pda" });
     expect(error!.getChild("error")!.getChild("conflict", NS.stanzas)).toBeDefined();
@@ -53,8 +51,7 @@ describe("XEP-0045 7.2 entering a room", () => {
   });
 
   it("addresses rooms case-insensitively", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
+    const s = oneWitch();
     const d = s.step(
       `<presence from="hag66@shakespeare.lit/pda" to="${ROOM.toUpperCase()}/thirdwitch"><x xmlns="${NS.muc}"/></presence>`,
     );

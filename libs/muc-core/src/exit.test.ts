@@ -1,12 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { NS } from "@fedmuc/xmpp";
-import { ROOM, Stepper, sent, statusCodes } from "./testing/fixtures.js";
+import { ROOM, Stepper, oneWitch, sent, statusCodes, twoWitches } from "./testing/fixtures.js";
 
 describe("XEP-0045 7.14 exiting a room", () => {
   it("tells the others, then the leaver with 110, with role none", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
-    s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
+    const s = twoWitches();
     const d = s.step(
       `<presence from="wiccarocks@shakespeare.lit/laptop" to="${ROOM}/secondwitch" type="unavailable"/>`,
     );
@@ -21,9 +19,7 @@ describe("XEP-0045 7.14 exiting a room", () => {
   });
 
   it("passes the leaver's custom exit message (<status/>) on to everyone", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
-    s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
+    const s = twoWitches();
     const d = s.step(
       `<presence from="wiccarocks@shakespeare.lit/laptop" to="${ROOM}/secondwitch" type="unavailable"><status>gone where the goblins go</status></presence>`,
     );
@@ -34,8 +30,7 @@ describe("XEP-0045 7.14 exiting a room", () => {
   });
 
   it("destroys a temporary room when its last occupant leaves", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
+    const s = oneWitch();
     s.step(
       `<presence from="crone@shakespeare.lit/desktop" to="${ROOM}/firstwitch" type="unavailable"/>`,
     );
@@ -51,9 +46,7 @@ describe("XEP-0045 7.14 exiting a room", () => {
 
 describe("XEP-0045 7.7 changing availability", () => {
   it("broadcasts the new presence to everyone", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
-    s.join("wiccarocks@shakespeare.lit/laptop", "secondwitch");
+    const s = twoWitches();
     const d = s.step(
       `<presence from="crone@shakespeare.lit/desktop" to="${ROOM}/firstwitch"><show>xa</show></presence>`,
     );

@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { NS, type Element } from "@fedmuc/xmpp";
-import { ROOM, Stepper, sent, statusCodes } from "./testing/fixtures.js";
+import { ROOM, Stepper, oneWitch, sent, statusCodes } from "./testing/fixtures.js";
 
 const item = (el: Element) => el.getChild("x", NS.mucUser)!.getChild("item")!;
 
 describe("XEP-0045 7.6 changing nickname", () => {
   it("sends unavailable with 303 and the new nick, then available from the new nick", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
+    const s = oneWitch();
     s.join("hag66@shakespeare.lit/pda", "thirdwitch");
     const d = s.step(`<presence from="hag66@shakespeare.lit/pda" to="${ROOM}/oldhag"/>`);
     const out = sent(d);
@@ -25,8 +24,7 @@ describe("XEP-0045 7.6 changing nickname", () => {
   });
 
   it("refuses a nickname in use, compared case-insensitively", () => {
-    const s = new Stepper();
-    s.create("crone@shakespeare.lit/desktop", "firstwitch");
+    const s = oneWitch();
     s.join("hag66@shakespeare.lit/pda", "thirdwitch");
     const [error] = sent(
       s.step(`<presence from="hag66@shakespeare.lit/pda" to="${ROOM}/FirstWitch"/>`),

@@ -6,8 +6,10 @@ import {
   adminSet,
   conditionOf,
   field,
+  oneWitch,
   sent,
   statusCodes,
+  twoWitches,
   OWNER,
   GUEST,
 } from "./testing/fixtures.js";
@@ -32,9 +34,7 @@ describe("XEP-0045 10 owner use cases", () => {
   });
 
   it("sends the configuration form with current values (10.1.3) to owners only", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch", field("roomname", "A Dark Cave"));
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches(field("roomname", "A Dark Cave"));
     const get = (from: string) =>
       sent(
         s.step(
@@ -50,9 +50,7 @@ describe("XEP-0045 10 owner use cases", () => {
   });
 
   it("tells occupants of a later change with 104, and 172 when the room becomes non-anonymous", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches();
     const out = sent(s.configure(OWNER, field("whois", "anyone")));
     const notices = out.filter((m) => m.name === "message");
     expect(notices.map((m) => m.attrs.to)).toEqual([OWNER, GUEST]);
@@ -61,17 +59,14 @@ describe("XEP-0045 10 owner use cases", () => {
   });
 
   it("refuses an invalid value with not-acceptable and changes nothing", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
+    const s = oneWitch();
     const [error] = sent(s.configure(OWNER, field("maxusers", "lots")));
     expect(conditionOf(error)).toBe("not-acceptable");
     expect(s.room.config.maxUsers).toBe(0);
   });
 
   it("removes non-members with 322 when the room becomes members-only", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches();
     const out = sent(s.configure(OWNER, field("membersonly", "1")));
     const gone = out.filter((p) => p.name === "presence" && p.attrs.from === `${ROOM}/secondwitch`);
     expect(gone.every((p) => p.attrs.type === "unavailable")).toBe(true);
@@ -80,8 +75,7 @@ describe("XEP-0045 10 owner use cases", () => {
   });
 
   it("makes the JIDs listed as owners and admins owners and admins", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
+    const s = oneWitch();
     s.configure(
       OWNER,
       `<field var="muc#roomconfig_roomadmins"><value>wiccarocks@shakespeare.lit</value></field>`,
@@ -90,9 +84,7 @@ describe("XEP-0045 10 owner use cases", () => {
   });
 
   it("destroys the room with a reason and an alternate venue (10.9)", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches();
     const out = sent(
       s.step(
         `<iq from="${OWNER}" to="${ROOM}" type="set" id="d"><query xmlns="${NS.mucOwner}"><destroy jid="darkcave@chat.shakespeare.lit"><reason>Macbeth doth come.</reason></destroy></query></iq>`,
@@ -108,8 +100,7 @@ describe("XEP-0045 10 owner use cases", () => {
   });
 
   it("keeps the last owner (10.7): conflict", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
+    const s = oneWitch();
     const [error] = sent(
       s.step(adminSet(OWNER, `<item affiliation="member" jid="crone@shakespeare.lit"/>`)),
     );

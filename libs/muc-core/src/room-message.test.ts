@@ -1,24 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { NS, formValues } from "@fedmuc/xmpp";
 import {
+  PASSWORD_ROOM,
   ROOM,
-  Stepper,
   conditionOf,
   field,
+  oneWitch,
   sent,
   statusCodes,
+  twoWitches,
   OWNER,
   GUEST,
 } from "./testing/fixtures.js";
 
 describe("XEP-0045 7.8.2 mediated invitations", () => {
   it("forwards an invitation from the room with the inviter's JID, reason and password", () => {
-    const s = new Stepper();
-    s.create(
-      OWNER,
-      "firstwitch",
-      field("passwordprotectedroom", "1") + field("roomsecret", "cauldronburn"),
-    );
+    const s = oneWitch(PASSWORD_ROOM);
     const [inv] = sent(
       s.step(
         `<message from="${OWNER}" to="${ROOM}"><x xmlns="${NS.mucUser}"><invite to="hecate@shakespeare.lit"><reason>Hey Hecate</reason></invite></x></message>`,
@@ -32,8 +29,7 @@ describe("XEP-0045 7.8.2 mediated invitations", () => {
   });
 
   it("makes the invitee a member of a members-only room, and refuses participants' invites there", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch", field("membersonly", "1"));
+    const s = oneWitch(field("membersonly", "1"));
     s.step(
       `<message from="${OWNER}" to="${ROOM}"><x xmlns="${NS.mucUser}"><invite to="wiccarocks@shakespeare.lit"/></x></message>`,
     );
@@ -48,8 +44,7 @@ describe("XEP-0045 7.8.2 mediated invitations", () => {
   });
 
   it("forwards a decline to the inviter", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
+    const s = oneWitch();
     const [dec] = sent(
       s.step(
         `<message from="hecate@shakespeare.lit/broom" to="${ROOM}"><x xmlns="${NS.mucUser}"><decline to="${OWNER}"><reason>Sorry</reason></decline></x></message>`,
@@ -64,9 +59,7 @@ describe("XEP-0045 7.8.2 mediated invitations", () => {
 
 describe("XEP-0045 7.13 and 8.6 voice requests", () => {
   it("asks each moderator, and grants voice when one approves", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch", field("moderatedroom", "1"));
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches(field("moderatedroom", "1"));
     const request = `<message from="${GUEST}" to="${ROOM}"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE"><value>http://jabber.org/protocol/muc#request</value></field><field var="muc#role"><value>participant</value></field></x></message>`;
     const [ask] = sent(s.step(request));
     expect(ask!.attrs.to).toBe(OWNER);
@@ -82,9 +75,7 @@ describe("XEP-0045 7.13 and 8.6 voice requests", () => {
 
 describe("ghost removal", () => {
   it("removes an occupant whose client bounces the room's stanzas, with status 333", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches();
     const out = sent(
       s.step(
         `<message from="${GUEST}" to="${ROOM}/firstwitch" type="error"><error type="cancel"><service-unavailable xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`,
@@ -95,9 +86,7 @@ describe("ghost removal", () => {
   });
 
   it("keeps an occupant on an error that does not mean its client is gone", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch");
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches();
     s.step(
       `<message from="${GUEST}" to="${ROOM}/firstwitch" type="error"><error type="wait"><resource-constraint xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`,
     );
@@ -107,9 +96,7 @@ describe("ghost removal", () => {
 
 describe("room policies", () => {
   it("lets participants change the subject only if the room allows it (8.1)", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch", field("changesubject", "1"));
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches(field("changesubject", "1"));
     s.step(
       `<message from="${GUEST}" to="${ROOM}" type="groupchat"><subject>Cauldron</subject></message>`,
     );
@@ -117,9 +104,7 @@ describe("room policies", () => {
   });
 
   it("refuses private messages when the room allows none", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch", field("allowpm", "none"));
-    s.join(GUEST, "secondwitch");
+    const s = twoWitches(field("allowpm", "none"));
     const [error] = sent(
       s.step(
         `<message from="${GUEST}" to="${ROOM}/firstwitch" type="chat"><body>psst</body></message>`,
@@ -129,8 +114,7 @@ describe("room policies", () => {
   });
 
   it("destroys a temporary room when its last occupant leaves, but keeps a persistent one", () => {
-    const s = new Stepper();
-    s.create(OWNER, "firstwitch", field("persistentroom", "1"));
+    const s = oneWitch(field("persistentroom", "1"));
     s.step(`<presence from="${OWNER}" to="${ROOM}/firstwitch" type="unavailable"/>`);
     expect(s.room.exists).toBe(true);
     expect(s.room.occupants).toEqual({});

@@ -48,11 +48,24 @@ export class Stepper {
   }
 }
 
-/** An instant room owned by OWNER ("firstwitch") with GUEST ("secondwitch") in it. */
-export function twoWitches(config = ""): Stepper {
+/** An instant room (or one configured with the form fields `config`) owned by OWNER ("firstwitch"). */
+export function oneWitch(config = ""): Stepper {
   const s = new Stepper();
   s.create(OWNER, "firstwitch", config);
+  return s;
+}
+
+/** The same with GUEST ("secondwitch") in it. */
+export function twoWitches(config = ""): Stepper {
+  const s = oneWitch(config);
   s.join(GUEST, "secondwitch");
+  return s;
+}
+
+/** The same with OTHER ("thirdwitch") in it too. */
+export function threeWitches(config = ""): Stepper {
+  const s = twoWitches(config);
+  s.join(OTHER, "thirdwitch");
   return s;
 }
 
@@ -78,6 +91,10 @@ export function conditionOf(el: Element | undefined): string | undefined {
 export function field(name: string, value: string): string {
   return `<field var="muc#roomconfig_${name}"><value>${value}</value></field>`;
 }
+
+/** The configuration of a password-protected room (7.2.6) whose password is "cauldronburn". */
+export const PASSWORD_ROOM =
+  field("passwordprotectedroom", "1") + field("roomsecret", "cauldronburn");
 
 /** A muc#admin set query with the given items. */
 export function adminSet(from: string, items: string): string {
