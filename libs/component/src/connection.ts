@@ -185,9 +185,20 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     if (!socket) return;
     if (this.#in.paused || this.#phase !== "running") socket.pause();
     socket.on("drain", () => this.#out.drained());
+    // Stanzas go out at once (no Nagle delay), and those written in one tick in one segment.
+    socket.setNoDelay(true);
+    let corked = false;
     this.#out.attach({
       write: (data) => {
         this.#counters.stanzasOut++;
+        if (!corked) {
+          corked = true;
+          socket.cork();
+          process.nextTick(() => {
+            corked = false;
+            socket.uncork();
+          });
+        }
         return socket.write(data);
       },
     });
