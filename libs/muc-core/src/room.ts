@@ -31,6 +31,7 @@ export function emptyRoom(jid: string, config: RoomConfig = DEFAULT_CONFIG): Roo
     affiliations: {},
     subject: null,
     occupants: {},
+    links: {},
   };
 }
 
@@ -102,6 +103,11 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
       case "setSubject":
         next = { ...next, subject: m.subject };
         break;
+      case "setLink": {
+        const { [m.peer]: _old, ...others } = next.links;
+        next = { ...next, links: m.link ? { ...others, [m.peer]: m.link } : others };
+        break;
+      }
       case "appendHistory":
       case "enqueue":
         break;

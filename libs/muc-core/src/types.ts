@@ -17,6 +17,17 @@ export interface Occupant {
   readonly presence: string;
   /** XEP-0421 occupant id, stable per real bare JID within the room. */
   readonly occupantId: string;
+  /** XEP-0289: the peer room this occupant is present through; absent for a local occupant. */
+  readonly node?: string;
+}
+
+/** XEP-0289: a federation link of this room with a peer room. */
+export interface FederationLink {
+  /** upstream: this room joined the peer; downstream: the peer joined this room. */
+  readonly role: "upstream" | "downstream";
+  readonly state: "joining" | "joined";
+  /** primary-replica: the joined node echoes the joining node's messages back to it. */
+  readonly replica: boolean;
 }
 
 export type PmPolicy = "anyone" | "participants" | "moderators" | "none";
@@ -65,6 +76,8 @@ export interface Room {
   readonly subject: Subject | null;
   /** Occupants by nick. */
   readonly occupants: Readonly<Record<string, Occupant>>;
+  /** XEP-0289 links by peer room. */
+  readonly links: Readonly<Record<string, FederationLink>>;
 }
 
 /** A message kept in the room's history (section 7.2.15), as it was broadcast. */
@@ -86,6 +99,7 @@ export type Mutation =
   | { readonly op: "removeOccupant"; readonly nick: string }
   | { readonly op: "setSubject"; readonly subject: Subject }
   | { readonly op: "appendHistory"; readonly entry: HistoryEntry; readonly max: number }
+  | { readonly op: "setLink"; readonly peer: string; readonly link: FederationLink | null }
   | { readonly op: "destroy" }
   /** XEP-0289: a stanza for the federation link to `peer`, kept in order until it is sent. */
   | { readonly op: "enqueue"; readonly peer: string; readonly stanza: string };

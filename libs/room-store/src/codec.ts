@@ -2,6 +2,7 @@
 import {
   emptyRoom,
   type Affiliation,
+  type FederationLink,
   type Mutation,
   type Occupant,
   type Room,
@@ -14,7 +15,7 @@ export function versionToken(room: Room): string {
   return `${room.exists ? room.salt : ""}:${room.version}`;
 }
 
-/** The link peers a decision writes to, in first-use order: their outboxes follow the 4 room keys. */
+/** The link peers a decision writes to, in first-use order: their outboxes follow the 5 room keys. */
 export function outboxPeers(mutations: readonly Mutation[]): string[] {
   return [...new Set(mutations.flatMap((m) => (m.op === "enqueue" ? [m.peer] : [])))];
 }
@@ -43,7 +44,9 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
       case "destroy":
         return ["destroy", "", ""];
       case "enqueue":
-        return ["out", String(5 + peers.indexOf(m.peer)), m.stanza];
+        return ["out", String(6 + peers.indexOf(m.peer)), m.stanza];
+      case "setLink":
+        return ["link", m.peer, m.link ? JSON.stringify(m.link) : ""];
     }
   });
 }
@@ -61,6 +64,7 @@ export function decodeRoom(
   metaFlat: readonly string[],
   occupantsFlat: readonly string[],
   affiliationsFlat: readonly string[],
+  linksFlat: readonly string[],
 ): Room {
   const meta = Object.fromEntries(pairs(metaFlat));
   if (meta.salt === undefined) return emptyRoom(jid, defaults);
@@ -76,5 +80,8 @@ export function decodeRoom(
     affiliations: Object.fromEntries(pairs(affiliationsFlat)) as Record<string, Affiliation>,
     subject: meta.subject ? (JSON.parse(meta.subject) as Subject) : null,
     occupants,
+    links: Object.fromEntries(
+      pairs(linksFlat).map(([peer, json]) => [peer, JSON.parse(json) as FederationLink]),
+    ),
   };
 }

@@ -1,11 +1,12 @@
 -- Applies one decision's mutations to a room atomically, if the room is still at the version the
 -- decision was taken on.
 -- KEYS[1] meta hash, KEYS[2] occupants hash (nick -> JSON), KEYS[3] history stream,
--- KEYS[4] affiliations hash (bare JID -> affiliation), KEYS[5..] link outboxes (streams)
+-- KEYS[4] affiliations hash (bare JID -> affiliation), KEYS[5] links hash (peer -> JSON),
+-- KEYS[6..] link outboxes (streams)
 -- ARGV[1] expected version token "salt:version" (":0" for a room that does not exist)
 -- ARGV[2..] mutations as triples: op, a, b
 -- Returns {1, version, lastHistoryId} when committed, {0} when the room has moved on.
-local meta, occupants, history, affiliations = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local meta, occupants, history, affiliations, links = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local state = redis.call('HMGET', meta, 'salt', 'version', 'hist_last')
 local version = tonumber(state[2] or '0')
 if ARGV[1] ~= (state[1] or '') .. ':' .. version then
@@ -17,7 +18,7 @@ local last = state[3] or ''
 for i = 2, #ARGV, 3 do
   local op, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if op == 'create' then
-    redis.call('DEL', meta, occupants, history, affiliations)
+    redis.call('DEL', meta, occupants, history, affiliations, links)
     redis.call('HSET', meta, 'salt', a, 'config', b, 'locked', '1')
     last = ''
     changed = true
@@ -37,6 +38,13 @@ for i = 2, #ARGV, 3 do
       redis.call('HSET', affiliations, a, b)
     end
     changed = true
+  elseif op == 'link' then
+    if b == '' then
+      redis.call('HDEL', links, a)
+    else
+      redis.call('HSET', links, a, b)
+    end
+    changed = true
   elseif op == 'hist' then
     if tonumber(a) > 0 then
       last = redis.call('XADD', history, 'MAXLEN', a, '*', 'e', b)
@@ -45,7 +53,7 @@ for i = 2, #ARGV, 3 do
   elseif op == 'out' then
     redis.call('XADD', KEYS[tonumber(a)], '*', 's', b)
   elseif op == 'destroy' then
-    redis.call('DEL', meta, occupants, history, affiliations)
+    redis.call('DEL', meta, occupants, history, affiliations, links)
     return {1, 0, ''}
   else
     return redis.error_reply('unknown mutation ' .. tostring(op))

@@ -5,6 +5,7 @@ export interface RoomKeys {
   readonly occupants: string;
   readonly history: string;
   readonly affiliations: string;
+  readonly links: string;
 }
 
 export function roomKeys(prefix: string, room: string): RoomKeys {
@@ -14,6 +15,7 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
     occupants: `${base}:occ`,
     history: `${base}:hist`,
     affiliations: `${base}:aff`,
+    links: `${base}:links`,
   };
 }
 

@@ -60,6 +60,17 @@ describe("RoomStore", () => {
       { op: "setAffiliation", jid: "b@x", affiliation: "none" },
       { op: "setConfig", config: { ...DEFAULT_CONFIG, name: "Room", presenceBroadcast: [] } },
       { op: "unlock" },
+      {
+        op: "setLink",
+        peer: "up@hub.lit",
+        link: { role: "upstream", state: "joined", replica: false },
+      },
+      {
+        op: "setLink",
+        peer: "gone@hub.lit",
+        link: { role: "downstream", state: "joined", replica: true },
+      },
+      { op: "setLink", peer: "gone@hub.lit", link: null },
     ];
     const result = await store.commit(empty, mutations);
     expect(result).toMatchObject({ committed: true, version: 1 });

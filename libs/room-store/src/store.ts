@@ -11,7 +11,7 @@ const LOAD = script("./load.lua");
 
 type Scripted = Redis & {
   fedmucCommit(keyCount: number, ...keysThenArgv: string[]): Promise<unknown[]>;
-  fedmucLoad(meta: string, occ: string, aff: string): Promise<[string[], string[], string[]]>;
+  fedmucLoad(...keys: string[]): Promise<[string[], string[], string[], string[]]>;
 };
 
 export type CommitResult =
@@ -31,18 +31,19 @@ export class RoomStore {
     readonly options: RoomStoreOptions,
   ) {
     redis.defineCommand("fedmucCommit", { lua: COMMIT }); // key count varies: link outboxes
-    redis.defineCommand("fedmucLoad", { numberOfKeys: 3, lua: LOAD });
+    redis.defineCommand("fedmucLoad", { numberOfKeys: 4, lua: LOAD });
     this.#redis = redis as Scripted;
   }
 
   async load(room: string): Promise<Room> {
     const k = roomKeys(this.options.prefix, room);
-    const [meta, occupants, affiliations] = await this.#redis.fedmucLoad(
+    const [meta, occupants, affiliations, links] = await this.#redis.fedmucLoad(
       k.meta,
       k.occupants,
       k.affiliations,
+      k.links,
     );
-    return decodeRoom(room, this.options.defaults, meta, occupants, affiliations);
+    return decodeRoom(room, this.options.defaults, meta, occupants, affiliations, links);
   }
 
   /** Commits `mutations` if `room` is still current; an empty list just checks that. */
@@ -54,6 +55,7 @@ export class RoomStore {
       k.occupants,
       k.history,
       k.affiliations,
+      k.links,
       ...outboxPeers(mutations).map((peer) => outboxKey(prefix, room.jid, peer)),
     ];
     const reply = await this.#redis.fedmucCommit(
