@@ -10,3 +10,4 @@ export {
 export { addressOf, occupantJid } from "./address.js";
 export { directoryEntry } from "./disco.js";
 export { selectHistory, historyMessage } from "./history.js";
+export { federate } from "./federation/route.js";

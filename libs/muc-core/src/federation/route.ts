@@ -1,0 +1,101 @@
+// XEP-0289 as a routing of the effects of XEP-0045 decisions (see libs/fmuc-core/README.md):
+// effects for local occupants are sent; the copies of one broadcast for the occupants present
+// through a node collapse to one copy for that node, appended to the link's outbox; broadcasts
+// about local occupants also reach links that have no addressed occupant yet; nothing returns
+// to the node a stanza came from.
+import { NS, clone, xml, type Element } from "@fedmuc/xmpp";
+import { decision } from "../decision.js";
+import { STATUS } from "../occupant-presence.js";
+import { applyMutations, occupantByJid, occupantByNick } from "../room.js";
+import type { Decision, Effect, FederationLink, Mutation, Occupant, Room } from "../types.js";
+
+/** Status codes meant only for the occupant itself, meaningless to another node. */
+const SELF_CODES = new Set<number>([STATUS.self, STATUS.created, STATUS.nickRewritten]);
+
+function resourceOf(jid: string | undefined): string {
+  const slash = jid?.indexOf("/") ?? -1;
+  return slash < 0 ? "" : jid!.slice(slash + 1);
+}
+
+/** The copy of `stanza` for the link to `peer`, about `subject`. */
+function forNode(
+  stanza: Element,
+  peer: string,
+  link: FederationLink,
+  subject: Occupant | undefined,
+) {
+  const copy = clone(stanza);
+  const nick = resourceOf(stanza.attrs.from);
+  // Toward the room it joined, a node's occupants are addressed by nick, as they joined (5.1).
+  copy.attrs.to =
+    link.role === "upstream" && stanza.name === "presence" && nick ? `${peer}/${nick}` : peer;
+  const x = copy.getChild("x", NS.mucUser);
+  if (x)
+    x.children = x.children.filter(
+      (c) => typeof c === "string" || !SELF_CODES.has(Number(c.attrs.code)),
+    );
+  if (subject) copy.append(xml("fmuc", { xmlns: NS.fmuc, from: subject.jid }));
+  return copy;
+}
+
+/** Routes a decision's effects between local occupants and federation links. */
+export function federate(before: Room, d: Decision, origin?: string): Decision {
+  const peers = new Set(Object.keys(before.links));
+  const after = applyMutations(before, d.mutations, before.version);
+  for (const peer of Object.keys(after.links)) peers.add(peer);
+  if (peers.size === 0) return d;
+  const linkOf = (peer: string) => after.links[peer] ?? before.links[peer]!;
+  const occupantAt = (jid: string | undefined) =>
+    jid ? (occupantByJid(before, jid) ?? occupantByJid(after, jid)) : undefined;
+  const subjectOf = (stanza: Element) => {
+    const nick = resourceOf(stanza.attrs.from);
+    return nick ? (occupantByNick(after, nick) ?? occupantByNick(before, nick)) : undefined;
+  };
+
+  // One broadcast = the copies of one stanza (name, from, type) for several occupants, or for
+  // the occupant it is about; anything else for one occupant is a unicast.
+  const keyOf = (stanza: Element) => `${stanza.name}|${stanza.attrs.from}|${stanza.attrs.type}`;
+  const targets = new Map<string, Occupant[]>();
+  for (const effect of d.effects) {
+    const target = occupantAt(effect.kind === "send" ? effect.stanza.attrs.to : effect.to);
+    if (effect.kind !== "send" || !target) continue;
+    const key = keyOf(effect.stanza);
+    targets.set(key, [...(targets.get(key) ?? []), target]);
+  }
+  const isBroadcast = (stanza: Element) => {
+    const to = targets.get(keyOf(stanza)) ?? [];
+    const subject = subjectOf(stanza);
+    return to.length > 1 || (subject !== undefined && to[0]?.jid === subject.jid);
+  };
+  const isNewLink = (peer: string) => !before.links[peer] && after.links[peer] !== undefined;
+
+  const effects: Effect[] = [];
+  const enqueued: Mutation[] = [];
+  const done = new Set<string>();
+  const relay = (stanza: Element, peer: string) => {
+    const key = `${keyOf(stanza)}|${peer}`;
+    if (peer === origin || done.has(key)) return;
+    done.add(key);
+    const copy = forNode(stanza, peer, linkOf(peer), subjectOf(stanza));
+    enqueued.push({ op: "enqueue", peer, stanza: copy.toString() });
+  };
+  for (const effect of d.effects) {
+    const target = occupantAt(effect.kind === "send" ? effect.stanza.attrs.to : effect.to);
+    if (!target?.node) {
+      effects.push(effect);
+      continue;
+    }
+    if (effect.kind !== "send") continue; // history for a node: sent with the join state (todo)
+    const { stanza } = effect;
+    // A node has the occupant list already, unless its link is new (5.1).
+    if (!isBroadcast(stanza) && stanza.name === "presence" && !isNewLink(target.node)) continue;
+    relay(stanza, target.node);
+  }
+  // A broadcast about a local occupant reaches every link, whether it addressed its node or not.
+  for (const effect of d.effects) {
+    if (effect.kind !== "send" || !isBroadcast(effect.stanza)) continue;
+    const subject = subjectOf(effect.stanza);
+    if (subject && !subject.node) for (const peer of peers) relay(effect.stanza, peer);
+  }
+  return decision([...d.mutations, ...enqueued], effects);
+}
