@@ -4,6 +4,9 @@ import { StanzaError, errorReply, type Element } from "@fedmuc/xmpp";
 import { addressOf } from "./address.js";
 import { NOTHING, decision, send } from "./decision.js";
 import { enter } from "./enter.js";
+import { fromNode, peerOf } from "./federation/from-node.js";
+import { federate } from "./federation/route.js";
+import { openUpstream } from "./federation/upstream.js";
 import { changeAvailability, exit } from "./exit.js";
 import { bounced } from "./ghost.js";
 import { groupchat } from "./groupchat.js";
@@ -16,7 +19,13 @@ import type { Context, Decision, Room } from "./types.js";
 
 export function decide(room: Room, stanza: Element, ctx: Context): Decision {
   try {
-    return withTemporaryRoomsCleared(room, route(room, stanza, ctx));
+    // XEP-0289: a stanza from another node goes through its own rules; either way federate()
+    // routes the effects between local occupants and the links.
+    const peer = peerOf(room, stanza);
+    const decided = peer
+      ? fromNode(room, stanza, peer, addressOf(stanza.attrs.to).nick, ctx)
+      : openUpstream(room, route(room, stanza, ctx), ctx);
+    return withTemporaryRoomsCleared(room, federate(room, decided, peer));
   } catch (err) {
     if (!(err instanceof StanzaError)) throw err;
     // RFC 6120 section 8.3.1: never answer an error with an error.

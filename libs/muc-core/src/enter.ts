@@ -10,11 +10,16 @@ import { occupantByNick, occupantList } from "./room.js";
 import { subjectMessage } from "./subject.js";
 import type { Affiliation, Context, Decision, Mutation, Occupant, Room } from "./types.js";
 
-/** The checks of 7.2.6 to 7.2.10, in the order a service applies them. */
-function admit(room: Room, stanza: Element, nick: string, affiliation: Affiliation): void {
+/** The checks of 7.2.6 to 7.2.10, in the order a service applies them. An occupant coming
+ * through an FMUC node was checked by that node: only bans and nickname conflicts apply. */
+function admit(room: Room, stanza: Element, nick: string, affiliation: Affiliation, node?: string) {
   const { config } = room;
   if (affiliation === "outcast")
     throw new StanzaError("forbidden", "You are banned from this room");
+  if (node !== undefined) {
+    if (occupantByNick(room, nick)) throw new StanzaError("conflict", "That nickname is in use");
+    return;
+  }
   if (room.locked && affiliation !== "owner") {
     throw new StanzaError("item-not-found", "This room is locked until its owner configures it");
   }
@@ -32,7 +37,13 @@ function admit(room: Room, stanza: Element, nick: string, affiliation: Affiliati
   }
 }
 
-export function enter(room: Room, stanza: Element, requested: string, ctx: Context): Decision {
+export function enter(
+  room: Room,
+  stanza: Element,
+  requested: string,
+  ctx: Context,
+  node?: string,
+): Decision {
   const jid = stanza.attrs.from!;
   const nick = enforceNick(requested);
   const creating = !room.exists;
@@ -40,7 +51,7 @@ export function enter(room: Room, stanza: Element, requested: string, ctx: Conte
     ? { ...room, exists: true, salt: ctx.newId(), config: ctx.defaults, locked: true }
     : room;
   const affiliation = creating ? "owner" : affiliationOf(room, jid);
-  admit(current, stanza, nick, affiliation);
+  admit(current, stanza, nick, affiliation, node);
 
   const joiner: Occupant = {
     nick,
@@ -49,6 +60,7 @@ export function enter(room: Room, stanza: Element, requested: string, ctx: Conte
     affiliation,
     presence: presencePayload(stanza),
     occupantId: occupantIdOf(current.salt, jid),
+    ...(node === undefined ? {} : { node }),
   };
   const others = occupantList(current);
   const selfCodes = [

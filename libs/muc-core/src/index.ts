@@ -1,6 +1,7 @@
 export * from "./types.js";
 export { decide } from "./decide.js";
 export {
+  NO_FEDERATION,
   applyMutations,
   changesSnapshot,
   emptyRoom,

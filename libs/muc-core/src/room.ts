@@ -1,6 +1,13 @@
 // Room snapshots and the pure application of mutations to them.
 import { nickKey } from "./nick.js";
-import type { Mutation, Occupant, Room, RoomConfig } from "./types.js";
+import type { Federation, Mutation, Occupant, Room, RoomConfig } from "./types.js";
+
+/** A service that federates with nobody. */
+export const NO_FEDERATION: Federation = {
+  allows: () => false,
+  upstream: () => null,
+  replica: false,
+};
 
 /** Defaults of a new room, as most services choose them (section 10.1.2, instant room). */
 export const DEFAULT_CONFIG: RoomConfig = {

@@ -122,6 +122,16 @@ export interface Decision {
   readonly effects: readonly Effect[];
 }
 
+/** XEP-0289 policy of this service: who may join here, and whom rooms here join. */
+export interface Federation {
+  /** Whether the room `peer` may join rooms here as an FMUC node (FMUC_ALLOW). */
+  allows(peer: string): boolean;
+  /** The room `room` federates with (joins), if any (FMUC_UPSTREAM). */
+  upstream(room: string): string | null;
+  /** Whether this node's outbound links are primary-replica (FMUC_MODE). */
+  readonly replica: boolean;
+}
+
 /** What a rule may know of the world besides the room and the stanza. */
 export interface Context {
   readonly now: Date;
@@ -130,4 +140,5 @@ export interface Context {
   readonly defaults: RoomConfig;
   /** Longest message body accepted, in characters. */
   readonly maxBodyChars: number;
+  readonly federation: Federation;
 }

@@ -25,8 +25,14 @@ function withFederation(room: Room, mutations: Mutation[]): Room {
   return applyMutations(room, mutations, room.version + 1);
 }
 
-function step(room: Room, stanza: string, origin?: string): Decision {
-  return federate(room, decide(room, parse(stanza), context()), origin);
+const FEDERATING = {
+  ...context(),
+  federation: { allows: (peer: string) => peer === SPOKE, upstream: () => null, replica: false },
+};
+
+/** The decision, routed by federate() as decide() does it. */
+function step(room: Room, stanza: string): Decision {
+  return decide(room, parse(stanza), FEDERATING);
 }
 
 const enqueued = (d: Decision) =>
@@ -67,8 +73,7 @@ describe("XEP-0289 routing of room effects", () => {
   it("does not send a node's own message back to it (primary-primary, 5.2)", () => {
     const d = step(
       hub(),
-      `<message from="hamlet@denmark.lit/priam" to="${ROOM}" type="groupchat"><body>Hi Alice</body></message>`,
-      SPOKE,
+      `<message from="${SPOKE}/Hamlet" to="${ROOM}" type="groupchat"><body>Hi Alice</body><fmuc xmlns="${NS.fmuc}" from="hamlet@denmark.lit/priam"/></message>`,
     );
     expect(sentTo(d)).toEqual([OWNER]);
     expect(enqueued(d)).toEqual([]);
@@ -124,5 +129,15 @@ describe("XEP-0289 routing of room effects", () => {
       context(),
     );
     expect(federate(room, d)).toBe(d);
+  });
+
+  it("delivers a node's message to local occupants as from the room, without fmuc", () => {
+    const d = step(
+      hub(),
+      `<message from="${SPOKE}/Hamlet" to="${ROOM}" type="groupchat"><body>Hi Alice</body><fmuc xmlns="${NS.fmuc}" from="hamlet@denmark.lit/priam"/></message>`,
+    );
+    const [toOwner] = d.effects.flatMap((e) => (e.kind === "send" ? [e.stanza] : []));
+    expect(toOwner!.attrs).toMatchObject({ from: `${ROOM}/Hamlet`, to: OWNER });
+    expect(toOwner!.getChild("fmuc", NS.fmuc)).toBeUndefined();
   });
 });

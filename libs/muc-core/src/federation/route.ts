@@ -8,14 +8,10 @@ import { decision } from "../decision.js";
 import { STATUS } from "../occupant-presence.js";
 import { applyMutations, occupantByJid, occupantByNick } from "../room.js";
 import type { Decision, Effect, FederationLink, Mutation, Occupant, Room } from "../types.js";
+import { resourceOf } from "./stanza.js";
 
 /** Status codes meant only for the occupant itself, meaningless to another node. */
 const SELF_CODES = new Set<number>([STATUS.self, STATUS.created, STATUS.nickRewritten]);
-
-function resourceOf(jid: string | undefined): string {
-  const slash = jid?.indexOf("/") ?? -1;
-  return slash < 0 ? "" : jid!.slice(slash + 1);
-}
 
 /** The copy of `stanza` for the link to `peer`, about `subject`. */
 function forNode(
@@ -74,7 +70,8 @@ export function federate(before: Room, d: Decision, origin?: string): Decision {
   const done = new Set<string>();
   const relay = (stanza: Element, peer: string) => {
     const key = `${keyOf(stanza)}|${peer}`;
-    if (peer === origin || done.has(key)) return;
+    // Nothing returns to its node, but a new link gets the whole state, its joiner included.
+    if ((peer === origin && !isNewLink(peer)) || done.has(key)) return;
     done.add(key);
     const copy = forNode(stanza, peer, linkOf(peer), subjectOf(stanza));
     enqueued.push({ op: "enqueue", peer, stanza: copy.toString() });
@@ -87,8 +84,12 @@ export function federate(before: Room, d: Decision, origin?: string): Decision {
     }
     if (effect.kind !== "send") continue; // history for a node: sent with the join state (todo)
     const { stanza } = effect;
-    // A node has the occupant list already, unless its link is new (5.1).
-    if (!isBroadcast(stanza) && stanza.name === "presence" && !isNewLink(target.node)) continue;
+    // A node has the occupant list, history and subject already, unless its link is new (5.1).
+    const joinState =
+      stanza.name === "presence"
+        ? stanza.attrs.type !== "error"
+        : stanza.attrs.type === "groupchat";
+    if (!isBroadcast(stanza) && joinState && !isNewLink(target.node)) continue;
     relay(stanza, target.node);
   }
   // A broadcast about a local occupant reaches every link, whether it addressed its node or not.

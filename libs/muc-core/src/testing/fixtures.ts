@@ -1,7 +1,7 @@
 // Helpers for the rules' unit tests: a deterministic context and a stepper that applies decisions.
 import { parse, type Element } from "@fedmuc/xmpp";
 import { decide } from "../decide.js";
-import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
+import { DEFAULT_CONFIG, NO_FEDERATION, applyMutations, emptyRoom } from "../room.js";
 import type { Context, Decision, Room } from "../types.js";
 
 export const ROOM = "coven@chat.shakespeare.lit";
@@ -12,7 +12,13 @@ export const OTHER = "hag66@shakespeare.lit/pda";
 
 export function context(now = new Date("2026-01-01T12:00:00Z")): Context {
   let n = 0;
-  return { now, newId: () => `id-${++n}`, defaults: DEFAULT_CONFIG, maxBodyChars: 1000 };
+  return {
+    now,
+    newId: () => `id-${++n}`,
+    defaults: DEFAULT_CONFIG,
+    maxBodyChars: 1000,
+    federation: NO_FEDERATION,
+  };
 }
 
 /** A room driven through decisions, as the store would commit them. */

@@ -1,0 +1,169 @@
+// XEP-0289 section 5 end to end in memory: a spoke room and a hub room, each deciding with its
+// own rules, their link outboxes delivered to each other in order.
+import { describe, expect, it } from "vitest";
+import { NS, bareOf, parse, type Element } from "@fedmuc/xmpp";
+import { decide } from "../decide.js";
+import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
+import type { Context, Federation, Room } from "../types.js";
+
+const HUB = "rabbithole@rooms.wonderland.lit";
+const SPOKE = "elsinore@talk.denmark.lit";
+const ALICE = "alice@wonderland.lit/priam-ubuntu-vm";
+const HATTER = "hatter@wonderland.lit/tea";
+const HAMLET = "hamlet@denmark.lit/priam-ubuntu-vm";
+
+class Node {
+  room: Room;
+  /** What local clients received. */
+  readonly clients: Element[] = [];
+  /** Outbox entries not yet delivered, in order. */
+  readonly outbox: Element[] = [];
+  readonly ctx: Context;
+  constructor(jid: string, federation: Federation) {
+    this.room = emptyRoom(jid);
+    let n = 0;
+    this.ctx = {
+      now: new Date("2026-01-01T12:00:00Z"),
+      newId: () => `${jid}-${++n}`,
+      defaults: DEFAULT_CONFIG,
+      maxBodyChars: 1000,
+      federation,
+    };
+  }
+  step(stanza: string | Element): void {
+    const el = typeof stanza === "string" ? parse(stanza) : stanza;
+    const d = decide(this.room, el, this.ctx);
+    this.room = applyMutations(this.room, d.mutations, this.room.version + 1);
+    for (const m of d.mutations) if (m.op === "enqueue") this.outbox.push(parse(m.stanza));
+    for (const e of d.effects) if (e.kind === "send") this.clients.push(e.stanza);
+  }
+  receivedBy(jid: string): Element[] {
+    return this.clients.filter((el) => el.attrs.to === jid);
+  }
+}
+
+function world() {
+  const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
+  const spoke = new Node(SPOKE, { allows: () => false, upstream: () => HUB, replica: false });
+  const nodes = new Map([
+    [HUB, hub],
+    [SPOKE, spoke],
+  ]);
+  /** Delivers every outbox entry, in order, until no node has anything to send. */
+  const flush = () => {
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const node of nodes.values()) {
+        const entry = node.outbox.shift();
+        if (!entry) continue;
+        nodes.get(bareOf(entry.attrs.to!))!.step(entry);
+        moved = true;
+      }
+    }
+  };
+  hub.step(`<presence from="${ALICE}" to="${HUB}/Alice"><x xmlns="${NS.muc}"/></presence>`);
+  hub.step(
+    `<iq from="${ALICE}" to="${HUB}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+  );
+  return { hub, spoke, flush };
+}
+
+const join = (jid: string, room: string, nick: string) =>
+  `<presence from="${jid}" to="${room}/${nick}"><x xmlns="${NS.muc}"/></presence>`;
+const say = (jid: string, room: string, text: string) =>
+  `<message from="${jid}" to="${room}" type="groupchat"><body>${text}</body></message>`;
+const bodies = (els: Element[]) =>
+  els.flatMap((el) => (el.getChildText("body") ? [el.getChildText("body")] : []));
+const presencesFrom = (els: Element[]) =>
+  els.filter((el) => el.is("presence")).map((el) => el.attrs.from);
+
+describe("XEP-0289 5.1 initial federation", () => {
+  it("the spoke joins the hub as its first occupant arrives, and each sees the other's occupants", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    // The spoke mirrors the hub: no locked room waiting for configuration.
+    expect(spoke.room.locked).toBe(false);
+    const [first] = spoke.outbox;
+    expect(first!.attrs).toMatchObject({ from: `${SPOKE}/Hamlet`, to: `${HUB}/Hamlet` });
+    expect(first!.getChild("fmuc", NS.fmuc)!.attrs.from).toBe(HAMLET);
+    flush();
+    expect(hub.room.links[SPOKE]).toMatchObject({ role: "downstream", state: "joined" });
+    expect(spoke.room.links[HUB]).toMatchObject({ role: "upstream", state: "joined" });
+    expect(presencesFrom(hub.receivedBy(ALICE))).toContain(`${HUB}/Hamlet`);
+    expect(presencesFrom(spoke.receivedBy(HAMLET))).toContain(`${SPOKE}/Alice`);
+    expect(hub.room.occupants.Hamlet).toMatchObject({ jid: HAMLET, node: SPOKE });
+    expect(spoke.room.occupants.Alice).toMatchObject({ jid: ALICE, node: HUB });
+  });
+
+  it("never passes an fmuc payload to a client, nor sends to a remote user directly", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    spoke.step(say(HAMLET, SPOKE, "Hi Alice"));
+    hub.step(say(ALICE, HUB, "Hi Hamlet"));
+    flush();
+    for (const el of [...hub.clients, ...spoke.clients]) {
+      expect(el.toString()).not.toContain(NS.fmuc);
+    }
+    expect(hub.clients.every((el) => !el.attrs.to?.endsWith("denmark.lit/priam-ubuntu-vm"))).toBe(
+      true,
+    );
+    expect(spoke.clients.every((el) => !el.attrs.to?.startsWith("alice@"))).toBe(true);
+  });
+
+  it("rejects a spoke the hub does not allow, from bare JID to bare JID with a reason", () => {
+    const hub = new Node(HUB, { allows: () => false, upstream: () => null, replica: false });
+    hub.step(join(ALICE, HUB, "Alice"));
+    hub.step(
+      `<presence from="${SPOKE}/Hamlet" to="${HUB}/Hamlet"><fmuc xmlns="${NS.fmuc}" from="${HAMLET}"/><x xmlns="${NS.muc}"/></presence>`,
+    );
+    const reject = hub.clients.at(-1)!;
+    expect(reject.attrs).toMatchObject({ from: HUB, to: SPOKE });
+    expect(reject.getChild("fmuc", NS.fmuc)!.getChildText("reject")).toContain("does not federate");
+    expect(hub.room.occupants.Hamlet).toBeUndefined();
+  });
+});
+
+describe("XEP-0289 5.2 sending messages", () => {
+  it("each message crosses the link once and reaches every occupant once, the sender's node delivering at once", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    spoke.step(say(HAMLET, SPOKE, "Hi Alice"));
+    expect(bodies(spoke.receivedBy(HAMLET))).toEqual(["Hi Alice"]); // primary-primary
+    expect(bodies(spoke.outbox)).toEqual(["Hi Alice"]);
+    flush();
+    hub.step(say(ALICE, HUB, "Hi Hamlet"));
+    expect(bodies(hub.outbox)).toEqual(["Hi Hamlet"]);
+    flush();
+    expect(bodies(hub.receivedBy(ALICE))).toEqual(["Hi Alice", "Hi Hamlet"]);
+    expect(bodies(spoke.receivedBy(HAMLET))).toEqual(["Hi Alice", "Hi Hamlet"]);
+    const fromAlice = spoke
+      .receivedBy(HAMLET)
+      .find((el) => el.getChildText("body") === "Hi Hamlet")!;
+    expect(fromAlice.attrs.from).toBe(`${SPOKE}/Alice`);
+  });
+});
+
+describe("XEP-0289 5.3 and 5.4 subsequent activity and leaving", () => {
+  it("a later join at the hub reaches the spoke's occupants; the last local leave takes the spoke out of the set", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    hub.step(join(HATTER, HUB, "Hatter"));
+    flush();
+    expect(presencesFrom(spoke.receivedBy(HAMLET))).toContain(`${SPOKE}/Hatter`);
+    spoke.step(`<presence from="${HAMLET}" to="${SPOKE}/Hamlet" type="unavailable"/>`);
+    flush();
+    const gone = hub
+      .receivedBy(ALICE)
+      .filter((el) => el.attrs.from === `${HUB}/Hamlet` && el.attrs.type === "unavailable");
+    expect(gone).toHaveLength(1);
+    // 5.4: the hub confirmed with <left/>; the link is gone at both ends, the temporary spoke room too.
+    expect(hub.room.links[SPOKE]).toBeUndefined();
+    expect(spoke.room.links[HUB]).toBeUndefined();
+    expect(spoke.room.exists).toBe(false);
+    hub.step(say(ALICE, HUB, "anyone?"));
+    expect(hub.outbox).toEqual([]);
+  });
+});

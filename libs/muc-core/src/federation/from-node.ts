@@ -1,0 +1,84 @@
+// XEP-0289: stanzas from another FMUC node. The node's occupants are occupants of this room
+// (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
+// copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
+import { NS, StanzaError, bareOf, type Element } from "@fedmuc/xmpp";
+import { leftPresence, readFmuc, rejectPresence } from "@fedmuc/fmuc-core";
+import { NOTHING, decision, send } from "../decision.js";
+import { enter } from "../enter.js";
+import { changeAvailability, exit } from "../exit.js";
+import { groupchat } from "../groupchat.js";
+import { privateMessage } from "../private-message.js";
+import { occupantByJid, occupantList } from "../room.js";
+import type { Context, Decision, Mutation, Room } from "../types.js";
+import { asOccupant, resourceOf } from "./stanza.js";
+import { adoptState } from "./upstream.js";
+
+/** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room. */
+export function peerOf(room: Room, stanza: Element): string | undefined {
+  const from = stanza.attrs.from;
+  if (!from) return undefined;
+  const peer = bareOf(from);
+  const linked = room.links[peer] !== undefined || stanza.getChild("fmuc", NS.fmuc) !== undefined;
+  return linked && peer !== room.jid ? peer : undefined;
+}
+
+export function fromNode(
+  room: Room,
+  stanza: Element,
+  peer: string,
+  nick: string,
+  ctx: Context,
+): Decision {
+  const payload = readFmuc(stanza);
+  const link = room.links[peer];
+  if (link?.role === "upstream" || ctx.federation.upstream(room.jid) === peer) {
+    return adoptState(room, stanza, peer, payload, ctx);
+  }
+  const type = stanza.attrs.type;
+  if (payload?.kind !== "from") return NOTHING; // <reject/> and <left/> are for joining nodes
+  if (!ctx.federation.allows(peer)) {
+    // 5.1: refused, from the room's bare JID to the joining room's bare JID, with a reason.
+    if (stanza.name !== "presence" || type === "unavailable") return NOTHING;
+    return decision(
+      [],
+      [send(rejectPresence(room.jid, peer, `${room.jid} does not federate with ${peer}`))],
+    );
+  }
+  const occupant = occupantByJid(room, payload.jid);
+  const mine = occupant?.node === peer ? occupant : undefined;
+  const own = asOccupant(stanza, payload.jid);
+  if (stanza.name === "presence") {
+    if (type === "unavailable") return mine ? leave(room, peer, exit(room, mine, own)) : NOTHING;
+    if (mine) return changeAvailability(room, mine, own);
+    if (!room.exists)
+      throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
+    const joining = link
+      ? []
+      : [
+          {
+            op: "setLink",
+            peer,
+            link: { role: "downstream", state: "joined", replica: false },
+          } as const,
+        ];
+    const entered = enter(room, own, nick || resourceOf(stanza.attrs.from), ctx, peer);
+    return decision([...joining, ...entered.mutations], entered.effects);
+  }
+  if (stanza.name === "message" && mine) {
+    if (type === "groupchat") return groupchat(room, mine, own, ctx);
+    if (nick) return privateMessage(room, mine, own, nick);
+  }
+  return NOTHING;
+}
+
+/** 5.4: when a node's last occupant has left, the node has left the set. */
+function leave(room: Room, peer: string, left: Decision): Decision {
+  const remaining = occupantList(room).filter((o) => o.node === peer);
+  if (remaining.length > 1) return left;
+  const mutations: Mutation[] = [
+    ...left.mutations,
+    { op: "setLink", peer, link: null },
+    { op: "enqueue", peer, stanza: leftPresence(room.jid, peer).toString() },
+  ];
+  return decision(mutations, left.effects);
+}

@@ -1,0 +1,16 @@
+// Small helpers on the stanzas that cross between FMUC nodes.
+import { clone, type Element } from "@fedmuc/xmpp";
+import { withoutFmuc } from "@fedmuc/fmuc-core";
+
+/** The resource (nick) of a JID, "" if none. */
+export function resourceOf(jid: string | undefined): string {
+  const slash = jid?.indexOf("/") ?? -1;
+  return slash < 0 ? "" : jid!.slice(slash + 1);
+}
+
+/** A node's stanza as its occupant sent it: from the real JID, without the fmuc payload. */
+export function asOccupant(stanza: Element, jid: string): Element {
+  const copy = withoutFmuc(clone(stanza));
+  copy.attrs.from = jid;
+  return copy;
+}
