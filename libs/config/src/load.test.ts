@@ -42,6 +42,9 @@ describe("loadConfig", () => {
     ["HTTP_PORT", "70000", "must be between 0 and 65535"],
     ["HTTP_PORT", "80a", "must be a whole number"],
     ["LOG_LEVEL", "loud", "must be one of fatal, error"],
+    ["FMUC_UPSTREAM", "not a domain", "is not a domain name"],
+    ["FMUC_ALLOW", "a@b/c", "is not a room address"],
+    ["FMUC_MODE", "primary-replica", "must be one of primary-primary"],
   ])("rejects %s=%s naming the variable", (name, value, why) => {
     const problems = problemsOf({ ...valid, [name]: value });
     expect(problems).toHaveLength(1);

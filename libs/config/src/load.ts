@@ -36,7 +36,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** The --help text: every variable, its default and what it is for. */
 export function helpText(): string {
   const rows = Object.entries(VARIABLES).map(([name, v]) => {
-    const dflt = "default" in v ? `default ${v.default}` : "required";
+    const dflt = !("default" in v)
+      ? "required"
+      : v.default === ""
+        ? "optional"
+        : `default ${v.default}`;
     return `  ${name.padEnd(24)} ${v.help} (${dflt})`;
   });
   return ["Configuration comes from these environment variables:", ...rows].join("\n");

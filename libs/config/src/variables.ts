@@ -1,4 +1,5 @@
 // The service's environment variables: one table, used both to parse and to print --help.
+import { parseAllowList } from "@fedmuc/fmuc-core";
 import { parseUrl, parseDomain, parsePort, parseInt_, parseEnum, parseText } from "./parsers.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -69,6 +70,21 @@ export const VARIABLES = {
     help: "How long SIGTERM may take to drain in-flight work before the process exits",
     default: "10000",
     parse: (t) => parseInt_(t, 0, 600_000),
+  }),
+  FMUC_UPSTREAM: variable({
+    help: "A MUC service whose rooms the rooms here federate with (XEP-0289): each room joins the room of the same name there (empty: none)",
+    default: "",
+    parse: (t) => (t === "" ? "" : parseDomain(t)),
+  }),
+  FMUC_ALLOW: variable({
+    help: "Rooms (room@service), services (service) or *.domain that may join rooms here as FMUC nodes, comma-separated (empty: none)",
+    default: "",
+    parse: (t) => parseAllowList(t),
+  }),
+  FMUC_MODE: variable({
+    help: "Mode of this node's outbound federation links: primary-primary (primary-replica is not available yet)",
+    default: "primary-primary",
+    parse: (t) => parseEnum(t, ["primary-primary"] as const),
   }),
   OTEL_TRACES_EXPORTER: variable({
     help: "Trace exporter: none, console or otlp (otlp reads the standard OTEL_EXPORTER_OTLP_* variables)",

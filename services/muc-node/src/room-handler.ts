@@ -5,12 +5,15 @@ import { setTimeout as delay } from "node:timers/promises";
 import { StanzaError, errorReply, type Element } from "@fedmuc/xmpp";
 import {
   applyMutations,
+  NO_FEDERATION,
   decide,
   directoryEntry,
   historyMessage,
   selectHistory,
   type Context,
   type Effect,
+  type Federation,
+  type Mutation,
   type HistoryEntry,
   type Room,
   type RoomConfig,
@@ -23,6 +26,10 @@ export type Send = (stanza: Element) => Promise<void>;
 export interface RoomHandlerOptions {
   readonly defaults: RoomConfig;
   readonly maxBodyChars: number;
+  /** XEP-0289 policy; none by default. */
+  readonly federation?: Federation;
+  /** Told of each link a commit appended traffic to, so that it is sent. */
+  readonly onLinkTraffic?: (room: string, peer: string) => Promise<void>;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
   readonly cachedRooms?: number;
   /** Decisions retried when other workers keep changing the room first. */
@@ -58,6 +65,8 @@ export class RoomHandler {
       }
       const next = applyMutations(snapshot, decision.mutations, result.version);
       this.#cache.set(room, next);
+      for (const peer of linkPeers(decision.mutations))
+        await this.options.onLinkTraffic?.(room, peer);
       const listed = directoryEntry(next);
       if (listed !== directoryEntry(snapshot)) await this.store.list(room, listed);
       await this.#carryOut(decision.effects, next, result.lastHistoryId, ctx);
@@ -67,8 +76,8 @@ export class RoomHandler {
   }
 
   #context(): Context {
-    const { defaults, maxBodyChars } = this.options;
-    return { now: new Date(), newId: randomUUID, defaults, maxBodyChars };
+    const { defaults, maxBodyChars, federation = NO_FEDERATION } = this.options;
+    return { now: new Date(), newId: randomUUID, defaults, maxBodyChars, federation };
   }
 
   async #carryOut(effects: readonly Effect[], room: Room, lastHistoryId: string, ctx: Context) {
@@ -90,6 +99,10 @@ export class RoomHandler {
     }
     await Promise.all(sending);
   }
+}
+
+function linkPeers(mutations: readonly Mutation[]): Set<string> {
+  return new Set(mutations.flatMap((m) => (m.op === "enqueue" ? [m.peer] : [])));
 }
 
 /** The error reply for a failure while handling `stanza`, or undefined if none is due. */

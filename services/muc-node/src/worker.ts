@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, addressOf } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
 import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { parseJid, type Element } from "@fedmuc/xmpp";
+import { federationOf, startLinks } from "./federation.js";
 import { startHttp } from "./http.js";
 import { publishComponentMetrics, workerMetrics } from "./metrics.js";
 import { RoomHandler, failureReply } from "./room-handler.js";
@@ -47,9 +48,12 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     handler: (stanza) => handle(stanza),
   });
   const send = (stanza: Element) => component.send(stanza);
+  const links = startLinks(config, send, log.child({ module: "links" }));
   const rooms = new RoomHandler(store, send, {
     defaults: store.options.defaults,
     maxBodyChars: config.MUC_MAX_BODY_CHARS,
+    federation: federationOf(config),
+    onLinkTraffic: (room, peer) => links.kick({ room, peer }),
   });
 
   async function handle(stanza: Element): Promise<void> {
@@ -93,6 +97,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   return {
     http,
     async drain() {
+      await links.close();
       await component.drain(config.SHUTDOWN_TIMEOUT_MS);
       await new Promise((resolve) => http.close(resolve));
       await redis.quit().catch(() => redis.disconnect());
