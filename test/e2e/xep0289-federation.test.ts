@@ -1,0 +1,111 @@
+// XEP-0289 between two nodes of this service behind one Prosody: a spoke service whose rooms
+// federate upstream with a hub service, real clients on each side (section 5's flows).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectClient, type TestClient } from "../harness/client.js";
+import {
+  createRoom,
+  groupchatBody,
+  join,
+  leave,
+  presenceFrom,
+  sendGroupchat,
+  settle,
+  type Element,
+} from "../harness/muc.js";
+import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
+import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
+import { startService, type ServiceHandle } from "../harness/service.js";
+
+const HUB = { domain: "hub.localhost", secret: "hub-secret" };
+const SPOKE = { domain: "spoke.localhost", secret: "spoke-secret" };
+const USERS = ["alice", "hamlet"];
+
+let redis: RedisHandle;
+let prosody: ProsodyHandle;
+const services: ServiceHandle[] = [];
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis();
+  prosody = await startProsody({
+    components: [HUB, SPOKE],
+    users: USERS.map((user) => ({ user, password: `${user}-pw` })),
+  });
+  const start = (side: typeof HUB, env: Record<string, string>) =>
+    startService({
+      componentPort: prosody.componentPort,
+      ...side,
+      redisUrl: redis.url,
+      keyPrefix: uniquePrefix(),
+      env: { LOG_LEVEL: "info", ...env },
+    });
+  services.push(await start(HUB, { FMUC_ALLOW: SPOKE.domain }));
+  services.push(await start(SPOKE, { FMUC_UPSTREAM: HUB.domain }));
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.stop()));
+  await Promise.all(services.map((s) => s.stop()));
+  await prosody?.stop();
+  await redis?.stop();
+});
+
+async function user(name: string): Promise<TestClient> {
+  const client = await connectClient({
+    port: prosody.c2sPort,
+    domain: prosody.domain,
+    username: name,
+    password: `${name}-pw`,
+  });
+  clients.push(client);
+  return client;
+}
+
+const FMUC = "http://isode.com/protocol/fmuc";
+const noFmuc = (c: TestClient) => c.received.filter((el) => el.toString().includes(FMUC));
+const bodiesFrom = (c: TestClient, from: string) =>
+  c.received.filter((el: Element) => el.attrs.from === from && el.getChildText("body") !== null);
+
+describe("XEP-0289 between a spoke and a hub", () => {
+  it("federates on the spoke's first occupant; messages cross once each way; leaving ends it", async () => {
+    const [alice, hamlet] = [await user("alice"), await user("hamlet")];
+    const hubRoom = `rabbithole@${HUB.domain}`;
+    const spokeRoom = `rabbithole@${SPOKE.domain}`;
+    await createRoom(alice, hubRoom, "Alice");
+
+    // 5.1: Hamlet enters the spoke room; the spoke joins the hub room on his behalf.
+    await join(hamlet, spokeRoom, "Hamlet");
+    await alice.waitFor(presenceFrom(`${hubRoom}/Hamlet`), 10_000);
+    await hamlet.waitFor(presenceFrom(`${spokeRoom}/Alice`), 10_000);
+
+    // 5.2: each message reaches every occupant once, from the occupant's address in its own room.
+    await sendGroupchat(hamlet, spokeRoom, "Hi Alice");
+    await alice.waitFor(groupchatBody("Hi Alice"), 10_000);
+    await sendGroupchat(alice, hubRoom, "Hi Hamlet");
+    await hamlet.waitFor(groupchatBody("Hi Hamlet"), 10_000);
+    await settle(hubRoom, alice);
+    await settle(spokeRoom, hamlet);
+    expect(bodiesFrom(alice, `${hubRoom}/Hamlet`).map((el) => el.getChildText("body"))).toEqual([
+      "Hi Alice",
+    ]);
+    expect(bodiesFrom(alice, `${hubRoom}/Alice`).map((el) => el.getChildText("body"))).toEqual([
+      "Hi Hamlet",
+    ]);
+    expect(bodiesFrom(hamlet, `${spokeRoom}/Alice`).map((el) => el.getChildText("body"))).toEqual([
+      "Hi Hamlet",
+    ]);
+    expect(bodiesFrom(hamlet, `${spokeRoom}/Hamlet`).map((el) => el.getChildText("body"))).toEqual([
+      "Hi Alice",
+    ]);
+
+    // Clients see only their own room's addresses, and never an fmuc payload.
+    expect(alice.received.some((el) => el.attrs.from?.includes(SPOKE.domain))).toBe(false);
+    expect(hamlet.received.some((el) => el.attrs.from?.includes(HUB.domain))).toBe(false);
+    expect(noFmuc(alice)).toEqual([]);
+    expect(noFmuc(hamlet)).toEqual([]);
+
+    // 5.4: Hamlet leaves; Alice sees him go.
+    await leave(hamlet, spokeRoom, "Hamlet");
+    await alice.waitFor(presenceFrom(`${hubRoom}/Hamlet`, "unavailable"), 10_000);
+  });
+});
