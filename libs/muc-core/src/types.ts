@@ -108,7 +108,9 @@ export type Mutation =
 export type Effect =
   | { readonly kind: "send"; readonly stanza: Element }
   /** Send the room's history to `to`, as selected by `limits` (section 7.2.15). */
-  | { readonly kind: "sendHistory"; readonly to: string; readonly limits: HistoryLimits };
+  | { readonly kind: "sendHistory"; readonly to: string; readonly limits: HistoryLimits }
+  /** Something an operator should know (refused or ignored federation traffic). */
+  | { readonly kind: "log"; readonly level: "info" | "warn"; readonly message: string };
 
 export interface HistoryLimits {
   readonly maxchars?: number;

@@ -28,6 +28,8 @@ export interface RoomHandlerOptions {
   readonly maxBodyChars: number;
   /** XEP-0289 policy; none by default. */
   readonly federation?: Federation;
+  /** Where the rules' notes for the operator go. */
+  readonly log?: (level: "info" | "warn", message: string, room: string) => void;
   /** Told of each link a commit appended traffic to, so that it is sent. */
   readonly onLinkTraffic?: (room: string, peer: string) => Promise<void>;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
@@ -85,6 +87,10 @@ export class RoomHandler {
     for (const effect of effects) {
       if (effect.kind === "send") {
         sending.push(this.send(effect.stanza));
+        continue;
+      }
+      if (effect.kind === "log") {
+        this.options.log?.(effect.level, effect.message, room.jid);
         continue;
       }
       // History up to this commit only: later messages reach the newcomer live (7.2.15).

@@ -53,6 +53,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     defaults: store.options.defaults,
     maxBodyChars: config.MUC_MAX_BODY_CHARS,
     federation: federationOf(config),
+    log: (level, message, room) => log[level]({ room }, message),
     onLinkTraffic: (room, peer) => links.kick({ room, peer }),
   });
 

@@ -124,6 +124,43 @@ describe("XEP-0289 5.1 initial federation", () => {
   });
 });
 
+describe("XEP-0289 bad input from other nodes", () => {
+  const logs = (node: Node, stanza: string) => {
+    const d = decide(node.room, parse(stanza), node.ctx);
+    expect(d.mutations).toEqual([]);
+    expect(d.effects.every((e) => e.kind === "log")).toBe(true);
+    return d.effects.map((e) => (e.kind === "log" ? e.message : ""));
+  };
+
+  it("ignores and logs fmuc traffic from a room FMUC_ALLOW does not list", () => {
+    const { hub } = world();
+    const [note] = logs(
+      hub,
+      `<message from="evil@rooms.elsewhere.example/Eve" to="${HUB}" type="groupchat"><body>hi</body><fmuc xmlns="${NS.fmuc}" from="eve@elsewhere.example/x"/></message>`,
+    );
+    expect(note).toContain("evil@rooms.elsewhere.example");
+  });
+
+  it("ignores and logs a malformed fmuc payload", () => {
+    const { hub } = world();
+    const [note] = logs(
+      hub,
+      `<presence from="${SPOKE}/Hamlet" to="${HUB}/Hamlet"><fmuc xmlns="${NS.fmuc}"/></presence>`,
+    );
+    expect(note).toContain("without a real JID");
+  });
+
+  it("refuses a join for a room that does not exist here", () => {
+    const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
+    hub.step(
+      `<presence from="${SPOKE}/Hamlet" to="${HUB}/Hamlet"><fmuc xmlns="${NS.fmuc}" from="${HAMLET}"/><x xmlns="${NS.muc}"/></presence>`,
+    );
+    const [error] = hub.clients;
+    expect(error!.attrs).toMatchObject({ type: "error", to: `${SPOKE}/Hamlet` });
+    expect(hub.room.exists).toBe(false);
+  });
+});
+
 describe("XEP-0289 5.2 sending messages", () => {
   it("each message crosses the link once and reaches every occupant once, the sender's node delivering at once", () => {
     const { hub, spoke, flush } = world();

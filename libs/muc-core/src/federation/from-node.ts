@@ -2,7 +2,7 @@
 // (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
 // copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
 import { NS, StanzaError, bareOf, type Element } from "@fedmuc/xmpp";
-import { leftPresence, readFmuc, rejectPresence } from "@fedmuc/fmuc-core";
+import { MalformedFmucError, leftPresence, readFmuc, rejectPresence } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
@@ -29,7 +29,13 @@ export function fromNode(
   nick: string,
   ctx: Context,
 ): Decision {
-  const payload = readFmuc(stanza);
+  let payload;
+  try {
+    payload = readFmuc(stanza);
+  } catch (err) {
+    if (!(err instanceof MalformedFmucError)) throw err;
+    return ignored(`${peer}: ${err.message}`);
+  }
   const link = room.links[peer];
   if (link?.role === "upstream" || ctx.federation.upstream(room.jid) === peer) {
     return adoptState(room, stanza, peer, payload, ctx);
@@ -38,10 +44,16 @@ export function fromNode(
   if (payload?.kind !== "from") return NOTHING; // <reject/> and <left/> are for joining nodes
   if (!ctx.federation.allows(peer)) {
     // 5.1: refused, from the room's bare JID to the joining room's bare JID, with a reason.
-    if (stanza.name !== "presence" || type === "unavailable") return NOTHING;
+    if (stanza.name !== "presence" || type === "unavailable") {
+      return ignored(`fmuc ${stanza.name} from ${peer}, which FMUC_ALLOW does not list`);
+    }
+    const reason = `${room.jid} does not federate with ${peer}`;
     return decision(
       [],
-      [send(rejectPresence(room.jid, peer, `${room.jid} does not federate with ${peer}`))],
+      [
+        send(rejectPresence(room.jid, peer, reason)),
+        { kind: "log", level: "info", message: `rejected: ${reason}` },
+      ],
     );
   }
   const occupant = occupantByJid(room, payload.jid);
@@ -69,6 +81,10 @@ export function fromNode(
     if (nick) return privateMessage(room, mine, own, nick);
   }
   return NOTHING;
+}
+
+function ignored(message: string): Decision {
+  return decision([], [{ kind: "log", level: "warn", message: `ignored ${message}` }]);
 }
 
 /** 5.4: when a node's last occupant has left, the node has left the set. */

@@ -34,6 +34,11 @@ function forNode(
   return copy;
 }
 
+function recipientOf(effect: Effect): string | undefined {
+  if (effect.kind === "send") return effect.stanza.attrs.to;
+  return effect.kind === "sendHistory" ? effect.to : undefined;
+}
+
 /** Routes a decision's effects between local occupants and federation links. */
 export function federate(before: Room, d: Decision, origin?: string): Decision {
   const peers = new Set(Object.keys(before.links));
@@ -53,7 +58,7 @@ export function federate(before: Room, d: Decision, origin?: string): Decision {
   const keyOf = (stanza: Element) => `${stanza.name}|${stanza.attrs.from}|${stanza.attrs.type}`;
   const targets = new Map<string, Occupant[]>();
   for (const effect of d.effects) {
-    const target = occupantAt(effect.kind === "send" ? effect.stanza.attrs.to : effect.to);
+    const target = occupantAt(recipientOf(effect));
     if (effect.kind !== "send" || !target) continue;
     const key = keyOf(effect.stanza);
     targets.set(key, [...(targets.get(key) ?? []), target]);
@@ -77,7 +82,7 @@ export function federate(before: Room, d: Decision, origin?: string): Decision {
     enqueued.push({ op: "enqueue", peer, stanza: copy.toString() });
   };
   for (const effect of d.effects) {
-    const target = occupantAt(effect.kind === "send" ? effect.stanza.attrs.to : effect.to);
+    const target = occupantAt(recipientOf(effect));
     if (!target?.node) {
       effects.push(effect);
       continue;
