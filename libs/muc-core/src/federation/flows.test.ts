@@ -19,6 +19,8 @@ class Node {
   /** Outbox entries not yet delivered, in order. */
   readonly outbox: Element[] = [];
   readonly ctx: Context;
+  /** Rooms of other nodes: what is sent to them travels like outbox entries. */
+  readonly peers = new Set<string>();
   constructor(jid: string, federation: Federation) {
     this.room = emptyRoom(jid);
     let n = 0;
@@ -35,7 +37,11 @@ class Node {
     const d = decide(this.room, el, this.ctx);
     this.room = applyMutations(this.room, d.mutations, this.room.version + 1);
     for (const m of d.mutations) if (m.op === "enqueue") this.outbox.push(parse(m.stanza));
-    for (const e of d.effects) if (e.kind === "send") this.clients.push(e.stanza);
+    for (const e of d.effects) {
+      if (e.kind !== "send") continue;
+      const toPeer = this.peers.has(bareOf(e.stanza.attrs.to ?? ""));
+      (toPeer ? this.outbox : this.clients).push(e.stanza);
+    }
   }
   receivedBy(jid: string): Element[] {
     return this.clients.filter((el) => el.attrs.to === jid);
@@ -49,6 +55,8 @@ function world() {
     [HUB, hub],
     [SPOKE, spoke],
   ]);
+  hub.peers.add(SPOKE);
+  spoke.peers.add(HUB);
   /** Delivers every outbox entry, in order, until no node has anything to send. */
   const flush = () => {
     for (let moved = true; moved;) {
@@ -158,6 +166,24 @@ describe("XEP-0289 bad input from other nodes", () => {
     const [error] = hub.clients;
     expect(error!.attrs).toMatchObject({ type: "error", to: `${SPOKE}/Hamlet` });
     expect(hub.room.exists).toBe(false);
+  });
+});
+
+describe("XEP-0289 nick collisions", () => {
+  it("the hub keeps its Hamlet; the spoke's Hamlet is refused with conflict and nobody is merged", () => {
+    const { hub, spoke, flush } = world();
+    const OTHER_HAMLET = "hamlet@wonderland.lit/stage";
+    hub.step(join(OTHER_HAMLET, HUB, "Hamlet"));
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    // The hub kept its own Hamlet and did not take the spoke's.
+    expect(hub.room.occupants.Hamlet).toMatchObject({ jid: OTHER_HAMLET });
+    expect(hub.room.occupants.Hamlet!.node).toBeUndefined();
+    // The spoke's Hamlet got the conflict, as a refused join, and is out of the spoke room.
+    const refusal = spoke.receivedBy(HAMLET).at(-1)!;
+    expect(refusal.attrs).toMatchObject({ type: "error", from: `${SPOKE}/Hamlet` });
+    expect(refusal.getChild("error")!.getChild("conflict", NS.stanzas)).toBeDefined();
+    expect(Object.values(spoke.room.occupants).filter((o) => o.jid === HAMLET)).toEqual([]);
   });
 });
 

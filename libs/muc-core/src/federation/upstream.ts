@@ -9,7 +9,8 @@ import { changeAvailability, exit } from "../exit.js";
 import { groupchat } from "../groupchat.js";
 import { historyMessage } from "../history.js";
 import { privateMessage } from "../private-message.js";
-import { occupantByJid, occupantList } from "../room.js";
+import { removeOccupant } from "../removal.js";
+import { occupantByJid, occupantByNick, occupantList } from "../room.js";
 import { subjectMessage } from "../subject.js";
 import type { Context, Decision, HistoryEntry, Mutation, Room } from "../types.js";
 import { asOccupant, resourceOf } from "./stanza.js";
@@ -35,6 +36,7 @@ export function adoptState(
   if (stanza.name === "message" && type === "groupchat" && stanza.getChild("subject")) {
     return adoptSubject(room, stanza, peer, nick, ctx);
   }
+  if (stanza.name === "presence" && type === "error") return refused(room, stanza, nick);
   if (payload?.kind !== "from") return NOTHING;
   const occupant = occupantByJid(room, payload.jid);
   // The joined node's list of occupants includes this node's own: they are here already.
@@ -56,6 +58,24 @@ export function adoptState(
   if (!occupant || occupant.node !== peer) return NOTHING;
   if (type === "groupchat") return groupchat(room, occupant, own, ctx);
   return privateMessage(room, occupant, own, resourceOf(stanza.attrs.to));
+}
+
+/**
+ * The joined node refused a local occupant's presence, e.g. with <conflict/> because its nick is
+ * taken there (the upper node decides nick collisions): the occupant gets that error, as if its
+ * own join had been refused, and the others see it leave. Nobody vanishes without a word.
+ */
+function refused(room: Room, error: Element, nick: string): Decision {
+  const occupant = occupantByNick(room, nick);
+  if (!occupant || occupant.node) return NOTHING;
+  const removal = removeOccupant(room, occupant, { codes: [] });
+  const notice = clone(error);
+  notice.attrs.from = `${room.jid}/${occupant.nick}`;
+  notice.attrs.to = occupant.jid;
+  const others = removal.effects.filter(
+    (e) => e.kind !== "send" || e.stanza.attrs.to !== occupant.jid,
+  );
+  return decision(removal.mutations, [...others, send(notice)]);
 }
 
 /** 5.1: the subject completes the join; the joining node adopts it. */
