@@ -72,11 +72,17 @@ describe("XEP-0289 between a spoke and a hub", () => {
     const hubRoom = `rabbithole@${HUB.domain}`;
     const spokeRoom = `rabbithole@${SPOKE.domain}`;
     await createRoom(alice, hubRoom, "Alice");
+    await sendGroupchat(alice, hubRoom, "Before Hamlet came");
+    await alice.waitFor(groupchatBody("Before Hamlet came"));
 
     // 5.1: Hamlet enters the spoke room; the spoke joins the hub room on his behalf.
     await join(hamlet, spokeRoom, "Hamlet");
     await alice.waitFor(presenceFrom(`${hubRoom}/Hamlet`), 10_000);
     await hamlet.waitFor(presenceFrom(`${spokeRoom}/Alice`), 10_000);
+    // The hub's history reaches the spoke with the join, with its original time (XEP-0203).
+    const old = await hamlet.waitFor(groupchatBody("Before Hamlet came"), 10_000);
+    expect(old.attrs.from).toBe(`${spokeRoom}/Alice`);
+    expect(old.getChild("delay", "urn:xmpp:delay")).toBeDefined();
 
     // 5.2: each message reaches every occupant once, from the occupant's address in its own room.
     await sendGroupchat(hamlet, spokeRoom, "Hi Alice");
@@ -89,9 +95,11 @@ describe("XEP-0289 between a spoke and a hub", () => {
       "Hi Alice",
     ]);
     expect(bodiesFrom(alice, `${hubRoom}/Alice`).map((el) => el.getChildText("body"))).toEqual([
+      "Before Hamlet came",
       "Hi Hamlet",
     ]);
     expect(bodiesFrom(hamlet, `${spokeRoom}/Alice`).map((el) => el.getChildText("body"))).toEqual([
+      "Before Hamlet came",
       "Hi Hamlet",
     ]);
     expect(bodiesFrom(hamlet, `${spokeRoom}/Hamlet`).map((el) => el.getChildText("body"))).toEqual([

@@ -2,6 +2,7 @@
 // commits, see @fedmuc/room-store).
 import type { Redis } from "ioredis";
 import { outboxKey } from "@fedmuc/room-store";
+import { historyForLink, type HistoryEntry } from "@fedmuc/muc-core";
 
 export interface Link {
   /** The local room (bare JID). */
@@ -25,10 +26,16 @@ export class LinkOutbox {
     return outboxKey(this.prefix, link.room, link.peer);
   }
 
-  /** The oldest `count` entries, in order. */
+  /** The oldest `count` entries, in order; a history entry becomes its message for the peer. */
   async read(link: Link, count: number): Promise<OutboxEntry[]> {
     const rows = await this.redis.xrange(this.#key(link), "-", "+", "COUNT", count);
-    return rows.map(([id, fields]) => ({ id, stanza: fields[1]! }));
+    return rows.map(([id, [field, value]]) => ({
+      id,
+      stanza:
+        field === "h"
+          ? historyForLink(JSON.parse(value!) as HistoryEntry, link.room, link.peer)
+          : value!,
+    }));
   }
 
   /** Forgets entries that were sent. */

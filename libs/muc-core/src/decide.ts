@@ -25,7 +25,7 @@ export function decide(room: Room, stanza: Element, ctx: Context): Decision {
     const decided = peer
       ? fromNode(room, stanza, peer, addressOf(stanza.attrs.to).nick, ctx)
       : openUpstream(room, route(room, stanza, ctx), ctx);
-    return withTemporaryRoomsCleared(room, federate(room, decided, peer));
+    return withTemporaryRoomsCleared(room, federate(room, decided, peer, ctx.now));
   } catch (err) {
     if (!(err instanceof StanzaError)) throw err;
     // RFC 6120 section 8.3.1: never answer an error with an error.

@@ -12,3 +12,4 @@ export { addressOf, occupantJid } from "./address.js";
 export { directoryEntry } from "./disco.js";
 export { selectHistory, historyMessage } from "./history.js";
 export { federate } from "./federation/route.js";
+export { historyForLink } from "./federation/history.js";

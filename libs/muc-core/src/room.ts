@@ -117,6 +117,7 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
       }
       case "appendHistory":
       case "enqueue":
+      case "enqueueHistory":
         break;
       case "destroy":
         next = { ...emptyRoom(room.jid, room.config), version };
@@ -128,5 +129,5 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
 
 /** Whether committing `mutations` changes the snapshot (and so the room version). */
 export function changesSnapshot(mutations: readonly Mutation[]): boolean {
-  return mutations.some((m) => m.op !== "appendHistory" && m.op !== "enqueue");
+  return mutations.some((m) => !["appendHistory", "enqueue", "enqueueHistory"].includes(m.op));
 }

@@ -102,7 +102,15 @@ export type Mutation =
   | { readonly op: "setLink"; readonly peer: string; readonly link: FederationLink | null }
   | { readonly op: "destroy" }
   /** XEP-0289: a stanza for the federation link to `peer`, kept in order until it is sent. */
-  | { readonly op: "enqueue"; readonly peer: string; readonly stanza: string };
+  | { readonly op: "enqueue"; readonly peer: string; readonly stanza: string }
+  /** XEP-0289 5.1: the room's latest `count` history entries (from `since`, if given), for the
+   * link to `peer`, in order, after what is enqueued before. */
+  | {
+      readonly op: "enqueueHistory";
+      readonly peer: string;
+      readonly count: number;
+      readonly since?: string;
+    };
 
 /** What the shell does after the mutations are committed, in this order. */
 export type Effect =

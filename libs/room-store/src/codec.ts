@@ -17,7 +17,11 @@ export function versionToken(room: Room): string {
 
 /** The link peers a decision writes to, in first-use order: their outboxes follow the 5 room keys. */
 export function outboxPeers(mutations: readonly Mutation[]): string[] {
-  return [...new Set(mutations.flatMap((m) => (m.op === "enqueue" ? [m.peer] : [])))];
+  return [
+    ...new Set(
+      mutations.flatMap((m) => (m.op === "enqueue" || m.op === "enqueueHistory" ? [m.peer] : [])),
+    ),
+  ];
 }
 
 /** Mutations as the flat triples commit.lua reads. */
@@ -45,6 +49,12 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
         return ["destroy", "", ""];
       case "enqueue":
         return ["out", String(6 + peers.indexOf(m.peer)), m.stanza];
+      case "enqueueHistory":
+        return [
+          "outh",
+          String(6 + peers.indexOf(m.peer)),
+          JSON.stringify({ count: m.count, since: m.since ?? "" }),
+        ];
       case "setLink":
         return ["link", m.peer, m.link ? JSON.stringify(m.link) : ""];
     }

@@ -52,6 +52,17 @@ for i = 2, #ARGV, 3 do
     end
   elseif op == 'out' then
     redis.call('XADD', KEYS[tonumber(a)], '*', 's', b)
+  elseif op == 'outh' then
+    -- The latest history entries (oldest first, none before `since`) for a link: the link's
+    -- sender turns each into a history message for the peer.
+    local want = cjson.decode(b)
+    local rows = redis.call('XREVRANGE', history, '+', '-', 'COUNT', want.count)
+    for j = #rows, 1, -1 do
+      local entry = rows[j][2][2]
+      if want.since == '' or cjson.decode(entry).stamp >= want.since then
+        redis.call('XADD', KEYS[tonumber(a)], '*', 'h', entry)
+      end
+    end
   elseif op == 'destroy' then
     redis.call('DEL', meta, occupants, history, affiliations, links)
     return {1, 0, ''}

@@ -144,6 +144,30 @@ describe("RoomStore", () => {
     expect(await outbox("up@hub.lit")).toHaveLength(2);
   });
 
+  it("copies the latest history, from a time, into a link's outbox in order", async () => {
+    const store = freshStore();
+    const room = await store.load(ROOM);
+    await store.commit(room, [
+      { op: "create", salt: "s", config: DEFAULT_CONFIG },
+      ...[1, 2, 3, 4].map((i) => ({ op: "appendHistory", entry: entry(i), max: 10 }) as const),
+    ]);
+    const created = await store.load(ROOM);
+    await store.commit(created, [
+      { op: "enqueue", peer: "down@spoke.lit", stanza: "<presence/>" },
+      { op: "enqueueHistory", peer: "down@spoke.lit", count: 3, since: entry(3).stamp },
+    ]);
+    const rows = await client.xrange(
+      outboxKey(store.options.prefix, ROOM, "down@spoke.lit"),
+      "-",
+      "+",
+    );
+    expect(rows.map(([, f]) => f[0])).toEqual(["s", "h", "h"]);
+    expect(rows.slice(1).map(([, f]) => JSON.parse(f[1]!).stamp)).toEqual([
+      entry(3).stamp,
+      entry(4).stamp,
+    ]);
+  });
+
   it("leaves no keys behind when a room is destroyed", async () => {
     const store = freshStore();
     await store.commit(await store.load(ROOM), [

@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import { NS, bareOf, parse, type Element } from "@fedmuc/xmpp";
 import { decide } from "../decide.js";
 import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
-import type { Context, Federation, Room } from "../types.js";
+import type { Context, Federation, HistoryEntry, Room } from "../types.js";
+import { historyForLink } from "./history.js";
 
 const HUB = "rabbithole@rooms.wonderland.lit";
 const SPOKE = "elsinore@talk.denmark.lit";
@@ -19,6 +20,8 @@ class Node {
   /** Outbox entries not yet delivered, in order. */
   readonly outbox: Element[] = [];
   readonly ctx: Context;
+  /** The room's history, as the store keeps it. */
+  readonly history: HistoryEntry[] = [];
   /** Rooms of other nodes: what is sent to them travels like outbox entries. */
   readonly peers = new Set<string>();
   constructor(jid: string, federation: Federation) {
@@ -36,7 +39,14 @@ class Node {
     const el = typeof stanza === "string" ? parse(stanza) : stanza;
     const d = decide(this.room, el, this.ctx);
     this.room = applyMutations(this.room, d.mutations, this.room.version + 1);
-    for (const m of d.mutations) if (m.op === "enqueue") this.outbox.push(parse(m.stanza));
+    for (const m of d.mutations) {
+      if (m.op === "appendHistory") this.history.push(m.entry);
+      if (m.op === "enqueue") this.outbox.push(parse(m.stanza));
+      if (m.op === "enqueueHistory") {
+        const chosen = this.history.filter((e) => !m.since || e.stamp >= m.since).slice(-m.count);
+        for (const e of chosen) this.outbox.push(parse(historyForLink(e, this.room.jid, m.peer)));
+      }
+    }
     for (const e of d.effects) {
       if (e.kind !== "send") continue;
       const toPeer = this.peers.has(bareOf(e.stanza.attrs.to ?? ""));
@@ -184,6 +194,19 @@ describe("XEP-0289 nick collisions", () => {
     expect(refusal.attrs).toMatchObject({ type: "error", from: `${SPOKE}/Hamlet` });
     expect(refusal.getChild("error")!.getChild("conflict", NS.stanzas)).toBeDefined();
     expect(Object.values(spoke.room.occupants).filter((o) => o.jid === HAMLET)).toEqual([]);
+  });
+});
+
+describe("XEP-0289 5.1 history", () => {
+  it("the hub's history reaches the spoke's occupants with the join, with its time, and joins the spoke's history", () => {
+    const { hub, spoke, flush } = world();
+    hub.step(say(ALICE, HUB, "This is an old message from the history"));
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    const old = spoke.receivedBy(HAMLET).find((el) => el.getChildText("body") !== null)!;
+    expect(old.attrs.from).toBe(`${SPOKE}/Alice`);
+    expect(old.getChild("delay", NS.delay)!.attrs.stamp).toBe(hub.history[0]!.stamp);
+    expect(spoke.history.map((e) => e.nick)).toEqual(["Alice"]);
   });
 });
 

@@ -7,7 +7,15 @@ import { NS, clone, xml, type Element } from "@fedmuc/xmpp";
 import { decision } from "../decision.js";
 import { STATUS } from "../occupant-presence.js";
 import { applyMutations, occupantByJid, occupantByNick } from "../room.js";
-import type { Decision, Effect, FederationLink, Mutation, Occupant, Room } from "../types.js";
+import type {
+  Decision,
+  Effect,
+  FederationLink,
+  HistoryLimits,
+  Mutation,
+  Occupant,
+  Room,
+} from "../types.js";
 import { resourceOf } from "./stanza.js";
 
 /** Status codes meant only for the occupant itself, meaningless to another node. */
@@ -40,7 +48,21 @@ function recipientOf(effect: Effect): string | undefined {
 }
 
 /** Routes a decision's effects between local occupants and federation links. */
-export function federate(before: Room, d: Decision, origin?: string): Decision {
+/** The history a joining node asked for (its join's <history/>), as an outbox mutation. */
+function historyFor(peer: string, limits: HistoryLimits, room: Room, now: Date): Mutation {
+  const fromSeconds =
+    limits.seconds === undefined
+      ? undefined
+      : new Date(now.getTime() - limits.seconds * 1000).toISOString();
+  const since = [limits.since && new Date(limits.since).toISOString(), fromSeconds]
+    .filter(Boolean)
+    .sort()
+    .at(-1);
+  const count = Math.min(limits.maxstanzas ?? room.config.maxHistory, room.config.maxHistory);
+  return { op: "enqueueHistory", peer, count, ...(since ? { since } : {}) };
+}
+
+export function federate(before: Room, d: Decision, origin?: string, now = new Date()): Decision {
   const peers = new Set(Object.keys(before.links));
   const after = applyMutations(before, d.mutations, before.version);
   for (const peer of Object.keys(after.links)) peers.add(peer);
@@ -87,7 +109,12 @@ export function federate(before: Room, d: Decision, origin?: string): Decision {
       effects.push(effect);
       continue;
     }
-    if (effect.kind !== "send") continue; // history for a node: sent with the join state (todo)
+    if (effect.kind === "sendHistory") {
+      // 5.1: a new link gets the history with the occupants, before the subject.
+      if (isNewLink(target.node)) enqueued.push(historyFor(target.node, effect.limits, after, now));
+      continue;
+    }
+    if (effect.kind !== "send") continue;
     const { stanza } = effect;
     // A node has the occupant list, history and subject already, unless its link is new (5.1).
     const joinState =
