@@ -47,10 +47,14 @@ export function enter(
   const jid = stanza.attrs.from!;
   const nick = enforceNick(requested);
   const creating = !room.exists;
+  // A room that mirrors an upstream room (XEP-0289) takes its configuration from there: it is
+  // not locked for configuration, and its first occupant does not become its owner.
+  const mirror = ctx.federation.upstream(room.jid) !== null;
   const current: Room = creating
-    ? { ...room, exists: true, salt: ctx.newId(), config: ctx.defaults, locked: true }
+    ? { ...room, exists: true, salt: ctx.newId(), config: ctx.defaults, locked: !mirror }
     : room;
-  const affiliation = creating ? "owner" : affiliationOf(room, jid);
+  const owning = creating && !mirror;
+  const affiliation = owning ? "owner" : affiliationOf(room, jid);
   admit(current, stanza, nick, affiliation, node);
 
   const joiner: Occupant = {
@@ -65,16 +69,13 @@ export function enter(
   const others = occupantList(current);
   const selfCodes = [
     ...(current.config.whois === "anyone" ? [STATUS.nonAnonymous] : []),
-    ...(creating ? [STATUS.created] : []),
+    ...(owning ? [STATUS.created] : []),
     ...(nick !== requested ? [STATUS.nickRewritten] : []),
   ];
   const mutations: Mutation[] = [
-    ...(creating
-      ? ([
-          { op: "create", salt: current.salt, config: current.config },
-          { op: "setAffiliation", jid: bareOf(jid), affiliation: "owner" },
-        ] as const)
-      : []),
+    ...(creating ? [{ op: "create", salt: current.salt, config: current.config } as const] : []),
+    ...(owning ? [{ op: "setAffiliation", jid: bareOf(jid), affiliation: "owner" } as const] : []),
+    ...(creating && mirror ? [{ op: "unlock" } as const] : []),
     { op: "putOccupant", occupant: joiner },
   ];
   return decision(mutations, [

@@ -210,6 +210,69 @@ describe("XEP-0289 5.1 history", () => {
   });
 });
 
+const kick = (actor: string, room: string, nick: string) =>
+  `<iq from="${actor}" to="${room}" type="set" id="k"><query xmlns="${NS.mucAdmin}"><item nick="${nick}" role="none"><reason>Out!</reason></item></query></iq>`;
+const codesOf = (el: Element) =>
+  (el.getChild("x", NS.mucUser)?.getChildren("status") ?? []).map((s) => Number(s.attrs.code));
+
+describe("XEP-0289 5.5 administration", () => {
+  it("a kick at the hub removes the spoke's user at the spoke too, with its code, actor and reason", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    hub.step(kick(ALICE, HUB, "Hamlet"));
+    flush();
+    const out = spoke.receivedBy(HAMLET).at(-1)!;
+    expect(out.attrs).toMatchObject({ from: `${SPOKE}/Hamlet`, type: "unavailable" });
+    expect(codesOf(out)).toEqual([110, 307]);
+    const item = out.getChild("x", NS.mucUser)!.getChild("item")!;
+    expect(item.getChild("actor")!.attrs.nick).toBe("Alice");
+    expect(item.getChildText("reason")).toBe("Out!");
+    expect(spoke.room.occupants.Hamlet).toBeUndefined();
+    expect(hub.room.occupants.Hamlet).toBeUndefined();
+  });
+
+  it("a kick of the hub's owner issued at the spoke does not remove her at the hub, which announces her again", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    // Hamlet is an admin of the spoke room, so he may kick Alice there...
+    const hamlet = spoke.room.occupants.Hamlet!;
+    spoke.room = applyMutations(
+      spoke.room,
+      [
+        { op: "setAffiliation", jid: bareOf(HAMLET), affiliation: "admin" },
+        { op: "putOccupant", occupant: { ...hamlet, affiliation: "admin", role: "moderator" } },
+      ],
+      spoke.room.version + 1,
+    );
+    spoke.step(kick(HAMLET, SPOKE, "Alice"));
+    expect(spoke.room.occupants.Alice).toBeUndefined();
+    flush();
+    // ...but Alice owns the hub room: the hub keeps her, and the spoke sees her back.
+    expect(hub.room.occupants.Alice).toMatchObject({ jid: ALICE });
+    expect(spoke.room.occupants.Alice).toMatchObject({ jid: ALICE, node: HUB });
+    expect(hub.receivedBy(ALICE).filter((el) => el.attrs.type === "unavailable")).toEqual([]);
+  });
+});
+
+describe("XEP-0289 5.6 private messages", () => {
+  it("go node by node to the occupant's own node, and arrive from the sender's address there", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    spoke.step(
+      `<message from="${HAMLET}" to="${SPOKE}/Alice" type="chat"><body>Hi, I want to say something in private</body></message>`,
+    );
+    expect(spoke.clients.filter((el) => el.attrs.type === "chat")).toEqual([]);
+    flush();
+    const pm = hub.receivedBy(ALICE).find((el) => el.attrs.type === "chat")!;
+    expect(pm.attrs.from).toBe(`${HUB}/Hamlet`);
+    expect(pm.getChildText("body")).toBe("Hi, I want to say something in private");
+    expect(pm.getChild("fmuc", NS.fmuc)).toBeUndefined();
+  });
+});
+
 describe("XEP-0289 5.2 sending messages", () => {
   it("each message crosses the link once and reaches every occupant once, the sender's node delivering at once", () => {
     const { hub, spoke, flush } = world();

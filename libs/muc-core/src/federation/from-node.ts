@@ -5,12 +5,14 @@ import { NS, StanzaError, bareOf, type Element } from "@fedmuc/xmpp";
 import { MalformedFmucError, leftPresence, readFmuc, rejectPresence } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter } from "../enter.js";
-import { changeAvailability, exit } from "../exit.js";
+import { changeAvailability } from "../exit.js";
 import { groupchat } from "../groupchat.js";
 import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantList } from "../room.js";
 import type { Context, Decision, Mutation, Room } from "../types.js";
 import { asOccupant, resourceOf } from "./stanza.js";
+import { departure } from "./departure.js";
+import { localRemovedElsewhere } from "./removal.js";
 import { adoptState } from "./upstream.js";
 
 /** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room. */
@@ -60,7 +62,10 @@ export function fromNode(
   const mine = occupant?.node === peer ? occupant : undefined;
   const own = asOccupant(stanza, payload.jid);
   if (stanza.name === "presence") {
-    if (type === "unavailable") return mine ? leave(room, peer, exit(room, mine, own)) : NOTHING;
+    if (type === "unavailable") {
+      if (mine) return leave(room, peer, departure(room, mine, own));
+      return occupant ? localRemovedElsewhere(room, peer, occupant, stanza) : NOTHING;
+    }
     if (mine) return changeAvailability(room, mine, own);
     if (!room.exists)
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);

@@ -87,7 +87,7 @@ describe("XEP-0289 routing of room effects", () => {
     expect(sentTo(d)).toEqual([]);
     const [copy] = enqueued(d);
     expect(copy!.stanza.attrs).toMatchObject({
-      to: SPOKE,
+      to: `${SPOKE}/Hamlet`,
       from: `${ROOM}/firstwitch`,
       type: "chat",
     });

@@ -21,18 +21,32 @@ import { resourceOf } from "./stanza.js";
 /** Status codes meant only for the occupant itself, meaningless to another node. */
 const SELF_CODES = new Set<number>([STATUS.self, STATUS.created, STATUS.nickRewritten]);
 
-/** The copy of `stanza` for the link to `peer`, about `subject`. */
+/** Where a copy for the link to `peer` goes: to the occupant it is for when it is for one
+ * (a private message or an error, 5.6), to a node's occupant's own nick toward the room it
+ * joined (5.1), else to the peer room. */
+function addressFor(stanza: Element, peer: string, link: FederationLink, only?: Occupant): string {
+  if (
+    only &&
+    (stanza.attrs.type === "chat" ||
+      stanza.attrs.type === "error" ||
+      stanza.attrs.type === "normal")
+  ) {
+    return `${peer}/${only.nick}`;
+  }
+  const nick = resourceOf(stanza.attrs.from);
+  return link.role === "upstream" && stanza.name === "presence" && nick ? `${peer}/${nick}` : peer;
+}
+
+/** The copy of `stanza` for the link to `peer`, about `subject`, for `only` if it is a unicast. */
 function forNode(
   stanza: Element,
   peer: string,
   link: FederationLink,
   subject: Occupant | undefined,
+  only?: Occupant,
 ) {
   const copy = clone(stanza);
-  const nick = resourceOf(stanza.attrs.from);
-  // Toward the room it joined, a node's occupants are addressed by nick, as they joined (5.1).
-  copy.attrs.to =
-    link.role === "upstream" && stanza.name === "presence" && nick ? `${peer}/${nick}` : peer;
+  copy.attrs.to = addressFor(stanza, peer, link, only);
   const x = copy.getChild("x", NS.mucUser);
   if (x)
     x.children = x.children.filter(
@@ -95,12 +109,12 @@ export function federate(before: Room, d: Decision, origin?: string, now = new D
   const effects: Effect[] = [];
   const enqueued: Mutation[] = [];
   const done = new Set<string>();
-  const relay = (stanza: Element, peer: string) => {
+  const relay = (stanza: Element, peer: string, only?: Occupant) => {
     const key = `${keyOf(stanza)}|${peer}`;
     // Nothing returns to its node, but a new link gets the whole state, its joiner included.
     if ((peer === origin && !isNewLink(peer)) || done.has(key)) return;
     done.add(key);
-    const copy = forNode(stanza, peer, linkOf(peer), subjectOf(stanza));
+    const copy = forNode(stanza, peer, linkOf(peer), subjectOf(stanza), only);
     enqueued.push({ op: "enqueue", peer, stanza: copy.toString() });
   };
   for (const effect of d.effects) {
@@ -121,8 +135,9 @@ export function federate(before: Room, d: Decision, origin?: string, now = new D
       stanza.name === "presence"
         ? stanza.attrs.type !== "error"
         : stanza.attrs.type === "groupchat";
-    if (!isBroadcast(stanza) && joinState && !isNewLink(target.node)) continue;
-    relay(stanza, target.node);
+    const unicast = !isBroadcast(stanza);
+    if (unicast && joinState && !isNewLink(target.node)) continue;
+    relay(stanza, target.node, unicast ? target : undefined);
   }
   // A broadcast about a local occupant reaches every link, whether it addressed its node or not.
   for (const effect of d.effects) {

@@ -5,7 +5,7 @@ import { NS, bareOf, clone, xml, type Element } from "@fedmuc/xmpp";
 import type { FmucPayload } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter } from "../enter.js";
-import { changeAvailability, exit } from "../exit.js";
+import { changeAvailability } from "../exit.js";
 import { groupchat } from "../groupchat.js";
 import { historyMessage } from "../history.js";
 import { privateMessage } from "../private-message.js";
@@ -13,6 +13,8 @@ import { removeOccupant } from "../removal.js";
 import { occupantByJid, occupantByNick, occupantList } from "../room.js";
 import { subjectMessage } from "../subject.js";
 import type { Context, Decision, HistoryEntry, Mutation, Room } from "../types.js";
+import { departure } from "./departure.js";
+import { localRemovedElsewhere } from "./removal.js";
 import { asOccupant, resourceOf } from "./stanza.js";
 
 /** The link is gone: its occupants leave this room's view without a word (5.1, 5.4). */
@@ -40,14 +42,18 @@ export function adoptState(
   if (payload?.kind !== "from") return NOTHING;
   const occupant = occupantByJid(room, payload.jid);
   // The joined node's list of occupants includes this node's own: they are here already.
-  if (occupant && !occupant.node) return NOTHING;
+  if (occupant && !occupant.node) {
+    return stanza.name === "presence" && type === "unavailable"
+      ? localRemovedElsewhere(room, peer, occupant, stanza)
+      : NOTHING;
+  }
   const own = asOccupant(stanza, payload.jid);
   if (stanza.name === "presence") {
     if (occupant?.node !== peer) {
       return type === "unavailable" || !nick ? NOTHING : enter(room, own, nick, ctx, peer);
     }
     return type === "unavailable"
-      ? exit(room, occupant, own)
+      ? departure(room, occupant, own)
       : changeAvailability(room, occupant, own);
   }
   if (stanza.name !== "message") return NOTHING;
@@ -150,15 +156,6 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
     (m) => m.op === "putOccupant" && !m.occupant.node && !occupantByJid(room, m.occupant.jid),
   );
   if (!joinsLocally) return d;
-  const creating = d.mutations.some((m) => m.op === "create");
   const link = { role: "upstream", state: "joining", replica: ctx.federation.replica } as const;
-  // A room that mirrors its upstream is not left locked waiting for configuration.
-  return decision(
-    [
-      ...d.mutations,
-      ...(creating ? [{ op: "unlock" } as const] : []),
-      { op: "setLink", peer, link },
-    ],
-    d.effects,
-  );
+  return decision([...d.mutations, { op: "setLink", peer, link }], d.effects);
 }
