@@ -1,5 +1,6 @@
-// The local demo: Redis, Prosody with two accounts, and one worker of the service as its MUC
-// component. Two bots join a room and exchange a message to show it works; then it waits for you.
+// The local demo: Redis, Prosody with two accounts, and two workers of the service as two MUC
+// components: a hub (rooms.localhost) and a spoke (talk.localhost) whose rooms federate with the
+// hub's (XEP-0289). A bot on each side shows a message crossing; then it waits for you.
 // It reuses the end-to-end harness, which knows how to start each server on free ports, and its
 // client side of XEP-0045 (test/harness/muc.ts).
 import { connectClient, type TestClient } from "../../test/harness/client.js";
@@ -8,44 +9,53 @@ import { startProsody } from "../../test/harness/prosody.js";
 import { startRedis } from "../../test/harness/redis.js";
 import { startService } from "../../test/harness/service.js";
 
-const SERVICE = { domain: "rooms.localhost", secret: "demo-secret" };
-const ROOM = `lobby@${SERVICE.domain}`;
+const HUB = { domain: "rooms.localhost", secret: "demo-hub-secret" };
+const SPOKE = { domain: "talk.localhost", secret: "demo-spoke-secret" };
+const HUB_ROOM = `lobby@${HUB.domain}`;
+const SPOKE_ROOM = `lobby@${SPOKE.domain}`;
 const USERS = ["alice", "bob"].map((user) => ({ user, password: user }));
 const once = process.argv.includes("--once");
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const redis = await startRedis();
-const prosody = await startProsody({ components: [SERVICE], users: USERS });
-const service = await startService({
-  componentPort: prosody.componentPort,
-  ...SERVICE,
-  redisUrl: redis.url,
-  keyPrefix: "demo:",
-});
+const prosody = await startProsody({ components: [HUB, SPOKE], users: USERS });
+const start = (side: typeof HUB, keyPrefix: string, env: Record<string, string>) =>
+  startService({
+    componentPort: prosody.componentPort,
+    ...side,
+    redisUrl: redis.url,
+    keyPrefix,
+    env,
+  });
+const hub = await start(HUB, "demo-hub:", { FMUC_ALLOW: SPOKE.domain });
+const spoke = await start(SPOKE, "demo-spoke:", { FMUC_UPSTREAM: HUB.domain });
 
 const bot = (name: string): Promise<TestClient> =>
   connectClient({ port: prosody.c2sPort, domain: prosody.domain, username: name, password: name });
 
 const alice = await bot("alice");
-// The owner makes the room persistent, so it stays when the bots leave (XEP-0045 10.1.3).
-await createRoom(alice, ROOM, "alice-bot", { roomname: "Lobby", persistentroom: "1" });
+// The owner makes the hub's room persistent, so it stays when the bots leave (XEP-0045 10.1.3).
+await createRoom(alice, HUB_ROOM, "alice-bot", { roomname: "Lobby", persistentroom: "1" });
 const bob = await bot("bob");
-await join(bob, ROOM, "bob-bot");
-await sendGroupchat(alice, ROOM, "Hello from alice-bot!");
-const heard = await bob.waitFor(groupchatBody("Hello from alice-bot!"));
-say(`demo: bob-bot heard ${heard.attrs.from}: "${heard.getChildText("body")}"`);
+// Bob enters the spoke's room of the same name; the spoke joins the hub's room for him.
+await join(bob, SPOKE_ROOM, "bob-bot");
+await sendGroupchat(alice, HUB_ROOM, "Hello from the hub!");
+const heard = await bob.waitFor(groupchatBody("Hello from the hub!"), 10_000);
+say(`demo: bob-bot, at the spoke, heard ${heard.attrs.from}: "${heard.getChildText("body")}"`);
 await Promise.all([alice.stop(), bob.stop()]);
 
 say(`
-The service is running as the MUC component ${SERVICE.domain} of a local Prosody.
+The service runs twice, as two MUC components of a local Prosody: a hub (${HUB.domain}) and a
+spoke (${SPOKE.domain}) whose rooms federate with the hub's rooms of the same name.
 
   Connect any XMPP client to 127.0.0.1 port ${prosody.c2sPort} (plain, no TLS)
   as alice@${prosody.domain} (password alice) or bob@${prosody.domain} (password bob),
-  and join the room ${ROOM}.
+  and join ${HUB_ROOM} (the hub) or ${SPOKE_ROOM} (the spoke): both are one room.
 
-  Health and metrics: http://127.0.0.1:${service.httpPort}/readyz and /metrics
-  Service log: ${service.logFile}
+  Health and metrics: http://127.0.0.1:${hub.httpPort}/readyz (hub),
+  http://127.0.0.1:${spoke.httpPort}/readyz (spoke), and /metrics on each
+  Service logs: ${hub.logFile} and ${spoke.logFile}
 
 Press Ctrl-C to stop everything.`);
 
@@ -55,7 +65,7 @@ if (!once) {
     process.once("SIGTERM", resolve);
   });
 }
-await service.stop();
+await Promise.all([hub.stop(), spoke.stop()]);
 await prosody.stop();
 await redis.stop();
 say("demo: stopped");
