@@ -18,7 +18,11 @@ import { startService, type ServiceHandle } from "../harness/service.js";
 
 const HUB = { domain: "hub.localhost", secret: "hub-secret" };
 const SPOKE = { domain: "spoke.localhost", secret: "spoke-secret" };
-const USERS = ["alice", "hamlet"];
+// A chain: the boat's rooms join the ship's, whose rooms join the fleet's.
+const FLEET = { domain: "fleet.localhost", secret: "fleet-secret" };
+const SHIP = { domain: "ship.localhost", secret: "ship-secret" };
+const BOAT = { domain: "boat.localhost", secret: "boat-secret" };
+const USERS = ["alice", "hamlet", "admiral", "captain", "cox"];
 
 let redis: RedisHandle;
 let prosody: ProsodyHandle;
@@ -28,7 +32,7 @@ const clients: TestClient[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   prosody = await startProsody({
-    components: [HUB, SPOKE],
+    components: [HUB, SPOKE, FLEET, SHIP, BOAT],
     users: USERS.map((user) => ({ user, password: `${user}-pw` })),
   });
   const start = (side: typeof HUB, env: Record<string, string>) =>
@@ -41,7 +45,10 @@ beforeAll(async () => {
     });
   services.push(await start(HUB, { FMUC_ALLOW: SPOKE.domain }));
   services.push(await start(SPOKE, { FMUC_UPSTREAM: HUB.domain }));
-}, 60_000);
+  services.push(await start(FLEET, { FMUC_ALLOW: SHIP.domain }));
+  services.push(await start(SHIP, { FMUC_UPSTREAM: FLEET.domain, FMUC_ALLOW: BOAT.domain }));
+  services.push(await start(BOAT, { FMUC_UPSTREAM: SHIP.domain }));
+}, 90_000);
 
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.stop()));
@@ -115,5 +122,48 @@ describe("XEP-0289 between a spoke and a hub", () => {
     // 5.4: Hamlet leaves; Alice sees him go.
     await leave(hamlet, spokeRoom, "Hamlet");
     await alice.waitFor(presenceFrom(`${hubRoom}/Hamlet`, "unavailable"), 10_000);
+  });
+});
+
+describe("XEP-0289 in a chain: the boat joins the ship, which joins the fleet", () => {
+  it("a message from the bottom reaches the top once, and the reply comes back down once", async () => {
+    const [admiral, captain, cox] = [
+      await user("admiral"),
+      await user("captain"),
+      await user("cox"),
+    ];
+    const rooms = {
+      fleet: `deck@${FLEET.domain}`,
+      ship: `deck@${SHIP.domain}`,
+      boat: `deck@${BOAT.domain}`,
+    };
+    await createRoom(admiral, rooms.fleet, "Admiral");
+    await join(captain, rooms.ship, "Captain");
+    await admiral.waitFor(presenceFrom(`${rooms.fleet}/Captain`), 10_000);
+    await join(cox, rooms.boat, "Cox");
+    await admiral.waitFor(presenceFrom(`${rooms.fleet}/Cox`), 10_000);
+    await cox.waitFor(presenceFrom(`${rooms.boat}/Admiral`), 10_000);
+
+    await sendGroupchat(cox, rooms.boat, "Land ho");
+    await admiral.waitFor(groupchatBody("Land ho"), 10_000);
+    await captain.waitFor(groupchatBody("Land ho"), 10_000);
+    await sendGroupchat(admiral, rooms.fleet, "Well spotted");
+    await cox.waitFor(groupchatBody("Well spotted"), 10_000);
+    await captain.waitFor(groupchatBody("Well spotted"), 10_000);
+    await settle(rooms.fleet, admiral);
+    await settle(rooms.ship, captain);
+    await settle(rooms.boat, cox);
+    for (const [client, room] of [
+      [admiral, rooms.fleet],
+      [captain, rooms.ship],
+      [cox, rooms.boat],
+    ] as const) {
+      const heard = client.received.filter((el) => el.getChildText("body") !== null);
+      expect(heard.map((el) => [el.attrs.from, el.getChildText("body")])).toEqual([
+        [`${room}/Cox`, "Land ho"],
+        [`${room}/Admiral`, "Well spotted"],
+      ]);
+      expect(noFmuc(client)).toEqual([]);
+    }
   });
 });
