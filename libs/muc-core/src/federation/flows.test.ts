@@ -58,27 +58,28 @@ class Node {
   }
 }
 
-function world() {
-  const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
-  const spoke = new Node(SPOKE, { allows: () => false, upstream: () => HUB, replica: false });
-  const nodes = new Map([
-    [HUB, hub],
-    [SPOKE, spoke],
-  ]);
-  hub.peers.add(SPOKE);
-  spoke.peers.add(HUB);
-  /** Delivers every outbox entry, in order, until no node has anything to send. */
-  const flush = () => {
+/** Delivers every outbox entry, in order, until no node has anything to send. */
+function network(...nodes: Node[]): () => void {
+  const byRoom = new Map(nodes.map((n) => [n.room.jid, n]));
+  return () => {
     for (let moved = true; moved;) {
       moved = false;
-      for (const node of nodes.values()) {
+      for (const node of nodes) {
         const entry = node.outbox.shift();
         if (!entry) continue;
-        nodes.get(bareOf(entry.attrs.to!))!.step(entry);
+        byRoom.get(bareOf(entry.attrs.to!))!.step(entry);
         moved = true;
       }
     }
   };
+}
+
+function world() {
+  const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
+  const spoke = new Node(SPOKE, { allows: () => false, upstream: () => HUB, replica: false });
+  hub.peers.add(SPOKE);
+  spoke.peers.add(HUB);
+  const flush = network(hub, spoke);
   hub.step(`<presence from="${ALICE}" to="${HUB}/Alice"><x xmlns="${NS.muc}"/></presence>`);
   hub.step(
     `<iq from="${ALICE}" to="${HUB}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
@@ -325,22 +326,7 @@ describe("XEP-0289 chains: C joins B joins A", () => {
     const top = new Node(TOP, { allows: (p) => p === MID, upstream: () => null, replica: false });
     const mid = new Node(MID, { allows: (p) => p === LOW, upstream: () => TOP, replica: false });
     const low = new Node(LOW, { allows: () => false, upstream: () => MID, replica: false });
-    const nodes = new Map([
-      [TOP, top],
-      [MID, mid],
-      [LOW, low],
-    ]);
-    const flush = () => {
-      for (let moved = true; moved;) {
-        moved = false;
-        for (const node of nodes.values()) {
-          const entry = node.outbox.shift();
-          if (!entry) continue;
-          nodes.get(bareOf(entry.attrs.to!))!.step(entry);
-          moved = true;
-        }
-      }
-    };
+    const flush = network(top, mid, low);
     const ADMIRAL = "admiral@fleet.example/bridge";
     const CAPTAIN = "captain@ship.example/helm";
     const COX = "cox@boat.example/tiller";
