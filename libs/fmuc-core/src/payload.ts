@@ -47,3 +47,13 @@ export function withoutFmuc(stanza: Element): Element {
   );
   return stanza;
 }
+
+/** The rooms a join comes through, itself first (this service's loop detection). */
+export function readPath(stanza: Element): string[] | undefined {
+  const path = stanza.getChild("path", NS.fedmuc);
+  return path?.getChildren("node").flatMap((n) => (n.attrs.jid ? [n.attrs.jid] : []));
+}
+
+export function pathElement(rooms: readonly string[]): Element {
+  return xml("path", { xmlns: NS.fedmuc }, ...rooms.map((jid) => xml("node", { jid })));
+}

@@ -28,6 +28,8 @@ export interface FederationLink {
   readonly state: "joining" | "joined";
   /** primary-replica: the joined node echoes the joining node's messages back to it. */
   readonly replica: boolean;
+  /** Downstream: the rooms whose traffic comes through this link, the peer first. */
+  readonly below?: readonly string[];
 }
 
 export type PmPolicy = "anyone" | "participants" | "moderators" | "none";

@@ -13,4 +13,6 @@ export const NS = {
   occupantId: "urn:xmpp:occupant-id:0",
   ping: "urn:xmpp:ping",
   fmuc: "http://isode.com/protocol/fmuc",
+  /** This service's own additions to XEP-0289, advertised in disco#info. */
+  fedmuc: "urn:fedmuc:fmuc:0",
 } as const;

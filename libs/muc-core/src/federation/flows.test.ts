@@ -216,6 +216,22 @@ const kick = (actor: string, room: string, nick: string) =>
 const codesOf = (el: Element) =>
   (el.getChild("x", NS.mucUser)?.getChildren("status") ?? []).map((s) => Number(s.attrs.code));
 
+describe("XEP-0289 a missing upstream room", () => {
+  it("fails the link but keeps the local user chatting", () => {
+    const spoke = new Node(SPOKE, { allows: () => false, upstream: () => HUB, replica: false });
+    const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
+    hub.peers.add(SPOKE);
+    spoke.peers.add(HUB);
+    const flush = network(hub, spoke);
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    expect(spoke.room.links[HUB]).toBeUndefined();
+    expect(spoke.room.occupants.Hamlet).toMatchObject({ jid: HAMLET });
+    spoke.step(say(HAMLET, SPOKE, "anyone?"));
+    expect(bodies(spoke.receivedBy(HAMLET))).toEqual(["anyone?"]);
+  });
+});
+
 describe("XEP-0289 5.5 administration", () => {
   it("a kick at the hub removes the spoke's user at the spoke too, with its code, actor and reason", () => {
     const { hub, spoke, flush } = world();
@@ -315,6 +331,40 @@ describe("XEP-0289 5.3 and 5.4 subsequent activity and leaving", () => {
     expect(spoke.room.exists).toBe(false);
     hub.step(say(ALICE, HUB, "anyone?"));
     expect(hub.outbox).toEqual([]);
+  });
+});
+
+describe("XEP-0289 loops", () => {
+  it("a join that would close a cycle is rejected, and nothing circulates", () => {
+    const A = "deck@a.example";
+    const B = "deck@b.example";
+    let bUpstream: string | null = null; // B is configured to join A once A has joined B
+    const a = new Node(A, { allows: (p) => p === B, upstream: () => B, replica: false });
+    const b = new Node(B, { allows: (p) => p === A, upstream: () => bUpstream, replica: false });
+    const flush = network(a, b);
+    b.step(join("bob@b.example/x", B, "Bob"));
+    a.step(join("ann@a.example/x", A, "Ann"));
+    flush();
+    expect(b.room.links[A]).toMatchObject({ role: "downstream", below: [A] });
+    bUpstream = A;
+    b.step(join("bea@b.example/x", B, "Bea"));
+    expect(b.room.links[A]).toMatchObject({ role: "downstream" }); // no second link to A
+    a.step(say("ann@a.example/x", A, "hello"));
+    flush();
+    expect(bodies(a.receivedBy("ann@a.example/x"))).toEqual(["hello"]);
+    expect(bodies(b.receivedBy("bob@b.example/x"))).toEqual(["hello"]);
+  });
+
+  it("a join whose path already holds the room is rejected as a loop", () => {
+    const A = "deck@a.example";
+    const a = new Node(A, { allows: () => true, upstream: () => null, replica: false });
+    a.step(join("ann@a.example/x", A, "Ann"));
+    a.step(
+      `<presence from="deck@c.example/Cy" to="${A}/Cy"><fmuc xmlns="${NS.fmuc}" from="cy@c.example/x"/><path xmlns="${NS.fedmuc}"><node jid="deck@c.example"/><node jid="${A}"/></path></presence>`,
+    );
+    const reject = a.clients.at(-1)!;
+    expect(reject.getChild("fmuc", NS.fmuc)!.getChildText("reject")).toContain("loop");
+    expect(a.room.occupants.Cy).toBeUndefined();
   });
 });
 

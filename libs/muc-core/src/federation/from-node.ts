@@ -2,7 +2,13 @@
 // (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
 // copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
 import { NS, StanzaError, bareOf, type Element } from "@fedmuc/xmpp";
-import { MalformedFmucError, leftPresence, readFmuc, rejectPresence } from "@fedmuc/fmuc-core";
+import {
+  MalformedFmucError,
+  leftPresence,
+  readFmuc,
+  readPath,
+  rejectPresence,
+} from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter } from "../enter.js";
 import { changeAvailability } from "../exit.js";
@@ -69,13 +75,25 @@ export function fromNode(
     if (mine) return changeAvailability(room, mine, own);
     if (!room.exists)
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
+    // Loops: a join that comes through this room already would close a cycle.
+    const below = readPath(stanza) ?? [peer];
+    if (below.includes(room.jid)) {
+      const reason = `Joining ${room.jid} from ${peer} would make a loop`;
+      return decision(
+        [],
+        [
+          send(rejectPresence(room.jid, peer, reason)),
+          { kind: "log", level: "warn", message: reason },
+        ],
+      );
+    }
     const joining = link
       ? []
       : [
           {
             op: "setLink",
             peer,
-            link: { role: "downstream", state: "joined", replica: false },
+            link: { role: "downstream", state: "joined", replica: false, below },
           } as const,
         ];
     const entered = enter(room, own, nick || resourceOf(stanza.attrs.from), ctx, peer);

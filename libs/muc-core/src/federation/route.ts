@@ -3,6 +3,7 @@
 // through a node collapse to one copy for that node, appended to the link's outbox; broadcasts
 // about local occupants also reach links that have no addressed occupant yet; nothing returns
 // to the node a stanza came from.
+import { pathElement } from "@fedmuc/fmuc-core";
 import { NS, clone, xml, type Element } from "@fedmuc/xmpp";
 import { decision } from "../decision.js";
 import { STATUS } from "../occupant-presence.js";
@@ -43,6 +44,7 @@ function forNode(
   peer: string,
   link: FederationLink,
   subject: Occupant | undefined,
+  below: readonly string[],
   only?: Occupant,
 ) {
   const copy = clone(stanza);
@@ -53,7 +55,16 @@ function forNode(
       (c) => typeof c === "string" || !SELF_CODES.has(Number(c.attrs.code)),
     );
   if (subject) copy.append(xml("fmuc", { xmlns: NS.fmuc, from: subject.jid }));
+  if (link.role === "upstream" && stanza.name === "presence" && stanza.attrs.type === undefined) {
+    copy.append(xml("x", { xmlns: NS.muc }), pathElement(below));
+  }
   return copy;
+}
+
+/** This room and every room whose traffic comes up through it (loop detection). */
+export function roomsBelow(room: Room): string[] {
+  const links = Object.values(room.links).filter((l) => l.role === "downstream");
+  return [...new Set([room.jid, ...links.flatMap((l) => l.below ?? [])])];
 }
 
 function recipientOf(effect: Effect): string | undefined {
@@ -114,7 +125,7 @@ export function federate(before: Room, d: Decision, origin?: string, now = new D
     // Nothing returns to its node, but a new link gets the whole state, its joiner included.
     if ((peer === origin && !isNewLink(peer)) || done.has(key)) return;
     done.add(key);
-    const copy = forNode(stanza, peer, linkOf(peer), subjectOf(stanza), only);
+    const copy = forNode(stanza, peer, linkOf(peer), subjectOf(stanza), roomsBelow(after), only);
     enqueued.push({ op: "enqueue", peer, stanza: copy.toString() });
   };
   for (const effect of d.effects) {

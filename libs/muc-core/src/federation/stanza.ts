@@ -1,5 +1,5 @@
 // Small helpers on the stanzas that cross between FMUC nodes.
-import { clone, type Element } from "@fedmuc/xmpp";
+import { NS, clone, type Element } from "@fedmuc/xmpp";
 import { withoutFmuc } from "@fedmuc/fmuc-core";
 
 /** The resource (nick) of a JID, "" if none. */
@@ -8,9 +8,10 @@ export function resourceOf(jid: string | undefined): string {
   return slash < 0 ? "" : jid!.slice(slash + 1);
 }
 
-/** A node's stanza as its occupant sent it: from the real JID, without the fmuc payload. */
+/** A node's stanza as its occupant sent it: from the real JID, without what nodes add. */
 export function asOccupant(stanza: Element, jid: string): Element {
   const copy = withoutFmuc(clone(stanza));
+  copy.children = copy.children.filter((c) => typeof c === "string" || c.attrs.xmlns !== NS.fedmuc);
   copy.attrs.from = jid;
   return copy;
 }

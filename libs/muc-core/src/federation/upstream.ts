@@ -1,7 +1,7 @@
 // XEP-0289 on the joining node: open the link on the first local occupant (5.1), adopt what
 // the joined node sends (its occupants, history and subject, 5.1; its traffic, 5.2 to 5.4), and
 // close the link on <reject/> or <left/>.
-import { NS, bareOf, clone, xml, type Element } from "@fedmuc/xmpp";
+import { NS, bareOf, clone, errorCondition, xml, type Element } from "@fedmuc/xmpp";
 import type { FmucPayload } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter } from "../enter.js";
@@ -38,7 +38,7 @@ export function adoptState(
   if (stanza.name === "message" && type === "groupchat" && stanza.getChild("subject")) {
     return adoptSubject(room, stanza, peer, nick, ctx);
   }
-  if (stanza.name === "presence" && type === "error") return refused(room, stanza, nick);
+  if (stanza.name === "presence" && type === "error") return refused(room, stanza, peer, nick);
   if (payload?.kind !== "from") return NOTHING;
   const occupant = occupantByJid(room, payload.jid);
   // The joined node's list of occupants includes this node's own: they are here already.
@@ -71,7 +71,15 @@ export function adoptState(
  * taken there (the upper node decides nick collisions): the occupant gets that error, as if its
  * own join had been refused, and the others see it leave. Nobody vanishes without a word.
  */
-function refused(room: Room, error: Element, nick: string): Decision {
+function refused(room: Room, error: Element, peer: string, nick: string): Decision {
+  const condition = errorCondition(error);
+  if (condition !== "conflict" && condition !== "forbidden") {
+    // Not about this user (the room is missing, the service is down): the link failed, local
+    // chat goes on.
+    const failed = unlink(room, peer);
+    const note = `${peer} refused the link (${condition ?? "no condition"})`;
+    return decision(failed.mutations, [{ kind: "log", level: "warn", message: note }]);
+  }
   const occupant = occupantByNick(room, nick);
   if (!occupant || occupant.node) return NOTHING;
   const removal = removeOccupant(room, occupant, { codes: [] });
