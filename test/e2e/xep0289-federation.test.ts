@@ -22,7 +22,9 @@ const SPOKE = { domain: "spoke.localhost", secret: "spoke-secret" };
 const FLEET = { domain: "fleet.localhost", secret: "fleet-secret" };
 const SHIP = { domain: "ship.localhost", secret: "ship-secret" };
 const BOAT = { domain: "boat.localhost", secret: "boat-secret" };
-const USERS = ["alice", "hamlet", "admiral", "captain", "cox"];
+// A spoke in primary-replica mode: it delivers its users' messages when the hub echoes them.
+const REPLICA = { domain: "replica.localhost", secret: "replica-secret" };
+const USERS = ["alice", "hamlet", "ophelia", "admiral", "captain", "cox"];
 
 let redis: RedisHandle;
 let prosody: ProsodyHandle;
@@ -32,7 +34,7 @@ const clients: TestClient[] = [];
 beforeAll(async () => {
   redis = await startRedis();
   prosody = await startProsody({
-    components: [HUB, SPOKE, FLEET, SHIP, BOAT],
+    components: [HUB, SPOKE, REPLICA, FLEET, SHIP, BOAT],
     users: USERS.map((user) => ({ user, password: `${user}-pw` })),
   });
   const start = (side: typeof HUB, env: Record<string, string>) =>
@@ -43,7 +45,8 @@ beforeAll(async () => {
       keyPrefix: uniquePrefix(),
       env: { LOG_LEVEL: "info", ...env },
     });
-  services.push(await start(HUB, { FMUC_ALLOW: SPOKE.domain }));
+  services.push(await start(HUB, { FMUC_ALLOW: `${SPOKE.domain},${REPLICA.domain}` }));
+  services.push(await start(REPLICA, { FMUC_UPSTREAM: HUB.domain, FMUC_MODE: "primary-replica" }));
   services.push(await start(SPOKE, { FMUC_UPSTREAM: HUB.domain }));
   services.push(await start(FLEET, { FMUC_ALLOW: SHIP.domain }));
   services.push(await start(SHIP, { FMUC_UPSTREAM: FLEET.domain, FMUC_ALLOW: BOAT.domain }));
@@ -163,6 +166,28 @@ describe("XEP-0289 in a chain: the boat joins the ship, which joins the fleet", 
         [`${room}/Cox`, "Land ho"],
         [`${room}/Admiral`, "Well spotted"],
       ]);
+      expect(noFmuc(client)).toEqual([]);
+    }
+  });
+});
+
+describe("XEP-0289 primary-replica", () => {
+  it("the replica delivers its user's message when the hub echoes it, once, to everyone", async () => {
+    const [alice, ophelia] = [await user("alice"), await user("ophelia")];
+    const hubRoom = `elsinore@${HUB.domain}`;
+    const replicaRoom = `elsinore@${REPLICA.domain}`;
+    await createRoom(alice, hubRoom, "Alice");
+    await join(ophelia, replicaRoom, "Ophelia");
+    await alice.waitFor(presenceFrom(`${hubRoom}/Ophelia`), 10_000);
+    await ophelia.waitFor(presenceFrom(`${replicaRoom}/Alice`), 10_000);
+    await sendGroupchat(ophelia, replicaRoom, "Good my lord");
+    await ophelia.waitFor(groupchatBody("Good my lord"), 10_000);
+    await alice.waitFor(groupchatBody("Good my lord"), 10_000);
+    await settle(hubRoom, alice);
+    await settle(replicaRoom, ophelia);
+    for (const client of [alice, ophelia]) {
+      const heard = client.received.filter((el) => el.getChildText("body") === "Good my lord");
+      expect(heard).toHaveLength(1);
       expect(noFmuc(client)).toEqual([]);
     }
   });

@@ -44,7 +44,7 @@ describe("loadConfig", () => {
     ["LOG_LEVEL", "loud", "must be one of fatal, error"],
     ["FMUC_UPSTREAM", "not a domain", "is not a domain name"],
     ["FMUC_ALLOW", "a@b/c", "is not a room address"],
-    ["FMUC_MODE", "primary-replica", "must be one of primary-primary"],
+    ["FMUC_MODE", "master-slave", "must be one of primary-primary, primary-replica"],
   ])("rejects %s=%s naming the variable", (name, value, why) => {
     const problems = problemsOf({ ...valid, [name]: value });
     expect(problems).toHaveLength(1);

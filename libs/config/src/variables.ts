@@ -82,9 +82,9 @@ export const VARIABLES = {
     parse: (t) => parseAllowList(t),
   }),
   FMUC_MODE: variable({
-    help: "Mode of this node's outbound federation links: primary-primary (primary-replica is not available yet)",
+    help: "Mode of this node's outbound federation links: primary-primary (each side chats on when the link is down) or primary-replica (this side delivers a message when the joined room echoes it, and refuses messages while the link is down)",
     default: "primary-primary",
-    parse: (t) => parseEnum(t, ["primary-primary"] as const),
+    parse: (t) => parseEnum(t, ["primary-primary", "primary-replica"] as const),
   }),
   OTEL_TRACES_EXPORTER: variable({
     help: "Trace exporter: none, console or otlp (otlp reads the standard OTEL_EXPORTER_OTLP_* variables)",

@@ -5,7 +5,7 @@ import { addressOf } from "./address.js";
 import { NOTHING, decision, send } from "./decision.js";
 import { enter } from "./enter.js";
 import { fromNode, peerOf } from "./federation/from-node.js";
-import { federate } from "./federation/route.js";
+import { federate, heldForEcho } from "./federation/route.js";
 import { openUpstream } from "./federation/upstream.js";
 import { changeAvailability, exit } from "./exit.js";
 import { bounced } from "./ghost.js";
@@ -25,7 +25,8 @@ export function decide(room: Room, stanza: Element, ctx: Context): Decision {
     const decided = peer
       ? fromNode(room, stanza, peer, addressOf(stanza.attrs.to).nick, ctx)
       : openUpstream(room, route(room, stanza, ctx), ctx);
-    return withTemporaryRoomsCleared(room, federate(room, decided, peer, ctx.now));
+    const routed = federate(room, decided, peer, ctx.now);
+    return withTemporaryRoomsCleared(room, peer ? routed : heldForEcho(room, routed));
   } catch (err) {
     if (!(err instanceof StanzaError)) throw err;
     // RFC 6120 section 8.3.1: never answer an error with an error.

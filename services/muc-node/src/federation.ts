@@ -14,7 +14,7 @@ export function federationOf(config: Config): Federation {
     allows: (peer) => allows(config.FMUC_ALLOW, peer),
     // Each room federates with the room of the same local part at the upstream service.
     upstream: (room) => (upstream ? `${room.slice(0, room.indexOf("@"))}@${upstream}` : null),
-    replica: false,
+    replica: config.FMUC_MODE === "primary-replica",
   };
 }
 

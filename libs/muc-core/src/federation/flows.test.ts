@@ -290,6 +290,46 @@ describe("XEP-0289 5.6 private messages", () => {
   });
 });
 
+describe("XEP-0289 primary-replica", () => {
+  function replicaWorld() {
+    const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
+    const spoke = new Node(SPOKE, { allows: () => false, upstream: () => HUB, replica: true });
+    hub.peers.add(SPOKE);
+    spoke.peers.add(HUB);
+    hub.step(join(ALICE, HUB, "Alice"));
+    hub.step(
+      `<iq from="${ALICE}" to="${HUB}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+    );
+    return { hub, spoke, flush: network(hub, spoke) };
+  }
+
+  it("refuses local messages until the link is up", () => {
+    const { spoke } = replicaWorld();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    spoke.step(say(HAMLET, SPOKE, "too early"));
+    const error = spoke.receivedBy(HAMLET).at(-1)!;
+    expect(error.attrs.type).toBe("error");
+    expect(error.getChild("error")!.getChild("resource-constraint", NS.stanzas)).toBeDefined();
+    expect(error.getChild("error")!.getChildText("text", NS.stanzas)).toContain("not up");
+  });
+
+  it("delivers a local message only when the hub's echo returns, once, everywhere in the same order", () => {
+    const { hub, spoke, flush } = replicaWorld();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    flush();
+    expect(hub.room.links[SPOKE]).toMatchObject({ replica: true });
+    spoke.step(say(HAMLET, SPOKE, "Hi Alice"));
+    expect(bodies(spoke.receivedBy(HAMLET))).toEqual([]); // not before the echo
+    hub.step(say(ALICE, HUB, "Hi Hamlet"));
+    flush();
+    // The hub handled Alice's message first: both sides see the hub's order (the point of
+    // primary-replica: one order for the whole room).
+    expect(bodies(hub.receivedBy(ALICE))).toEqual(["Hi Hamlet", "Hi Alice"]);
+    expect(bodies(spoke.receivedBy(HAMLET))).toEqual(["Hi Hamlet", "Hi Alice"]);
+    expect(spoke.history.map((e) => e.nick)).toEqual(["Alice", "Hamlet"]);
+  });
+});
+
 describe("XEP-0289 5.2 sending messages", () => {
   it("each message crosses the link once and reaches every occupant once, the sender's node delivering at once", () => {
     const { hub, spoke, flush } = world();

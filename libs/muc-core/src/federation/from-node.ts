@@ -93,7 +93,7 @@ export function fromNode(
           {
             op: "setLink",
             peer,
-            link: { role: "downstream", state: "joined", replica: false, below },
+            link: { role: "downstream", state: "joined", replica: wantsEcho(stanza), below },
           } as const,
         ];
     const entered = enter(room, own, nick || resourceOf(stanza.attrs.from), ctx, peer);
@@ -104,6 +104,11 @@ export function fromNode(
     if (nick) return privateMessage(room, mine, own, nick);
   }
   return NOTHING;
+}
+
+/** Primary-replica: the joining node asked for the echo of its messages. */
+function wantsEcho(stanza: Element): boolean {
+  return stanza.getChild("replica", NS.fedmuc) !== undefined;
 }
 
 function ignored(message: string): Decision {

@@ -4,7 +4,7 @@
 // about local occupants also reach links that have no addressed occupant yet; nothing returns
 // to the node a stanza came from.
 import { pathElement } from "@fedmuc/fmuc-core";
-import { NS, clone, xml, type Element } from "@fedmuc/xmpp";
+import { NS, StanzaError, clone, xml, type Element } from "@fedmuc/xmpp";
 import { decision } from "../decision.js";
 import { STATUS } from "../occupant-presence.js";
 import { applyMutations, occupantByJid, occupantByNick } from "../room.js";
@@ -57,6 +57,8 @@ function forNode(
   if (subject) copy.append(xml("fmuc", { xmlns: NS.fmuc, from: subject.jid }));
   if (link.role === "upstream" && stanza.name === "presence" && stanza.attrs.type === undefined) {
     copy.append(xml("x", { xmlns: NS.muc }), pathElement(below));
+    // Primary-replica: the joined node is asked to echo this node's messages back.
+    if (link.replica) copy.append(xml("replica", { xmlns: NS.fedmuc }));
   }
   return copy;
 }
@@ -65,6 +67,35 @@ function forNode(
 export function roomsBelow(room: Room): string[] {
   const links = Object.values(room.links).filter((l) => l.role === "downstream");
   return [...new Set([room.jid, ...links.flatMap((l) => l.below ?? [])])];
+}
+
+function isMessage(stanza: Element): boolean {
+  return (
+    stanza.name === "message" &&
+    stanza.attrs.type === "groupchat" &&
+    stanza.getChild("body") !== undefined
+  );
+}
+
+/**
+ * Primary-replica, on the joining node: a local message is only sent up; it is delivered here,
+ * put in the history and passed down when the joined node's echo comes back (5.2). While the
+ * link is not up, local messages are refused.
+ */
+export function heldForEcho(room: Room, d: Decision): Decision {
+  const up = Object.entries(room.links).find(([, l]) => l.role === "upstream" && l.replica);
+  if (!up || !d.mutations.some((m) => m.op === "appendHistory")) return d;
+  const [peer, link] = up;
+  if (link.state !== "joined") {
+    throw new StanzaError(
+      "resource-constraint",
+      `The link to ${peer} is not up: messages cannot be sent now`,
+    );
+  }
+  return decision(
+    d.mutations.filter((m) => m.op !== "appendHistory" && (m.op !== "enqueue" || m.peer === peer)),
+    d.effects.filter((e) => e.kind !== "send" || !isMessage(e.stanza)),
+  );
 }
 
 function recipientOf(effect: Effect): string | undefined {
@@ -123,7 +154,10 @@ export function federate(before: Room, d: Decision, origin?: string, now = new D
   const relay = (stanza: Element, peer: string, only?: Occupant) => {
     const key = `${keyOf(stanza)}|${peer}`;
     // Nothing returns to its node, but a new link gets the whole state, its joiner included.
-    if ((peer === origin && !isNewLink(peer)) || done.has(key)) return;
+    // Primary-replica: a replica's own messages are echoed back to it, which delivers them then.
+    const link = linkOf(peer);
+    const echo = link.role === "downstream" && link.replica && isMessage(stanza);
+    if ((peer === origin && !isNewLink(peer) && !echo) || done.has(key)) return;
     done.add(key);
     const copy = forNode(stanza, peer, linkOf(peer), subjectOf(stanza), roomsBelow(after), only);
     enqueued.push({ op: "enqueue", peer, stanza: copy.toString() });

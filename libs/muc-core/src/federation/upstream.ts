@@ -43,9 +43,12 @@ export function adoptState(
   const occupant = occupantByJid(room, payload.jid);
   // The joined node's list of occupants includes this node's own: they are here already.
   if (occupant && !occupant.node) {
-    return stanza.name === "presence" && type === "unavailable"
-      ? localRemovedElsewhere(room, peer, occupant, stanza)
-      : NOTHING;
+    if (stanza.name === "presence" && type === "unavailable") {
+      return localRemovedElsewhere(room, peer, occupant, stanza);
+    }
+    // Primary-replica: the echo of a local occupant's message is when it is delivered here.
+    const echo = stanza.name === "message" && type === "groupchat" && room.links[peer]?.replica;
+    return echo ? groupchat(room, occupant, asOccupant(stanza, payload.jid), ctx) : NOTHING;
   }
   const own = asOccupant(stanza, payload.jid);
   if (stanza.name === "presence") {
