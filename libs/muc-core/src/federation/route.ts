@@ -3,107 +3,18 @@
 // through a node collapse to one copy for that node, appended to the link's outbox; broadcasts
 // about local occupants also reach links that have no addressed occupant yet; nothing returns
 // to the node a stanza came from.
-import { pathElement } from "@fedmuc/fmuc-core";
-import { NS, StanzaError, clone, xml, type Element } from "@fedmuc/xmpp";
+import type { Element } from "@fedmuc/xmpp";
 import { decision } from "../decision.js";
-import { STATUS } from "../occupant-presence.js";
 import { applyMutations, occupantByJid, occupantByNick } from "../room.js";
-import type {
-  Decision,
-  Effect,
-  FederationLink,
-  HistoryLimits,
-  Mutation,
-  Occupant,
-  Room,
-} from "../types.js";
+import type { Decision, Effect, HistoryLimits, Mutation, Occupant, Room } from "../types.js";
+import { forNode, isMessage, roomsBelow } from "./copy.js";
 import { resourceOf } from "./stanza.js";
-
-/** Status codes meant only for the occupant itself, meaningless to another node. */
-const SELF_CODES = new Set<number>([STATUS.self, STATUS.created, STATUS.nickRewritten]);
-
-/** Where a copy for the link to `peer` goes: to the occupant it is for when it is for one
- * (a private message or an error, 5.6), to a node's occupant's own nick toward the room it
- * joined (5.1), else to the peer room. */
-function addressFor(stanza: Element, peer: string, link: FederationLink, only?: Occupant): string {
-  if (
-    only &&
-    (stanza.attrs.type === "chat" ||
-      stanza.attrs.type === "error" ||
-      stanza.attrs.type === "normal")
-  ) {
-    return `${peer}/${only.nick}`;
-  }
-  const nick = resourceOf(stanza.attrs.from);
-  return link.role === "upstream" && stanza.name === "presence" && nick ? `${peer}/${nick}` : peer;
-}
-
-/** The copy of `stanza` for the link to `peer`, about `subject`, for `only` if it is a unicast. */
-function forNode(
-  stanza: Element,
-  peer: string,
-  link: FederationLink,
-  subject: Occupant | undefined,
-  below: readonly string[],
-  only?: Occupant,
-) {
-  const copy = clone(stanza);
-  copy.attrs.to = addressFor(stanza, peer, link, only);
-  const x = copy.getChild("x", NS.mucUser);
-  if (x)
-    x.children = x.children.filter(
-      (c) => typeof c === "string" || !SELF_CODES.has(Number(c.attrs.code)),
-    );
-  if (subject) copy.append(xml("fmuc", { xmlns: NS.fmuc, from: subject.jid }));
-  if (link.role === "upstream" && stanza.name === "presence" && stanza.attrs.type === undefined) {
-    copy.append(xml("x", { xmlns: NS.muc }), pathElement(below));
-    // Primary-replica: the joined node is asked to echo this node's messages back.
-    if (link.replica) copy.append(xml("replica", { xmlns: NS.fedmuc }));
-  }
-  return copy;
-}
-
-/** This room and every room whose traffic comes up through it (loop detection). */
-export function roomsBelow(room: Room): string[] {
-  const links = Object.values(room.links).filter((l) => l.role === "downstream");
-  return [...new Set([room.jid, ...links.flatMap((l) => l.below ?? [])])];
-}
-
-function isMessage(stanza: Element): boolean {
-  return (
-    stanza.name === "message" &&
-    stanza.attrs.type === "groupchat" &&
-    stanza.getChild("body") !== undefined
-  );
-}
-
-/**
- * Primary-replica, on the joining node: a local message is only sent up; it is delivered here,
- * put in the history and passed down when the joined node's echo comes back (5.2). While the
- * link is not up, local messages are refused.
- */
-export function heldForEcho(room: Room, d: Decision): Decision {
-  const up = Object.entries(room.links).find(([, l]) => l.role === "upstream" && l.replica);
-  if (!up || !d.mutations.some((m) => m.op === "appendHistory")) return d;
-  const [peer, link] = up;
-  if (link.state !== "joined") {
-    throw new StanzaError(
-      "resource-constraint",
-      `The link to ${peer} is not up: messages cannot be sent now`,
-    );
-  }
-  return decision(
-    d.mutations.filter((m) => m.op !== "appendHistory" && (m.op !== "enqueue" || m.peer === peer)),
-    d.effects.filter((e) => e.kind !== "send" || !isMessage(e.stanza)),
-  );
-}
 
 function recipientOf(effect: Effect): string | undefined {
   if (effect.kind === "send") return effect.stanza.attrs.to;
   return effect.kind === "sendHistory" ? effect.to : undefined;
 }
 
-/** Routes a decision's effects between local occupants and federation links. */
 /** The history a joining node asked for (its join's <history/>), as an outbox mutation. */
 function historyFor(peer: string, limits: HistoryLimits, room: Room, now: Date): Mutation {
   const fromSeconds =
@@ -118,6 +29,7 @@ function historyFor(peer: string, limits: HistoryLimits, room: Room, now: Date):
   return { op: "enqueueHistory", peer, count, ...(since ? { since } : {}) };
 }
 
+/** Routes a decision's effects between local occupants and federation links. */
 export function federate(before: Room, d: Decision, origin?: string, now = new Date()): Decision {
   const peers = new Set(Object.keys(before.links));
   const after = applyMutations(before, d.mutations, before.version);
