@@ -36,7 +36,7 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
       case "unlock":
         return ["meta", "locked", "0"];
       case "setAffiliation":
-        return ["aff", m.jid, m.affiliation];
+        return ["aff", m.jid, m.affiliation === "none" ? "" : m.affiliation];
       case "putOccupant":
         return ["put", m.occupant.nick, JSON.stringify(m.occupant)];
       case "removeOccupant":

@@ -13,6 +13,15 @@ if ARGV[1] ~= (state[1] or '') .. ':' .. version then
   return {0}
 end
 
+-- Sets a hash field, or deletes it when the value is empty.
+local function set_or_delete(key, field, value)
+  if value == '' then
+    redis.call('HDEL', key, field)
+  else
+    redis.call('HSET', key, field, value)
+  end
+end
+
 local changed = false
 local last = state[3] or ''
 for i = 2, #ARGV, 3 do
@@ -32,18 +41,10 @@ for i = 2, #ARGV, 3 do
     redis.call('HSET', meta, a, b)
     changed = true
   elseif op == 'aff' then
-    if b == 'none' then
-      redis.call('HDEL', affiliations, a)
-    else
-      redis.call('HSET', affiliations, a, b)
-    end
+    set_or_delete(affiliations, a, b)
     changed = true
   elseif op == 'link' then
-    if b == '' then
-      redis.call('HDEL', links, a)
-    else
-      redis.call('HSET', links, a, b)
-    end
+    set_or_delete(links, a, b)
     changed = true
   elseif op == 'hist' then
     if tonumber(a) > 0 then
