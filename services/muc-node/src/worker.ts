@@ -1,5 +1,6 @@
 // One worker: the component stream, the room handler on the shared Redis store, and the HTTP probes.
 import type { Server } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
 import { Redis } from "ioredis";
 import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
@@ -98,7 +99,12 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   return {
     http,
     async drain() {
-      await links.close();
+      // Links being sent finish within the drain's budget; past it, their jobs are left to
+      // another worker once their locks expire (the outboxes keep what was not sent).
+      await Promise.race([
+        links.close(),
+        delay(config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false }),
+      ]);
       await component.drain(config.SHUTDOWN_TIMEOUT_MS);
       await new Promise((resolve) => http.close(resolve));
       await redis.quit().catch(() => redis.disconnect());
