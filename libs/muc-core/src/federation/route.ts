@@ -31,9 +31,11 @@ function historyFor(peer: string, limits: HistoryLimits, room: Room, now: Date):
 
 /** Routes a decision's effects between local occupants and federation links. */
 export function federate(before: Room, d: Decision, origin?: string, now = new Date()): Decision {
-  const peers = new Set(Object.keys(before.links));
+  // A room that has no link and gets none has nothing to route: most rooms, on every stanza.
+  const linking = d.mutations.some((m) => m.op === "setLink");
+  if (Object.keys(before.links).length === 0 && !linking) return d;
   const after = applyMutations(before, d.mutations, before.version);
-  for (const peer of Object.keys(after.links)) peers.add(peer);
+  const peers = new Set([...Object.keys(before.links), ...Object.keys(after.links)]);
   if (peers.size === 0) return d;
   const linkOf = (peer: string) => after.links[peer] ?? before.links[peer]!;
   const occupantAt = (jid: string | undefined) =>
