@@ -1,7 +1,7 @@
 // Two workers serve one component domain behind ejabberd, which hands each stanza to either of
 // them at random: every use case must come out the same whichever worker handles a stanza.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient } from "../harness/client.js";
+import { connectUser, testAccounts } from "../harness/client.js";
 import { startEjabberd, type EjabberdHandle } from "../harness/ejabberd.js";
 import {
   NS,
@@ -30,7 +30,7 @@ beforeAll(async () => {
   redis = await startRedis();
   ejabberd = await startEjabberd({
     components: [SERVICE],
-    users: NAMES.map((user) => ({ user, password: `${user}-pw` })),
+    users: testAccounts(NAMES),
   });
   const keyPrefix = uniquePrefix();
   for (let i = 0; i < 2; i++) {
@@ -44,14 +44,7 @@ beforeAll(async () => {
     );
   }
   for (const user of NAMES) {
-    clients.push(
-      await connectClient({
-        port: ejabberd.c2sPort,
-        domain: ejabberd.domain,
-        username: user,
-        password: `${user}-pw`,
-      }),
-    );
+    clients.push(await connectUser(ejabberd, user));
   }
 }, 120_000);
 

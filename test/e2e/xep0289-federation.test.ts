@@ -1,7 +1,7 @@
 // XEP-0289 between two nodes of this service behind one Prosody: a spoke service whose rooms
 // federate upstream with a hub service, real clients on each side (section 5's flows).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectClient, type TestClient } from "../harness/client.js";
+import { connectUser, testAccounts, type TestClient } from "../harness/client.js";
 import {
   createRoom,
   groupchatBody,
@@ -35,7 +35,7 @@ beforeAll(async () => {
   redis = await startRedis();
   prosody = await startProsody({
     components: [HUB, SPOKE, REPLICA, FLEET, SHIP, BOAT],
-    users: USERS.map((user) => ({ user, password: `${user}-pw` })),
+    users: testAccounts(USERS),
   });
   const start = (side: typeof HUB, env: Record<string, string>) =>
     startService({
@@ -61,12 +61,7 @@ afterAll(async () => {
 });
 
 async function user(name: string): Promise<TestClient> {
-  const client = await connectClient({
-    port: prosody.c2sPort,
-    domain: prosody.domain,
-    username: name,
-    password: `${name}-pw`,
-  });
+  const client = await connectUser(prosody, name);
   clients.push(client);
   return client;
 }

@@ -70,6 +70,21 @@ export function connectClient(opts: ConnectOptions): Promise<TestClient> {
   );
 }
 
+/** Test accounts: each user's password is `<user>-pw`. */
+export function testAccounts(users: readonly string[]): { user: string; password: string }[] {
+  return users.map((user) => ({ user, password: `${user}-pw` }));
+}
+
+/** A client of a test account (see testAccounts) on `server`. */
+export function connectUser(server: { c2sPort: number; domain: string }, user: string) {
+  return connectClient({
+    port: server.c2sPort,
+    domain: server.domain,
+    username: user,
+    password: `${user}-pw`,
+  });
+}
+
 /** SASL ANONYMOUS, e.g. on Prosody's anon.<domain> host. */
 export function connectAnonymous(opts: AnonymousConnectOptions): Promise<TestClient> {
   return connect(opts, `(anonymous)@${opts.domain}`, (authenticate) =>

@@ -2,7 +2,7 @@
 // and the client side of the protocol (join, configure, admin queries, barriers, assertions on
 // what arrived), so that the suites read like the XEP.
 import { afterAll, beforeAll, expect } from "vitest";
-import { connectClient, xml, type Element, type TestClient } from "./client.js";
+import { connectUser, testAccounts, xml, type Element, type TestClient } from "./client.js";
 import { startProsody, type ProsodyHandle } from "./prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "./redis.js";
 import { startService, type ServiceHandle } from "./service.js";
@@ -93,7 +93,7 @@ export function mucBed(options: MucBedOptions): MucBed {
     redis = await startRedis();
     prosody = await startProsody({
       components: [{ domain, secret }],
-      users: options.users.map((user) => ({ user, password: `${user}-pw` })),
+      users: testAccounts(options.users),
       mucComponent: options.prosodyMuc ? prosodyMucDomain : undefined,
     });
     await launch();
@@ -119,13 +119,7 @@ export function mucBed(options: MucBedOptions): MucBed {
       return need(service, "service");
     },
     async connect(user) {
-      const p = need(prosody, "prosody");
-      const client = await connectClient({
-        port: p.c2sPort,
-        domain: p.domain,
-        username: user,
-        password: `${user}-pw`,
-      });
+      const client = await connectUser(need(prosody, "prosody"), user);
       clients.push(client);
       return client;
     },
