@@ -45,11 +45,20 @@ describe("loadConfig", () => {
     ["FMUC_UPSTREAM", "not a domain", "is not a domain name"],
     ["FMUC_ALLOW", "a@b/c", "is not a room address"],
     ["FMUC_MODE", "master-slave", "must be one of primary-primary, primary-replica"],
+    ["FMUC_JOIN_TIMEOUT_MS", "10", "must be between 100 and"],
+    ["MUC_ADMINS", "admin@example.org/phone", "must list bare JIDs"],
+    ["MUC_ADMINS", "example.org", "must list bare JIDs"],
   ])("rejects %s=%s naming the variable", (name, value, why) => {
     const problems = problemsOf({ ...valid, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(name);
     expect(problems[0]).toContain(why);
+  });
+
+  it("reads service administrators as lower-cased bare JIDs", () => {
+    const config = loadConfig({ ...valid, MUC_ADMINS: " Ops@Example.org, root@example.org " });
+    expect(config.MUC_ADMINS).toEqual(["ops@example.org", "root@example.org"]);
+    expect(loadConfig(valid).MUC_ADMINS).toEqual([]);
   });
 
   it("lists every variable in the help text", () => {

@@ -46,3 +46,18 @@ export function parseEnum<T extends string>(text: string, values: readonly T[]):
     throw new Error(`must be one of ${values.join(", ")} (got "${text}")`);
   return value;
 }
+
+/** Bare JIDs (local@domain), comma-separated; empty means none. Lower-cased, as compared. */
+export function parseJidList(text: string): readonly string[] {
+  const jids = text
+    .split(",")
+    .map((j) => j.trim())
+    .filter((j) => j !== "");
+  for (const jid of jids) {
+    const at = jid.indexOf("@");
+    if (at <= 0 || jid.includes("/") || !DOMAIN.test(jid.slice(at + 1))) {
+      throw new Error(`must list bare JIDs like user@example.org (got "${jid}")`);
+    }
+  }
+  return jids.map((j) => j.toLowerCase());
+}

@@ -1,6 +1,14 @@
 // The service's environment variables: one table, used both to parse and to print --help.
 import { parseAllowList } from "@fedmuc/fmuc-core";
-import { parseUrl, parseDomain, parsePort, parseInt_, parseEnum, parseText } from "./parsers.js";
+import {
+  parseUrl,
+  parseDomain,
+  parsePort,
+  parseInt_,
+  parseEnum,
+  parseText,
+  parseJidList,
+} from "./parsers.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -85,6 +93,21 @@ export const VARIABLES = {
     help: "Mode of this node's outbound federation links: primary-primary (each side chats on when the link is down) or primary-replica (this side delivers a message when the joined room echoes it, and refuses messages while the link is down)",
     default: "primary-primary",
     parse: (t) => parseEnum(t, ["primary-primary", "primary-replica"] as const),
+  }),
+  FMUC_JOIN_TIMEOUT_MS: variable({
+    help: "How long a room waits for the room it joins to complete the join (its subject) before it tries again",
+    default: "30000",
+    parse: (t) => parseInt_(t, 100, 3_600_000),
+  }),
+  FMUC_RETRY_MAX_MS: variable({
+    help: "Longest pause between two join attempts of a federation link (exponential backoff with full jitter from 1 s)",
+    default: "300000",
+    parse: (t) => parseInt_(t, 100, 86_400_000),
+  }),
+  MUC_ADMINS: variable({
+    help: "Service administrators (bare JIDs, comma-separated): owners of every room here, also of rooms that mirror an upstream room and so have no owner of their own",
+    default: "",
+    parse: parseJidList,
   }),
   OTEL_TRACES_EXPORTER: variable({
     help: "Trace exporter: none, console or otlp (otlp reads the standard OTEL_EXPORTER_OTLP_* variables)",

@@ -57,3 +57,14 @@ export function readPath(stanza: Element): string[] | undefined {
 export function pathElement(rooms: readonly string[]): Element {
   return xml("path", { xmlns: NS.fedmuc }, ...rooms.map((jid) => xml("node", { jid })));
 }
+
+/** A (re)join's list of the joining node's own occupants (this service's resync): the joined
+ * node drops that node's occupants it still has and the list does not name. */
+export function occupantsElement(jids: readonly string[]): Element {
+  return xml("occupants", { xmlns: NS.fedmuc }, ...jids.map((jid) => xml("occupant", { jid })));
+}
+
+export function readOccupants(stanza: Element): string[] | undefined {
+  const list = stanza.getChild("occupants", NS.fedmuc);
+  return list?.getChildren("occupant").flatMap((o) => (o.attrs.jid ? [o.attrs.jid] : []));
+}

@@ -26,9 +26,23 @@ export interface DispatcherOptions {
   readonly lockMs?: number;
   /** Entries read from an outbox at a time. */
   readonly batch?: number;
+  /** A link's timer is due (see schedule); a rejection retries it like a failed send. */
+  readonly onTimer?: (link: Link, joins: number) => Promise<void>;
   /** Told of failures outside a job (a later attempt still delivers). */
   readonly onError?: (err: Error, link: Link) => void;
 }
+
+const DELIVER = "deliver";
+const TIMER = "timer";
+/** Retried until done, with the custom backoff; gone once done. */
+const DURABLE = {
+  attempts: Number.MAX_SAFE_INTEGER,
+  backoff: { type: "custom" },
+  removeOnComplete: true,
+  removeOnFail: true,
+} as const;
+
+type LinkJob = Link & { readonly joins?: number };
 
 const DEFAULT_RETRY: Exponential = { initialMs: 1_000, factor: 2, maxMs: 60_000 };
 
@@ -47,7 +61,7 @@ export class LinkDispatcher {
     const retry = options.retry ?? DEFAULT_RETRY;
     this.#outbox = new LinkOutbox(connection.duplicate(), options.storePrefix);
     this.#queue = new Queue(LINK_QUEUE, { connection, prefix });
-    this.#worker = new Worker(LINK_QUEUE, (job: Job<Link>) => this.#deliver(job.data), {
+    this.#worker = new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
       connection: connection.duplicate(),
       prefix,
       concurrency: options.concurrency ?? 64,
@@ -61,7 +75,8 @@ export class LinkDispatcher {
     });
     // Traffic committed while the job was finishing found the job still there and added none:
     // look again once it is gone.
-    this.#worker.on("completed", (job: Job<Link>) => {
+    this.#worker.on("completed", (job: Job<LinkJob>) => {
+      if (job.name !== DELIVER) return;
       this.#recheck(job.data).catch((err: Error) => options.onError?.(err, job.data));
     });
   }
@@ -73,19 +88,26 @@ export class LinkDispatcher {
 
   /** Makes sure the link's outbox will be sent; cheap to call after every commit. */
   async kick(link: Link): Promise<void> {
-    await this.#queue.add("deliver", link, {
-      jobId: linkJobId(link),
-      attempts: Number.MAX_SAFE_INTEGER,
-      backoff: { type: "custom" },
-      removeOnComplete: true,
-      removeOnFail: true,
-    });
+    await this.#queue.add(DELIVER, link, { jobId: linkJobId(link), ...DURABLE });
+  }
+
+  /** Calls onTimer(link, joins) once, after `delayMs`, on whichever worker is up then. One
+   * timer per (link, joins): scheduling it again while it waits changes nothing. */
+  async schedule(link: Link, joins: number, delayMs: number): Promise<void> {
+    const jobId = `timer ${linkJobId(link)} ${joins}`;
+    await this.#queue.add(TIMER, { ...link, joins }, { jobId, delay: delayMs, ...DURABLE });
   }
 
   /** Stops taking links; waits for the links being sent unless `force` (then, like a crash). */
   async close(force = false): Promise<void> {
     await this.#worker.close(force);
     await this.#queue.close();
+  }
+
+  async #process(job: Job<LinkJob>): Promise<void> {
+    const { room, peer, joins } = job.data;
+    if (job.name === TIMER) await this.options.onTimer?.({ room, peer }, joins ?? 0);
+    else await this.#deliver({ room, peer });
   }
 
   /** Sends the outbox in order until it is empty; what was sent is removed even on failure. */

@@ -7,7 +7,7 @@ import { enter } from "./enter.js";
 import { fromNode, peerOf } from "./federation/from-node.js";
 import { heldForEcho } from "./federation/replica.js";
 import { federate } from "./federation/route.js";
-import { openUpstream } from "./federation/upstream.js";
+import { linkDue, openUpstream } from "./federation/join.js";
 import { changeAvailability, exit } from "./exit.js";
 import { bounced } from "./ghost.js";
 import { groupchat } from "./groupchat.js";
@@ -25,15 +25,21 @@ export function decide(room: Room, stanza: Element, ctx: Context): Decision {
     const peer = peerOf(room, stanza);
     const decided = peer
       ? fromNode(room, stanza, peer, addressOf(stanza.attrs.to).nick, ctx)
-      : openUpstream(room, route(room, stanza, ctx), ctx);
+      : route(room, stanza, ctx);
     const routed = federate(room, decided, peer, ctx.now);
-    return withTemporaryRoomsCleared(room, peer ? routed : heldForEcho(room, routed));
+    const held = peer ? routed : openUpstream(room, heldForEcho(room, routed), ctx);
+    return withTemporaryRoomsCleared(room, held);
   } catch (err) {
     if (!(err instanceof StanzaError)) throw err;
     // RFC 6120 section 8.3.1: never answer an error with an error.
     if (stanza.attrs.type === "error") return NOTHING;
     return decision([], [send(errorReply(stanza, err))]);
   }
+}
+
+/** XEP-0289: the timer of the link to `peer`, set when its join `joins` was sent. */
+export function decideLinkTimer(room: Room, peer: string, joins: number): Decision {
+  return withTemporaryRoomsCleared(room, linkDue(room, peer, joins));
 }
 
 /** A temporary room is destroyed once its last occupant is gone (10.1.3, muc_temporary). */

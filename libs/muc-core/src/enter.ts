@@ -8,7 +8,17 @@ import { STATUS, occupantPresence, presencePayload } from "./occupant-presence.j
 import { affiliationOf, atLeast, defaultRole, presenceBroadcast } from "./privileges.js";
 import { occupantByNick, occupantList } from "./room.js";
 import { subjectMessage } from "./subject.js";
-import type { Affiliation, Context, Decision, Mutation, Occupant, Room } from "./types.js";
+import { upstreamOf } from "./federation/upstream-of.js";
+import type {
+  Affiliation,
+  Context,
+  Decision,
+  Effect,
+  HistoryLimits,
+  Mutation,
+  Occupant,
+  Room,
+} from "./types.js";
 
 /** The checks of 7.2.6 to 7.2.10, in the order a service applies them. An occupant coming
  * through an FMUC node was checked by that node: only bans and nickname conflicts apply. */
@@ -49,7 +59,7 @@ export function enter(
   const creating = !room.exists;
   // A room that mirrors an upstream room (XEP-0289) takes its configuration from there: it is
   // not locked for configuration, and its first occupant does not become its owner.
-  const mirror = ctx.federation.upstream(room.jid) !== null;
+  const mirror = upstreamOf(room, ctx) !== null;
   const current: Room = creating
     ? { ...room, exists: true, salt: ctx.newId(), config: ctx.defaults, locked: !mirror }
     : room;
@@ -78,17 +88,30 @@ export function enter(
     ...(creating && mirror ? [{ op: "unlock" } as const] : []),
     { op: "putOccupant", occupant: joiner },
   ];
-  return decision(mutations, [
-    // 7.2.3: existing occupants to the newcomer, the newcomer to them, then to itself, last.
-    ...others
-      .filter((o) => presenceBroadcast(current, o))
-      .map((o) => send(occupantPresence(current, o, joiner))),
-    ...(presenceBroadcast(current, joiner)
-      ? others.map((o) => send(occupantPresence(current, joiner, o)))
-      : []),
-    send(occupantPresence(current, joiner, joiner, { codes: selfCodes })),
-    // 7.2.15 history, then 7.2.16 the subject.
-    { kind: "sendHistory", to: jid, limits: historyLimits(stanza) },
-    send(subjectMessage(current, jid)),
-  ]);
+  // 7.2.3: the newcomer to the existing occupants, after they were shown to the newcomer.
+  const announce = presenceBroadcast(current, joiner)
+    ? others.map((o) => send(occupantPresence(current, joiner, o)))
+    : [];
+  return decision(mutations, welcome(current, joiner, historyLimits(stanza), selfCodes, announce));
+}
+
+/** What a newcomer receives (7.2.3): the occupants, its own presence last, the history (7.2.15)
+ * and the subject (7.2.16); `announce` goes between the occupants and its own presence. Also
+ * what a federated node gets again when it rejoins (XEP-0289). */
+export function welcome(
+  room: Room,
+  joiner: Occupant,
+  limits: HistoryLimits,
+  selfCodes: readonly number[] = [],
+  announce: readonly Effect[] = [],
+): Effect[] {
+  return [
+    ...occupantList(room)
+      .filter((o) => o.jid !== joiner.jid && presenceBroadcast(room, o))
+      .map((o) => send(occupantPresence(room, o, joiner))),
+    ...announce,
+    send(occupantPresence(room, joiner, joiner, { codes: selfCodes })),
+    { kind: "sendHistory", to: joiner.jid, limits },
+    send(subjectMessage(room, joiner.jid)),
+  ];
 }

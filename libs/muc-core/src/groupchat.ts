@@ -37,6 +37,7 @@ export function groupchat(room: Room, sender: Occupant, stanza: Element, ctx: Co
     nick: sender.nick,
     jid: sender.jid,
     stamp,
+    id: stanzaId,
     stanza: broadcast(undefined).toString(),
   };
   const mutations = subject

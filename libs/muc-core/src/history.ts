@@ -16,6 +16,7 @@ export function historyLimits(join: Element): HistoryLimits {
     maxstanzas: nonNegative(h.attrs.maxstanzas),
     seconds: nonNegative(h.attrs.seconds),
     since: h.attrs.since,
+    after: h.getChild("after", NS.fedmuc)?.attrs.id,
   };
 }
 

@@ -1,5 +1,5 @@
 export * from "./types.js";
-export { decide } from "./decide.js";
+export { decide, decideLinkTimer } from "./decide.js";
 export {
   NO_FEDERATION,
   applyMutations,

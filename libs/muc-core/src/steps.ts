@@ -3,7 +3,7 @@ import { decision } from "./decision.js";
 import { applyMutations } from "./room.js";
 import type { Decision, Effect, Mutation, Room } from "./types.js";
 
-export type Step = (room: Room) => { mutations: Mutation[]; effects: Effect[] };
+export type Step = (room: Room) => Decision;
 
 export function inSteps(room: Room, steps: readonly Step[], last: Effect[] = []): Decision {
   const mutations: Mutation[] = [];

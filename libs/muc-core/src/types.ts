@@ -19,17 +19,29 @@ export interface Occupant {
   readonly occupantId: string;
   /** XEP-0289: the peer room this occupant is present through; absent for a local occupant. */
   readonly node?: string;
+  /** XEP-0289 resync: announced before the link's current join, not yet announced again. */
+  readonly stale?: boolean;
 }
 
 /** XEP-0289: a federation link of this room with a peer room. */
 export interface FederationLink {
   /** upstream: this room joined the peer; downstream: the peer joined this room. */
   readonly role: "upstream" | "downstream";
-  readonly state: "joining" | "joined";
+  /** joining: the first join is on its way; up: joined; down: the peer or the path to it
+   * failed, a join will be tried again; resyncing: that join is on its way. */
+  readonly state: "joining" | "up" | "down" | "resyncing";
   /** primary-replica: the joined node echoes the joining node's messages back to it. */
   readonly replica: boolean;
   /** Downstream: the rooms whose traffic comes through this link, the peer first. */
   readonly below?: readonly string[];
+  /** Joins sent (upstream) or answered (downstream) on this link, the first one included. */
+  readonly joins: number;
+  /** Upstream: the time of the latest message heard from the peer, from its clock when it gave
+   * one (XEP-0203), for the history a rejoin asks for. */
+  readonly heard?: string;
+  /** Upstream: the peer's stanza id (XEP-0359) of that message, for a rejoin asking for the
+   * history after it (a peer of this service answers exactly, whatever the clocks say). */
+  readonly heardId?: string;
 }
 
 export type PmPolicy = "anyone" | "participants" | "moderators" | "none";
@@ -54,6 +66,8 @@ export interface RoomConfig {
   /** Roles whose presence is broadcast to the room. */
   readonly presenceBroadcast: readonly Role[];
   readonly maxHistory: number;
+  /** XEP-0289: the room this one federates with; undefined follows FMUC_UPSTREAM, null: none. */
+  readonly upstream?: string | null;
 }
 
 export interface Subject {
@@ -87,6 +101,8 @@ export interface HistoryEntry {
   readonly nick: string;
   readonly jid: string;
   readonly stamp: string;
+  /** The room's XEP-0359 stanza id of the message (absent in entries stored before it was kept). */
+  readonly id?: string;
   /** The broadcast <message/> as XML, addressed from the room. */
   readonly stanza: string;
 }
@@ -112,6 +128,8 @@ export type Mutation =
       readonly peer: string;
       readonly count: number;
       readonly since?: string;
+      /** Only the entries after the one with this id, when the history still has it. */
+      readonly after?: string;
     };
 
 /** What the shell does after the mutations are committed, in this order. */
@@ -119,6 +137,9 @@ export type Effect =
   | { readonly kind: "send"; readonly stanza: Element }
   /** Send the room's history to `to`, as selected by `limits` (section 7.2.15). */
   | { readonly kind: "sendHistory"; readonly to: string; readonly limits: HistoryLimits }
+  /** XEP-0289: look at the link to `peer` again after a while (its join's retry); `joins` is
+   * the link's count when scheduled, so a timer made stale by later events does nothing. */
+  | { readonly kind: "linkTimer"; readonly peer: string; readonly joins: number }
   /** Something an operator should know (refused or ignored federation traffic). */
   | { readonly kind: "log"; readonly level: "info" | "warn"; readonly message: string };
 
@@ -127,6 +148,8 @@ export interface HistoryLimits {
   readonly maxstanzas?: number;
   readonly seconds?: number;
   readonly since?: string;
+  /** XEP-0289, between nodes of this service: only the messages after the one with this id. */
+  readonly after?: string;
 }
 
 export interface Decision {
@@ -153,4 +176,6 @@ export interface Context {
   /** Longest message body accepted, in characters. */
   readonly maxBodyChars: number;
   readonly federation: Federation;
+  /** Service administrators (bare JIDs): owners of every room (MUC_ADMINS). */
+  readonly admins?: readonly string[];
 }

@@ -53,7 +53,7 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
         return [
           "outh",
           String(6 + peers.indexOf(m.peer)),
-          JSON.stringify({ count: m.count, since: m.since ?? "" }),
+          JSON.stringify({ count: m.count, since: m.since ?? "", after: m.after ?? "" }),
         ];
       case "setLink":
         return ["link", m.peer, m.link ? JSON.stringify(m.link) : ""];

@@ -54,13 +54,21 @@ for i = 2, #ARGV, 3 do
   elseif op == 'out' then
     redis.call('XADD', KEYS[tonumber(a)], '*', 's', b)
   elseif op == 'outh' then
-    -- The latest history entries (oldest first, none before `since`) for a link: the link's
-    -- sender turns each into a history message for the peer.
+    -- The latest history entries for a link, oldest first: those after the entry with id
+    -- `after` if the history still has it, else none before `since`. The link's sender turns
+    -- each into a history message for the peer.
     local want = cjson.decode(b)
     local rows = redis.call('XREVRANGE', history, '+', '-', 'COUNT', want.count)
-    for j = #rows, 1, -1 do
+    local oldest, found = #rows, false
+    for j = 1, #rows do
+      if want.after ~= '' and cjson.decode(rows[j][2][2]).id == want.after then
+        oldest, found = j - 1, true
+        break
+      end
+    end
+    for j = oldest, 1, -1 do
       local entry = rows[j][2][2]
-      if want.since == '' or cjson.decode(entry).stamp >= want.since then
+      if found or want.since == '' or cjson.decode(entry).stamp >= want.since then
         redis.call('XADD', KEYS[tonumber(a)], '*', 'h', entry)
       end
     end

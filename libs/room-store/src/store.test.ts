@@ -63,12 +63,12 @@ describe("RoomStore", () => {
       {
         op: "setLink",
         peer: "up@hub.lit",
-        link: { role: "upstream", state: "joined", replica: false },
+        link: { role: "upstream", state: "up", joins: 1, replica: false },
       },
       {
         op: "setLink",
         peer: "gone@hub.lit",
-        link: { role: "downstream", state: "joined", replica: true },
+        link: { role: "downstream", state: "up", joins: 1, replica: true },
       },
       { op: "setLink", peer: "gone@hub.lit", link: null },
     ];
@@ -166,6 +166,28 @@ describe("RoomStore", () => {
       entry(3).stamp,
       entry(4).stamp,
     ]);
+  });
+
+  it("copies only the history after a given message id, or from the time when it is gone", async () => {
+    const store = freshStore();
+    const withId = (i: number) => ({ ...entry(i), id: `m${i}` });
+    await store.commit(await store.load(ROOM), [
+      { op: "create", salt: "s", config: DEFAULT_CONFIG },
+      ...[1, 2, 3, 4].map((i) => ({ op: "appendHistory", entry: withId(i), max: 10 }) as const),
+    ]);
+    const stamps = async (peer: string) =>
+      (await client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+")).map(
+        ([, f]) => JSON.parse(f[1]!).id as string,
+      );
+    const since = entry(2).stamp;
+    await store.commit(await store.load(ROOM), [
+      { op: "enqueueHistory", peer: "a@spoke.lit", count: 10, since, after: "m3" },
+      { op: "enqueueHistory", peer: "b@spoke.lit", count: 10, since, after: "gone" },
+      { op: "enqueueHistory", peer: "c@spoke.lit", count: 10, after: "m4" },
+    ]);
+    expect(await stamps("a@spoke.lit")).toEqual(["m4"]);
+    expect(await stamps("b@spoke.lit")).toEqual(["m2", "m3", "m4"]);
+    expect(await stamps("c@spoke.lit")).toEqual([]);
   });
 
   it("leaves no keys behind when a room is destroyed", async () => {

@@ -3,7 +3,8 @@
 import { Redis } from "ioredis";
 import type { Config } from "@fedmuc/config";
 import { allows } from "@fedmuc/fmuc-core";
-import { LinkDispatcher } from "@fedmuc/link-engine";
+import { fullJitter } from "@fedmuc/backoff";
+import { LinkDispatcher, type Link } from "@fedmuc/link-engine";
 import type { Federation } from "@fedmuc/muc-core";
 import type { Logger } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
@@ -18,9 +19,17 @@ export function federationOf(config: Config): Federation {
   };
 }
 
+/** How long after a join `joins` the link is looked at again: the join's timeout, plus an
+ * exponential backoff with full jitter between attempts. */
+export function joinRetryDelay(config: Config, joins: number, random = Math.random): number {
+  const backoff = { initialMs: 1_000, factor: 2, maxMs: config.FMUC_RETRY_MAX_MS };
+  return config.FMUC_JOIN_TIMEOUT_MS + fullJitter(Math.max(joins - 1, 0), backoff, random);
+}
+
 export function startLinks(
   config: Config,
   send: (stanza: Element) => Promise<void>,
+  onTimer: (link: Link, joins: number) => Promise<void>,
   log: Logger,
 ): LinkDispatcher {
   const dispatcher = new LinkDispatcher({
@@ -29,6 +38,7 @@ export function startLinks(
     queuePrefix: `{${config.REDIS_KEY_PREFIX}links}`,
     storePrefix: config.REDIS_KEY_PREFIX,
     send,
+    onTimer,
     onError: (err, link) => log.warn({ err, ...link }, "federation link: will retry"),
   });
   dispatcher.start();

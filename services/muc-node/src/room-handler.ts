@@ -7,10 +7,12 @@ import {
   applyMutations,
   NO_FEDERATION,
   decide,
+  decideLinkTimer,
   directoryEntry,
   historyMessage,
   selectHistory,
   type Context,
+  type Decision,
   type Effect,
   type Federation,
   type Mutation,
@@ -26,12 +28,16 @@ export type Send = (stanza: Element) => Promise<void>;
 export interface RoomHandlerOptions {
   readonly defaults: RoomConfig;
   readonly maxBodyChars: number;
+  /** Service administrators (MUC_ADMINS). */
+  readonly admins?: readonly string[];
   /** XEP-0289 policy; none by default. */
   readonly federation?: Federation;
   /** Where the rules' notes for the operator go. */
   readonly log?: (level: "info" | "warn", message: string, room: string) => void;
   /** Told of each link a commit appended traffic to, so that it is sent. */
   readonly onLinkTraffic?: (room: string, peer: string) => Promise<void>;
+  /** Told to look at a link again later (its join's retry). */
+  readonly onLinkTimer?: (room: string, peer: string, joins: number) => Promise<void>;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
   readonly cachedRooms?: number;
   /** Decisions retried when other workers keep changing the room first. */
@@ -53,10 +59,19 @@ export class RoomHandler {
 
   /** Handles one stanza addressed to `room` (its bare JID). */
   async handle(room: string, stanza: Element): Promise<void> {
+    await this.#run(room, (snapshot, ctx) => decide(snapshot, stanza, ctx));
+  }
+
+  /** XEP-0289: the timer of the link from `room` to `peer`, set when its join `joins` was sent. */
+  async handleLinkTimer(room: string, peer: string, joins: number): Promise<void> {
+    await this.#run(room, (snapshot) => decideLinkTimer(snapshot, peer, joins));
+  }
+
+  async #run(room: string, decideOn: (snapshot: Room, ctx: Context) => Decision): Promise<void> {
     for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
       const snapshot = this.#cache.get(room) ?? (await this.store.load(room));
       const ctx = this.#context();
-      const decision = decide(snapshot, stanza, ctx);
+      const decision = decideOn(snapshot, ctx);
       const result = await this.store.commit(snapshot, decision.mutations);
       if (!result.committed) {
         // Another worker changed the room first: reload, after a short random pause so that
@@ -78,8 +93,8 @@ export class RoomHandler {
   }
 
   #context(): Context {
-    const { defaults, maxBodyChars, federation = NO_FEDERATION } = this.options;
-    return { now: new Date(), newId: randomUUID, defaults, maxBodyChars, federation };
+    const { defaults, maxBodyChars, federation = NO_FEDERATION, admins } = this.options;
+    return { now: new Date(), newId: randomUUID, defaults, maxBodyChars, federation, admins };
   }
 
   async #carryOut(effects: readonly Effect[], room: Room, lastHistoryId: string, ctx: Context) {
@@ -91,6 +106,12 @@ export class RoomHandler {
       }
       if (effect.kind === "log") {
         this.options.log?.(effect.level, effect.message, room.jid);
+        continue;
+      }
+      if (effect.kind === "linkTimer") {
+        sending.push(
+          this.options.onLinkTimer?.(room.jid, effect.peer, effect.joins) ?? Promise.resolve(),
+        );
         continue;
       }
       // History up to this commit only: later messages reach the newcomer live (7.2.15).

@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG, addressOf } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
 import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { parseJid, type Element } from "@fedmuc/xmpp";
-import { federationOf, startLinks } from "./federation.js";
+import { federationOf, joinRetryDelay, startLinks } from "./federation.js";
 import { startHttp } from "./http.js";
 import { publishComponentMetrics, workerMetrics } from "./metrics.js";
 import { RoomHandler, failureReply } from "./room-handler.js";
@@ -49,13 +49,21 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     handler: (stanza) => handle(stanza),
   });
   const send = (stanza: Element) => component.send(stanza);
-  const links = startLinks(config, send, log.child({ module: "links" }));
-  const rooms = new RoomHandler(store, send, {
+  const links = startLinks(
+    config,
+    send,
+    (link, joins) => rooms.handleLinkTimer(link.room, link.peer, joins),
+    log.child({ module: "links" }),
+  );
+  const rooms: RoomHandler = new RoomHandler(store, send, {
     defaults: store.options.defaults,
     maxBodyChars: config.MUC_MAX_BODY_CHARS,
     federation: federationOf(config),
+    admins: config.MUC_ADMINS,
     log: (level, message, room) => log[level]({ room }, message),
     onLinkTraffic: (room, peer) => links.kick({ room, peer }),
+    onLinkTimer: (room, peer, joins) =>
+      links.schedule({ room, peer }, joins, joinRetryDelay(config, joins)),
   });
 
   async function handle(stanza: Element): Promise<void> {

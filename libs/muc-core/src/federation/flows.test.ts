@@ -3,98 +3,21 @@
 import { describe, expect, it } from "vitest";
 import { NS, bareOf, parse, type Element } from "@fedmuc/xmpp";
 import { decide } from "../decide.js";
-import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
-import type { Context, Federation, HistoryEntry, Room } from "../types.js";
-import { historyForLink } from "./history.js";
-
-const HUB = "rabbithole@rooms.wonderland.lit";
-const SPOKE = "elsinore@talk.denmark.lit";
-const ALICE = "alice@wonderland.lit/priam-ubuntu-vm";
-const HATTER = "hatter@wonderland.lit/tea";
-const HAMLET = "hamlet@denmark.lit/priam-ubuntu-vm";
-
-class Node {
-  room: Room;
-  /** What local clients received. */
-  readonly clients: Element[] = [];
-  /** Outbox entries not yet delivered, in order. */
-  readonly outbox: Element[] = [];
-  readonly ctx: Context;
-  /** The room's history, as the store keeps it. */
-  readonly history: HistoryEntry[] = [];
-  /** Rooms of other nodes: what is sent to them travels like outbox entries. */
-  readonly peers = new Set<string>();
-  constructor(jid: string, federation: Federation) {
-    this.room = emptyRoom(jid);
-    let n = 0;
-    this.ctx = {
-      now: new Date("2026-01-01T12:00:00Z"),
-      newId: () => `${jid}-${++n}`,
-      defaults: DEFAULT_CONFIG,
-      maxBodyChars: 1000,
-      federation,
-    };
-  }
-  step(stanza: string | Element): void {
-    const el = typeof stanza === "string" ? parse(stanza) : stanza;
-    const d = decide(this.room, el, this.ctx);
-    this.room = applyMutations(this.room, d.mutations, this.room.version + 1);
-    for (const m of d.mutations) {
-      if (m.op === "appendHistory") this.history.push(m.entry);
-      if (m.op === "enqueue") this.outbox.push(parse(m.stanza));
-      if (m.op === "enqueueHistory") {
-        const chosen = this.history.filter((e) => !m.since || e.stamp >= m.since).slice(-m.count);
-        for (const e of chosen) this.outbox.push(parse(historyForLink(e, this.room.jid, m.peer)));
-      }
-    }
-    for (const e of d.effects) {
-      if (e.kind !== "send") continue;
-      const toPeer = this.peers.has(bareOf(e.stanza.attrs.to ?? ""));
-      (toPeer ? this.outbox : this.clients).push(e.stanza);
-    }
-  }
-  receivedBy(jid: string): Element[] {
-    return this.clients.filter((el) => el.attrs.to === jid);
-  }
-}
-
-/** Delivers every outbox entry, in order, until no node has anything to send. */
-function network(...nodes: Node[]): () => void {
-  const byRoom = new Map(nodes.map((n) => [n.room.jid, n]));
-  return () => {
-    for (let moved = true; moved;) {
-      moved = false;
-      for (const node of nodes) {
-        const entry = node.outbox.shift();
-        if (!entry) continue;
-        byRoom.get(bareOf(entry.attrs.to!))!.step(entry);
-        moved = true;
-      }
-    }
-  };
-}
-
-function world() {
-  const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
-  const spoke = new Node(SPOKE, { allows: () => false, upstream: () => HUB, replica: false });
-  hub.peers.add(SPOKE);
-  spoke.peers.add(HUB);
-  const flush = network(hub, spoke);
-  hub.step(`<presence from="${ALICE}" to="${HUB}/Alice"><x xmlns="${NS.muc}"/></presence>`);
-  hub.step(
-    `<iq from="${ALICE}" to="${HUB}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
-  );
-  return { hub, spoke, flush };
-}
-
-const join = (jid: string, room: string, nick: string) =>
-  `<presence from="${jid}" to="${room}/${nick}"><x xmlns="${NS.muc}"/></presence>`;
-const say = (jid: string, room: string, text: string) =>
-  `<message from="${jid}" to="${room}" type="groupchat"><body>${text}</body></message>`;
-const bodies = (els: Element[]) =>
-  els.flatMap((el) => (el.getChildText("body") ? [el.getChildText("body")] : []));
-const presencesFrom = (els: Element[]) =>
-  els.filter((el) => el.is("presence")).map((el) => el.attrs.from);
+import { applyMutations } from "../room.js";
+import {
+  ALICE,
+  HAMLET,
+  HATTER,
+  HUB,
+  Node,
+  SPOKE,
+  bodies,
+  join,
+  network,
+  presencesFrom,
+  say,
+  world,
+} from "../testing/network.js";
 
 describe("XEP-0289 5.1 initial federation", () => {
   it("the spoke joins the hub as its first occupant arrives, and each sees the other's occupants", () => {
@@ -106,8 +29,8 @@ describe("XEP-0289 5.1 initial federation", () => {
     expect(first!.attrs).toMatchObject({ from: `${SPOKE}/Hamlet`, to: `${HUB}/Hamlet` });
     expect(first!.getChild("fmuc", NS.fmuc)!.attrs.from).toBe(HAMLET);
     flush();
-    expect(hub.room.links[SPOKE]).toMatchObject({ role: "downstream", state: "joined" });
-    expect(spoke.room.links[HUB]).toMatchObject({ role: "upstream", state: "joined" });
+    expect(hub.room.links[SPOKE]).toMatchObject({ role: "downstream", state: "up" });
+    expect(spoke.room.links[HUB]).toMatchObject({ role: "upstream", state: "up" });
     expect(presencesFrom(hub.receivedBy(ALICE))).toContain(`${HUB}/Hamlet`);
     expect(presencesFrom(spoke.receivedBy(HAMLET))).toContain(`${SPOKE}/Alice`);
     expect(hub.room.occupants.Hamlet).toMatchObject({ jid: HAMLET, node: SPOKE });

@@ -6,20 +6,24 @@ import {
   MalformedFmucError,
   leftPresence,
   readFmuc,
+  readOccupants,
   readPath,
   rejectPresence,
 } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
-import { enter } from "../enter.js";
-import { changeAvailability } from "../exit.js";
+import { enter, welcome } from "../enter.js";
+import { changeAvailability, exit } from "../exit.js";
+import { historyLimits } from "../history.js";
+import { inSteps } from "../steps.js";
 import { groupchat } from "../groupchat.js";
 import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantList } from "../room.js";
-import type { Context, Decision, Mutation, Room } from "../types.js";
+import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
 import { asOccupant, resourceOf } from "./stanza.js";
 import { departure } from "./departure.js";
 import { localRemovedElsewhere } from "./removal.js";
 import { adoptState } from "./upstream.js";
+import { upstreamOf } from "./upstream-of.js";
 
 /** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room. */
 export function peerOf(room: Room, stanza: Element): string | undefined {
@@ -45,7 +49,7 @@ export function fromNode(
     return ignored(`${peer}: ${err.message}`);
   }
   const link = room.links[peer];
-  if (link?.role === "upstream" || ctx.federation.upstream(room.jid) === peer) {
+  if (link?.role === "upstream" || upstreamOf(room, ctx) === peer) {
     return adoptState(room, stanza, peer, payload, ctx);
   }
   const type = stanza.attrs.type;
@@ -72,7 +76,9 @@ export function fromNode(
       if (mine) return leave(room, peer, departure(room, mine, own));
       return occupant ? localRemovedElsewhere(room, peer, occupant, stanza) : NOTHING;
     }
-    if (mine) return changeAvailability(room, mine, own);
+    // A join (first or again) lists the node's occupants; any other presence is a change.
+    const listed = readOccupants(stanza);
+    if (mine && !listed) return changeAvailability(room, mine, own);
     if (!room.exists)
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
     // Loops: a join that comes through this room already would close a cycle.
@@ -87,17 +93,26 @@ export function fromNode(
         ],
       );
     }
-    const joining = link
-      ? []
-      : [
-          {
-            op: "setLink",
-            peer,
-            link: { role: "downstream", state: "joined", replica: wantsEcho(stanza), below },
-          } as const,
-        ];
-    const entered = enter(room, own, nick || resourceOf(stanza.attrs.from), ctx, peer);
-    return decision([...joining, ...entered.mutations], entered.effects);
+    const joined: FederationLink = link
+      ? { ...link, below, joins: link.joins + (listed ? 1 : 0) }
+      : { role: "downstream", state: "up", replica: wantsEcho(stanza), below, joins: 1 };
+    const requested = nick || resourceOf(stanza.attrs.from);
+    return inSteps(room, [
+      () => ({ mutations: [{ op: "setLink", peer, link: joined }], effects: [] }),
+      // A rejoin: the node's occupants it no longer lists left while the link was down.
+      ...occupantList(room)
+        .filter((o) => o.node === peer && listed && !listed.includes(o.jid))
+        .map((o) => (r: Room) => withoutSelf(exit(r, o), o)),
+      (r) => {
+        const again = occupantByJid(r, payload.jid);
+        if (!again) return enter(r, own, requested, ctx, peer);
+        const changed = changeAvailability(r, again, own);
+        return decision(changed.mutations, [
+          ...changed.effects,
+          ...welcome(r, again, historyLimits(own)),
+        ]);
+      },
+    ]);
   }
   if (stanza.name === "message" && mine) {
     if (type === "groupchat") return groupchat(room, mine, own, ctx);
@@ -109,6 +124,14 @@ export function fromNode(
 /** Primary-replica: the joining node asked for the echo of its messages. */
 function wantsEcho(stanza: Element): boolean {
   return stanza.getChild("replica", NS.fedmuc) !== undefined;
+}
+
+/** An exit as the others see it: the node it was on knows already. */
+function withoutSelf(d: Decision, occupant: Occupant) {
+  return {
+    mutations: [...d.mutations],
+    effects: d.effects.filter((e) => e.kind !== "send" || e.stanza.attrs.to !== occupant.jid),
+  };
 }
 
 function ignored(message: string): Decision {

@@ -13,7 +13,7 @@ export function heldForEcho(room: Room, d: Decision): Decision {
   const up = Object.entries(room.links).find(([, l]) => l.role === "upstream" && l.replica);
   if (!up || !d.mutations.some((m) => m.op === "appendHistory")) return d;
   const [peer, link] = up;
-  if (link.state !== "joined") {
+  if (link.state !== "up") {
     throw new StanzaError(
       "resource-constraint",
       `The link to ${peer} is not up: messages cannot be sent now`,

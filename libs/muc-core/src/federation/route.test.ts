@@ -8,8 +8,8 @@ import { federate } from "./route.js";
 
 const SPOKE = "elsinore@talk.denmark.lit";
 const HUB = "rabbithole@rooms.wonderland.lit";
-const DOWN: FederationLink = { role: "downstream", state: "joined", replica: false };
-const UP: FederationLink = { role: "upstream", state: "joining", replica: false };
+const DOWN: FederationLink = { role: "downstream", state: "up", joins: 1, replica: false };
+const UP: FederationLink = { role: "upstream", state: "joining", replica: false, joins: 1 };
 
 const remote = (nick: string, jid: string, node = SPOKE): Occupant => ({
   nick,

@@ -26,7 +26,8 @@ function historyFor(peer: string, limits: HistoryLimits, room: Room, now: Date):
     .sort()
     .at(-1);
   const count = Math.min(limits.maxstanzas ?? room.config.maxHistory, room.config.maxHistory);
-  return { op: "enqueueHistory", peer, count, ...(since ? { since } : {}) };
+  const after = limits.after ? { after: limits.after } : {};
+  return { op: "enqueueHistory", peer, count, ...(since ? { since } : {}), ...after };
 }
 
 /** Routes a decision's effects between local occupants and federation links. */
@@ -60,7 +61,9 @@ export function federate(before: Room, d: Decision, origin?: string, now = new D
     const subject = subjectOf(stanza);
     return to.length > 1 || (subject !== undefined && to[0]?.jid === subject.jid);
   };
-  const isNewLink = (peer: string) => !before.links[peer] && after.links[peer] !== undefined;
+  // A link joined in this decision, first or again: it gets the room's whole state (5.1).
+  const isNewLink = (peer: string) =>
+    after.links[peer] !== undefined && after.links[peer].joins !== before.links[peer]?.joins;
 
   const effects: Effect[] = [];
   const enqueued: Mutation[] = [];

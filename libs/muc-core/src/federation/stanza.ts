@@ -15,3 +15,8 @@ export function asOccupant(stanza: Element, jid: string): Element {
   copy.attrs.from = jid;
   return copy;
 }
+
+/** The XEP-0359 stanza id that the room `by` gave the message, if it carries one. */
+export function stanzaIdBy(stanza: Element, by: string): string | undefined {
+  return stanza.getChildren("stanza-id", NS.sid).find((s) => s.attrs.by === by)?.attrs.id;
+}

@@ -1,21 +1,23 @@
-// XEP-0289 on the joining node: open the link on the first local occupant (5.1), adopt what
-// the joined node sends (its occupants, history and subject, 5.1; its traffic, 5.2 to 5.4), and
-// close the link on <reject/> or <left/>.
+// XEP-0289 on the joining node: adopt what the joined node sends (its occupants, history and
+// subject, 5.1; its traffic, 5.2 to 5.4), close the link on <reject/> or <left/>, and tell a
+// refused user from a failed link.
 import { NS, bareOf, clone, errorCondition, xml, type Element } from "@fedmuc/xmpp";
 import type { FmucPayload } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter } from "../enter.js";
-import { changeAvailability } from "../exit.js";
+import { changeAvailability, exit } from "../exit.js";
 import { groupchat } from "../groupchat.js";
 import { historyMessage } from "../history.js";
 import { privateMessage } from "../private-message.js";
 import { removeOccupant } from "../removal.js";
 import { occupantByJid, occupantByNick, occupantList } from "../room.js";
+import { inSteps } from "../steps.js";
 import { subjectMessage } from "../subject.js";
-import type { Context, Decision, HistoryEntry, Mutation, Room } from "../types.js";
+import type { Context, Decision, HistoryEntry, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
+import { linkDown } from "./join.js";
 import { localRemovedElsewhere } from "./removal.js";
-import { asOccupant, resourceOf } from "./stanza.js";
+import { asOccupant, resourceOf, stanzaIdBy } from "./stanza.js";
 
 /** The link is gone: its occupants leave this room's view without a word (5.1, 5.4). */
 function unlink(room: Room, peer: string): Decision {
@@ -38,7 +40,7 @@ export function adoptState(
   if (stanza.name === "message" && type === "groupchat" && stanza.getChild("subject")) {
     return adoptSubject(room, stanza, peer, nick, ctx);
   }
-  if (stanza.name === "presence" && type === "error") return refused(room, stanza, peer, nick);
+  if (type === "error") return failed(room, stanza, peer, nick);
   if (payload?.kind !== "from") return NOTHING;
   const occupant = occupantByJid(room, payload.jid);
   // The joined node's list of occupants includes this node's own: they are here already.
@@ -48,7 +50,9 @@ export function adoptState(
     }
     // Primary-replica: the echo of a local occupant's message is when it is delivered here.
     const echo = stanza.name === "message" && type === "groupchat" && room.links[peer]?.replica;
-    return echo ? groupchat(room, occupant, asOccupant(stanza, payload.jid), ctx) : NOTHING;
+    return echo
+      ? heard(room, peer, stanza, groupchat(room, occupant, asOccupant(stanza, payload.jid), ctx))
+      : NOTHING;
   }
   const own = asOccupant(stanza, payload.jid);
   if (stanza.name === "presence") {
@@ -57,16 +61,86 @@ export function adoptState(
     }
     return type === "unavailable"
       ? departure(room, occupant, own)
-      : changeAvailability(room, occupant, own);
+      : announcedAgain(room, occupant, own, nick, ctx);
   }
   if (stanza.name !== "message") return NOTHING;
   if (type === "groupchat" && stanza.getChild("subject"))
     return adoptSubject(room, stanza, peer, nick, ctx);
+  // A message that went through this room already (a resync's history holds this room's own
+  // messages, relayed before the outage): its clients have it.
+  if (type === "groupchat" && stanzaIdBy(stanza, room.jid)) return NOTHING;
   const delay = stanza.getChild("delay", NS.delay) ?? stanza.getChild("x", NS.delay);
-  if (type === "groupchat" && delay) return adoptHistory(room, own, nick, delay, ctx);
+  if (type === "groupchat" && delay)
+    return heard(room, peer, stanza, adoptHistory(room, own, nick, delay, ctx));
   if (!occupant || occupant.node !== peer) return NOTHING;
-  if (type === "groupchat") return groupchat(room, occupant, own, ctx);
+  if (type === "groupchat") return heard(room, peer, stanza, groupchat(room, occupant, own, ctx));
   return privateMessage(room, occupant, own, resourceOf(stanza.attrs.to));
+}
+
+/** An occupant of the peer announced again: a presence change, or (during a rejoin) no longer
+ * stale; under another nick, it left under the old one and entered under the new one. */
+function announcedAgain(
+  room: Room,
+  occupant: Occupant,
+  own: Element,
+  nick: string,
+  ctx: Context,
+): Decision {
+  const fresh: Occupant = { ...occupant, stale: undefined };
+  if (nick && nick !== occupant.nick) {
+    return inSteps(room, [
+      (r) => exit(r, occupant),
+      (r) => enter(r, own, nick, ctx, occupant.node),
+    ]);
+  }
+  return inSteps(room, [
+    () => ({
+      mutations: occupant.stale ? [{ op: "putOccupant", occupant: fresh }] : [],
+      effects: [],
+    }),
+    (r) => changeAvailability(r, fresh, own),
+  ]);
+}
+
+/** The latest message heard from the peer: where a rejoin's history starts. */
+function heard(room: Room, peer: string, stanza: Element, d: Decision): Decision {
+  const link = room.links[peer];
+  const appended = d.mutations.find((m) => m.op === "appendHistory");
+  if (!link || appended?.op !== "appendHistory") return d;
+  const at = appended.entry.stamp;
+  const id = stanzaIdBy(stanza, peer);
+  const latest = { ...link, heard: !link.heard || link.heard < at ? at : link.heard };
+  return decision(
+    [...d.mutations, { op: "setLink", peer, link: id ? { ...latest, heardId: id } : latest }],
+    d.effects,
+  );
+}
+
+/** Errors about one user: the joined node refused that occupant, not the link. */
+const USER_REFUSALS = new Set(["conflict", "forbidden", "not-authorized", "registration-required"]);
+/** Errors about the path to the peer or the peer's availability (RFC 6120 8.3.3): passing. */
+const LINK_FAILURES = new Set([
+  "remote-server-not-found",
+  "remote-server-timeout",
+  "service-unavailable",
+  "recipient-unavailable",
+  "internal-server-error",
+  "resource-constraint",
+]);
+
+/** An error from the peer: a refused user, a failed link, or a refused link. */
+function failed(room: Room, error: Element, peer: string, nick: string): Decision {
+  const condition = errorCondition(error) ?? "undefined-condition";
+  if (LINK_FAILURES.has(condition)) return linkDown(room, peer, condition);
+  if (error.name !== "presence") {
+    return decision([], [{ kind: "log", level: "info", message: `${peer}: ${condition}` }]);
+  }
+  if (USER_REFUSALS.has(condition)) return refused(room, error, nick);
+  // Not about this user (the room is missing there, the link is not allowed): the link is
+  // refused, local chat goes on; the next local occupant's arrival tries again.
+  const gone = unlink(room, peer);
+  const note = `${peer} refused the link (${condition})`;
+  return decision(gone.mutations, [{ kind: "log", level: "warn", message: note }]);
 }
 
 /**
@@ -74,15 +148,7 @@ export function adoptState(
  * taken there (the upper node decides nick collisions): the occupant gets that error, as if its
  * own join had been refused, and the others see it leave. Nobody vanishes without a word.
  */
-function refused(room: Room, error: Element, peer: string, nick: string): Decision {
-  const condition = errorCondition(error);
-  if (condition !== "conflict" && condition !== "forbidden") {
-    // Not about this user (the room is missing, the service is down): the link failed, local
-    // chat goes on.
-    const failed = unlink(room, peer);
-    const note = `${peer} refused the link (${condition ?? "no condition"})`;
-    return decision(failed.mutations, [{ kind: "log", level: "warn", message: note }]);
-  }
+function refused(room: Room, error: Element, nick: string): Decision {
   const occupant = occupantByNick(room, nick);
   if (!occupant || occupant.node) return NOTHING;
   const removal = removeOccupant(room, occupant, { codes: [] });
@@ -95,7 +161,8 @@ function refused(room: Room, error: Element, peer: string, nick: string): Decisi
   return decision(removal.mutations, [...others, send(notice)]);
 }
 
-/** 5.1: the subject completes the join; the joining node adopts it. */
+/** 5.1: the subject completes the join; the joining node adopts it, and the peer's occupants
+ * it did not announce again in a rejoin have left meanwhile. */
 function adoptSubject(
   room: Room,
   stanza: Element,
@@ -109,15 +176,23 @@ function adoptSubject(
     stamp: ctx.now.toISOString(),
   };
   const link = room.links[peer];
-  const adopted: Room = { ...room, subject };
-  const locals = occupantList(room).filter((o) => !o.node);
-  return decision(
-    [
-      { op: "setSubject", subject },
-      ...(link ? [{ op: "setLink", peer, link: { ...link, state: "joined" } } as const] : []),
-    ],
-    locals.map((o) => send(subjectMessage(adopted, o.jid))),
-  );
+  const completes = link && link.state !== "up";
+  const up = { ...link!, state: "up", heard: link?.heard ?? subject.stamp } as const;
+  const gone = occupantList(room).filter((o) => o.node === peer && o.stale);
+  const changed = room.subject?.text !== subject.text || room.subject?.nick !== subject.nick;
+  return inSteps(room, [
+    () => ({ mutations: completes ? [{ op: "setLink", peer, link: up }] : [], effects: [] }),
+    ...gone.map((o) => (r: Room) => exit(r, o)),
+    (r) => {
+      if (!changed && completes && link.joins > 1) return { mutations: [], effects: [] };
+      const adopted: Room = { ...r, subject };
+      const locals = occupantList(r).filter((o) => !o.node);
+      return {
+        mutations: [{ op: "setSubject", subject }],
+        effects: locals.map((o) => send(subjectMessage(adopted, o.jid))),
+      };
+    },
+  ]);
 }
 
 /** 5.1: history from the joined node joins this room's history, with its original time. */
@@ -129,6 +204,7 @@ function adoptHistory(
   ctx: Context,
 ): Decision {
   const stamp = normalStamp(delay.attrs.stamp) ?? ctx.now.toISOString();
+  const id = ctx.newId();
   const kept = xml(
     "message",
     { from: `${room.jid}/${nick}`, type: "groupchat" },
@@ -136,11 +212,13 @@ function adoptHistory(
       .getChildElements()
       .filter((c) => c !== delay && c.attrs.xmlns !== NS.delay)
       .map(clone),
+    xml("stanza-id", { xmlns: NS.sid, id, by: room.jid }),
   );
   const entry: HistoryEntry = {
     nick,
     jid: bareOf(own.attrs.from!),
     stamp,
+    id,
     stanza: kept.toString(),
   };
   const locals = occupantList(room).filter((o) => !o.node);
@@ -157,16 +235,4 @@ function normalStamp(stamp: string | undefined): string | undefined {
   const text = legacy ? `${legacy[1]}-${legacy[2]}-${legacy[3]}T${legacy[4]}Z` : stamp;
   const time = Date.parse(text);
   return Number.isNaN(time) ? undefined : new Date(time).toISOString();
-}
-
-/** 5.1: the first local occupant opens the link to the room this room federates with. */
-export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
-  const peer = ctx.federation.upstream(room.jid);
-  if (!peer || room.links[peer]) return d;
-  const joinsLocally = d.mutations.some(
-    (m) => m.op === "putOccupant" && !m.occupant.node && !occupantByJid(room, m.occupant.jid),
-  );
-  if (!joinsLocally) return d;
-  const link = { role: "upstream", state: "joining", replica: ctx.federation.replica } as const;
-  return decision([...d.mutations, { op: "setLink", peer, link }], d.effects);
 }

@@ -1,0 +1,147 @@
+// XEP-0289 5.1 join retries and the rejoin after a failed link (this service's design, see
+// libs/fmuc-core/README.md): in memory, with lost traffic and timers fired by the test.
+import { describe, expect, it } from "vitest";
+import { NS } from "@fedmuc/xmpp";
+import {
+  ALICE,
+  HAMLET,
+  HATTER,
+  HUB,
+  SPOKE,
+  bodies,
+  join,
+  presencesFrom,
+  say,
+  world,
+} from "../testing/network.js";
+
+const OPHELIA = "ophelia@denmark.lit/castle";
+const HORATIO = "horatio@denmark.lit/ramparts";
+
+const bounce = (condition: string, name = "message") =>
+  `<${name} from="${HUB}" to="${SPOKE}" type="error"><error type="wait"><${condition} xmlns="${NS.stanzas}"/></error></${name}>`;
+const leave = (jid: string, room: string, nick: string) =>
+  `<presence from="${jid}" to="${room}/${nick}" type="unavailable"/>`;
+const unavailableFrom = (els: { attrs: Record<string, string> }[], from: string) =>
+  els.filter((el) => el.attrs.type === "unavailable" && el.attrs.from === from);
+
+describe("XEP-0289 5.1 a join is sent again until it completes", () => {
+  it("a lost join is sent again on its timer, and completes once", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    expect(spoke.timers).toEqual([{ peer: HUB, joins: 1 }]);
+    spoke.outbox.length = 0; // lost on the way
+    spoke.fireTimers();
+    expect(spoke.room.links[HUB]).toMatchObject({ state: "joining", joins: 2 });
+    const [again] = spoke.outbox;
+    expect(again!.attrs.to).toBe(`${HUB}/Hamlet`);
+    expect(again!.getChild("x", NS.muc)?.getChild("history")).toBeDefined();
+    flush();
+    expect(spoke.room.links[HUB]).toMatchObject({ state: "up", joins: 2 });
+    const aboutHamlet = presencesFrom(hub.receivedBy(ALICE)).filter((f) => f === `${HUB}/Hamlet`);
+    expect(aboutHamlet).toHaveLength(1);
+    // The timer of the second join finds the link up: nothing more is sent.
+    spoke.fireTimers();
+    expect(spoke.outbox).toHaveLength(0);
+  });
+
+  it("a link the joined room refuses (no such room there) is not tried again", () => {
+    const { spoke } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    spoke.outbox.length = 0;
+    spoke.step(
+      bounce("item-not-found", "presence").replace(`to="${SPOKE}"`, `to="${SPOKE}/Hamlet"`),
+    );
+    expect(spoke.room.links[HUB]).toBeUndefined();
+    expect(spoke.logs.join("\n")).toContain("refused the link (item-not-found)");
+    spoke.fireTimers();
+    expect(spoke.outbox).toHaveLength(0);
+    // Local chat goes on.
+    spoke.step(say(HAMLET, SPOKE, "alone"));
+    expect(bodies(spoke.receivedBy(HAMLET))).toEqual(["alone"]);
+  });
+
+  it("a room whose last local occupant left stops trying", () => {
+    const { spoke } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    spoke.outbox.length = 0;
+    spoke.step(leave(HAMLET, SPOKE, "Hamlet"));
+    spoke.outbox.length = 0;
+    spoke.fireTimers();
+    expect(spoke.outbox).toHaveLength(0);
+    expect(spoke.room.links[HUB]).toBeUndefined();
+  });
+});
+
+describe("XEP-0289 a failed link and its resync", () => {
+  function joined() {
+    const w = world();
+    w.spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    w.spoke.step(join(HORATIO, SPOKE, "Horatio"));
+    w.hub.step(join(HATTER, HUB, "Hatter"));
+    w.hub.step(say(ALICE, HUB, "before"));
+    w.flush();
+    w.spoke.timers = [];
+    return w;
+  }
+
+  it("a bounce marks the link down and removes nobody", () => {
+    const { spoke } = joined();
+    const before = spoke.clients.length;
+    spoke.step(bounce("remote-server-not-found"));
+    expect(spoke.room.links[HUB]).toMatchObject({ state: "down" });
+    expect(Object.keys(spoke.room.occupants).sort()).toEqual([
+      "Alice",
+      "Hamlet",
+      "Hatter",
+      "Horatio",
+    ]);
+    expect(spoke.clients).toHaveLength(before);
+    expect(spoke.timers).toEqual([{ peer: HUB, joins: 1 }]);
+    expect(spoke.logs.join("\n")).toContain("down (remote-server-not-found)");
+  });
+
+  it("the rejoin asks only for missed history and reconciles who left and joined meanwhile", () => {
+    const { hub, spoke, flush } = joined();
+    spoke.step(bounce("remote-server-timeout"));
+    // The outage: what each side sends the other is lost.
+    spoke.step(leave(HORATIO, SPOKE, "Horatio"));
+    spoke.step(join(OPHELIA, SPOKE, "Ophelia"));
+    hub.step(leave(HATTER, HUB, "Hatter"));
+    hub.later(60_000);
+    hub.step(say(ALICE, HUB, "missed"));
+    spoke.outbox.length = 0;
+    hub.outbox.length = 0;
+    const heardBefore = bodies(spoke.receivedBy(HAMLET));
+
+    spoke.fireTimers();
+    expect(spoke.room.links[HUB]).toMatchObject({ state: "resyncing", joins: 2 });
+    const [rejoin, ...others] = spoke.outbox;
+    const history = rejoin!.getChild("x", NS.muc)?.getChild("history");
+    expect(history?.attrs.since).toBe(spoke.room.links[HUB]!.heard);
+    expect(
+      rejoin!
+        .getChild("occupants", NS.fedmuc)
+        ?.getChildren("occupant")
+        .map((o) => o.attrs.jid)
+        .sort(),
+    ).toEqual([HAMLET, OPHELIA]);
+    expect(others.map((o) => o.attrs.to)).toHaveLength(1);
+    flush();
+
+    expect(spoke.room.links[HUB]).toMatchObject({ state: "up" });
+    // At the spoke: Hatter, gone from the hub, leaves; the missed message arrives once.
+    expect(Object.keys(spoke.room.occupants).sort()).toEqual(["Alice", "Hamlet", "Ophelia"]);
+    expect(unavailableFrom(spoke.receivedBy(HAMLET), `${SPOKE}/Hatter`)).toHaveLength(1);
+    expect(bodies(spoke.receivedBy(HAMLET))).toEqual([...heardBefore, "missed"]);
+    expect(bodies(spoke.receivedBy(OPHELIA)).filter((b) => b === "before")).toHaveLength(0);
+    // At the hub: Horatio, gone from the spoke, leaves; Ophelia arrives.
+    expect(Object.keys(hub.room.occupants).sort()).toEqual(["Alice", "Hamlet", "Ophelia"]);
+    expect(unavailableFrom(hub.receivedBy(ALICE), `${HUB}/Horatio`)).toHaveLength(1);
+    expect(presencesFrom(hub.receivedBy(ALICE))).toContain(`${HUB}/Ophelia`);
+    // Nobody at the hub saw Hamlet leave or arrive again.
+    expect(presencesFrom(hub.receivedBy(ALICE)).filter((f) => f === `${HUB}/Hamlet`)).toHaveLength(
+      1,
+    );
+  });
+});

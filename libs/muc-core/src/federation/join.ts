@@ -1,0 +1,102 @@
+// XEP-0289 5.1 on the joining node: the join, sent when the first local occupant arrives and
+// sent again until the joined node completes it (its subject) or refuses it. A join carries every
+// local occupant's presence, the first with the muc element, its <history/> limit and the list
+// of those occupants, so a rejoin after an outage is the same step as the first join and asks
+// only for the history this room has not heard.
+import { NS, xml } from "@fedmuc/xmpp";
+import { occupantsElement } from "@fedmuc/fmuc-core";
+import { NOTHING, decision } from "../decision.js";
+import { occupantPresence } from "../occupant-presence.js";
+import { applyMutations, occupantByJid, occupantList } from "../room.js";
+import type { Context, Decision, Effect, FederationLink, Mutation, Room } from "../types.js";
+import { forNode, roomsBelow } from "./copy.js";
+import { upstreamOf } from "./upstream-of.js";
+
+/** Look at the link again later: the shell waits the join timeout plus a backoff. */
+export function linkTimer(peer: string, link: FederationLink): Effect {
+  return { kind: "linkTimer", peer, joins: link.joins };
+}
+
+function afterElement(id: string | undefined) {
+  return id ? xml("after", { xmlns: NS.fedmuc, id }) : undefined;
+}
+
+/** The join's stanzas: each local occupant's presence for the peer, the first one asking for
+ * the history since the last message heard (all of it on a first join). */
+function joinStanzas(room: Room, peer: string, link: FederationLink): Mutation[] {
+  const locals = occupantList(room).filter((o) => !o.node);
+  const below = roomsBelow(room);
+  return locals.map((o, i) => {
+    const presence = forNode(occupantPresence(room, o, o), peer, link, o, below);
+    if (i === 0) {
+      // All the history on a first join; after a failure, what came since the latest message
+      // heard (by its id for a peer of this service, by its time for any other).
+      const history = link.heard
+        ? xml("history", { since: link.heard }, afterElement(link.heardId))
+        : xml("history", { maxstanzas: String(room.config.maxHistory) });
+      presence.getChild("x", NS.muc)?.append(history);
+      presence.append(occupantsElement(locals.map((l) => l.jid)));
+    }
+    return { op: "enqueue", peer, stanza: presence.toString() };
+  });
+}
+
+/** 5.1: the first local occupant opens the link to the room this room federates with. */
+export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
+  const after = applyMutations(room, d.mutations, room.version);
+  const peer = upstreamOf(after, ctx);
+  if (!peer || room.links[peer] || after.links[peer]) return d;
+  const joinsLocally = d.mutations.some(
+    (m) => m.op === "putOccupant" && !m.occupant.node && !occupantByJid(room, m.occupant.jid),
+  );
+  if (!joinsLocally) return d;
+  const link: FederationLink = {
+    role: "upstream",
+    state: "joining",
+    replica: ctx.federation.replica,
+    joins: 1,
+  };
+  return decision(
+    [...d.mutations, { op: "setLink", peer, link }, ...joinStanzas(after, peer, link)],
+    [...d.effects, linkTimer(peer, link)],
+  );
+}
+
+/**
+ * The link's timer: a join that has not completed (or a link that went down) is sent again.
+ * What the peer announced before is marked stale; what it does not announce again by the end of
+ * the join has left meanwhile (see adoptSubject). A room left without local occupants has
+ * nothing to join for.
+ */
+export function linkDue(room: Room, peer: string, joins: number): Decision {
+  const link = room.links[peer];
+  if (link?.role !== "upstream" || link.joins !== joins || link.state === "up") return NOTHING;
+  if (!occupantList(room).some((o) => !o.node)) {
+    return decision([{ op: "setLink", peer, link: null }], []);
+  }
+  const state = link.heard ? "resyncing" : "joining";
+  const next: FederationLink = { ...link, state, joins: joins + 1 };
+  const stale: Mutation[] = occupantList(room)
+    .filter((o) => o.node === peer)
+    .map((o) => ({ op: "putOccupant", occupant: { ...o, stale: true } }));
+  return decision(
+    [{ op: "setLink", peer, link: next }, ...stale, ...joinStanzas(room, peer, next)],
+    [
+      linkTimer(peer, next),
+      { kind: "log", level: "info", message: `joining ${peer} again (attempt ${next.joins})` },
+    ],
+  );
+}
+
+/** The link failed (the peer or the path to it): its occupants stay, a join follows later. */
+export function linkDown(room: Room, peer: string, why: string): Decision {
+  const link = room.links[peer];
+  if (!link || link.role !== "upstream" || link.state === "down") return NOTHING;
+  return decision(
+    [{ op: "setLink", peer, link: { ...link, state: "down" } }],
+    [
+      linkTimer(peer, link),
+      { kind: "log", level: "warn", message: `link to ${peer} is down (${why})` },
+    ],
+  );
+}

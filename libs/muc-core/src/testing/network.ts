@@ -1,0 +1,120 @@
+// XEP-0289 in memory for the rules' unit tests: rooms of several nodes, each deciding with its
+// own rules, their link outboxes delivered to each other in order (or lost, on demand), and the
+// links' timers fired when a test says so.
+import { NS, bareOf, parse, type Element } from "@fedmuc/xmpp";
+import { decide, decideLinkTimer } from "../decide.js";
+import { historyForLink } from "../federation/history.js";
+import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
+import type { Context, Decision, Federation, HistoryEntry, Room } from "../types.js";
+
+export const HUB = "rabbithole@rooms.wonderland.lit";
+export const SPOKE = "elsinore@talk.denmark.lit";
+export const ALICE = "alice@wonderland.lit/priam-ubuntu-vm";
+export const HATTER = "hatter@wonderland.lit/tea";
+export const HAMLET = "hamlet@denmark.lit/priam-ubuntu-vm";
+
+export class Node {
+  room: Room;
+  /** What local clients received. */
+  readonly clients: Element[] = [];
+  /** Outbox entries not yet delivered, in order. */
+  readonly outbox: Element[] = [];
+  ctx: Context;
+  /** The room's history, as the store keeps it. */
+  readonly history: HistoryEntry[] = [];
+  /** Rooms of other nodes: what is sent to them travels like outbox entries. */
+  readonly peers = new Set<string>();
+  /** Link timers set and not fired yet. */
+  timers: { peer: string; joins: number }[] = [];
+  /** Notes for the operator. */
+  readonly logs: string[] = [];
+  constructor(jid: string, federation: Federation) {
+    this.room = emptyRoom(jid);
+    let n = 0;
+    this.ctx = {
+      now: new Date("2026-01-01T12:00:00Z"),
+      newId: () => `${jid}-${++n}`,
+      defaults: DEFAULT_CONFIG,
+      maxBodyChars: 1000,
+      federation,
+    };
+  }
+  step(stanza: string | Element): void {
+    const el = typeof stanza === "string" ? parse(stanza) : stanza;
+    this.apply(decide(this.room, el, this.ctx));
+  }
+  /** Fires every link timer set so far. */
+  fireTimers(): void {
+    const due = this.timers;
+    this.timers = [];
+    for (const t of due) this.apply(decideLinkTimer(this.room, t.peer, t.joins));
+  }
+  /** Moves this node's clock on. */
+  later(ms: number): void {
+    this.ctx = { ...this.ctx, now: new Date(this.ctx.now.getTime() + ms) };
+  }
+  private apply(d: Decision): void {
+    this.room = applyMutations(this.room, d.mutations, this.room.version + 1);
+    for (const m of d.mutations) {
+      if (m.op === "appendHistory") this.history.push(m.entry);
+      if (m.op === "enqueue") this.outbox.push(parse(m.stanza));
+      if (m.op === "enqueueHistory") {
+        const latest = this.history.slice(-m.count);
+        const heard = m.after ? latest.findIndex((e) => e.id === m.after) : -1;
+        const chosen =
+          heard >= 0
+            ? latest.slice(heard + 1)
+            : latest.filter((e) => !m.since || e.stamp >= m.since);
+        for (const e of chosen) this.outbox.push(parse(historyForLink(e, this.room.jid, m.peer)));
+      }
+    }
+    for (const e of d.effects) {
+      if (e.kind === "linkTimer") this.timers.push({ peer: e.peer, joins: e.joins });
+      if (e.kind === "log") this.logs.push(e.message);
+      if (e.kind !== "send") continue;
+      const toPeer = this.peers.has(bareOf(e.stanza.attrs.to ?? ""));
+      (toPeer ? this.outbox : this.clients).push(e.stanza);
+    }
+  }
+  receivedBy(jid: string): Element[] {
+    return this.clients.filter((el) => el.attrs.to === jid);
+  }
+}
+
+/** Delivers every outbox entry, in order, until no node has anything to send. */
+export function network(...nodes: Node[]): () => void {
+  const byRoom = new Map(nodes.map((n) => [n.room.jid, n]));
+  return () => {
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const node of nodes) {
+        const entry = node.outbox.shift();
+        if (!entry) continue;
+        byRoom.get(bareOf(entry.attrs.to!))!.step(entry);
+        moved = true;
+      }
+    }
+  };
+}
+
+export function world() {
+  const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
+  const spoke = new Node(SPOKE, { allows: () => false, upstream: () => HUB, replica: false });
+  hub.peers.add(SPOKE);
+  spoke.peers.add(HUB);
+  const flush = network(hub, spoke);
+  hub.step(`<presence from="${ALICE}" to="${HUB}/Alice"><x xmlns="${NS.muc}"/></presence>`);
+  hub.step(
+    `<iq from="${ALICE}" to="${HUB}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+  );
+  return { hub, spoke, flush };
+}
+
+export const join = (jid: string, room: string, nick: string) =>
+  `<presence from="${jid}" to="${room}/${nick}"><x xmlns="${NS.muc}"/></presence>`;
+export const say = (jid: string, room: string, text: string) =>
+  `<message from="${jid}" to="${room}" type="groupchat"><body>${text}</body></message>`;
+export const bodies = (els: Element[]) =>
+  els.flatMap((el) => (el.getChildText("body") ? [el.getChildText("body")] : []));
+export const presencesFrom = (els: Element[]) =>
+  els.filter((el) => el.is("presence")).map((el) => el.attrs.from);
