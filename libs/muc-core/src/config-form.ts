@@ -3,6 +3,7 @@ import {
   StanzaError,
   bareOf,
   formElement,
+  parseJid,
   parseBoolean,
   type Element,
   type Field,
@@ -11,6 +12,8 @@ import {
 import type { Affiliation, PmPolicy, Role, Room, RoomConfig } from "./types.js";
 
 const F = "muc#roomconfig_";
+/** This service's field: the room this room federates with (XEP-0289). */
+const UPSTREAM = "fedmuc#upstream";
 const ROLES: readonly Role[] = ["moderator", "participant", "visitor"];
 const PM_POLICIES: readonly PmPolicy[] = ["anyone", "participants", "moderators", "none"];
 const opts = (values: readonly string[]) => values.map((v) => ({ label: v, value: v }));
@@ -90,6 +93,12 @@ export function configForm(room: Room): Element {
       label: "Messages of history kept",
       values: [String(c.maxHistory)],
     },
+    {
+      var: UPSTREAM,
+      type: "text-single",
+      label: "Federate with (XEP-0289): a room address, none, or empty for the service's default",
+      values: [c.upstream === undefined ? "" : (c.upstream ?? "none")],
+    },
     { var: `${F}roomowners`, type: "jid-multi", label: "Owners", values: holders(room, "owner") },
     { var: `${F}roomadmins`, type: "jid-multi", label: "Admins", values: holders(room, "admin") },
   ];
@@ -163,8 +172,36 @@ export function applyConfigForm(
         : config.presenceBroadcast,
       maxHistory:
         history === undefined ? config.maxHistory : count("historylength", history, historyMax),
+      ...upstreamField(values.get(UPSTREAM)?.[0], config.upstream),
     },
     owners: jids("roomowners"),
     admins: jids("roomadmins"),
   };
+}
+
+/** The upstream field: empty follows the service (FMUC_UPSTREAM), "none" turns federation off. */
+function upstreamField(
+  value: string | undefined,
+  current: string | null | undefined,
+): { upstream?: string | null } {
+  const chosen = value === undefined ? current : value.trim();
+  if (chosen === undefined || chosen === "") return {};
+  if (chosen === null || chosen.toLowerCase() === "none") return { upstream: null };
+  const jid = roomAddress(chosen);
+  if (!jid) {
+    throw new StanzaError(
+      "not-acceptable",
+      `Invalid value "${chosen}" for ${UPSTREAM}: not a room address`,
+    );
+  }
+  return { upstream: jid };
+}
+
+function roomAddress(text: string): string | undefined {
+  try {
+    const jid = parseJid(text);
+    return jid.local && !jid.resource ? `${jid.local.toLowerCase()}@${jid.domain}` : undefined;
+  } catch {
+    return undefined;
+  }
 }

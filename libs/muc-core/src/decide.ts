@@ -7,7 +7,7 @@ import { enter } from "./enter.js";
 import { fromNode, peerOf } from "./federation/from-node.js";
 import { heldForEcho } from "./federation/replica.js";
 import { federate } from "./federation/route.js";
-import { linkDue, openUpstream } from "./federation/join.js";
+import { closeUpstream, linkDue, openUpstream } from "./federation/join.js";
 import { changeAvailability, exit } from "./exit.js";
 import { bounced } from "./ghost.js";
 import { groupchat } from "./groupchat.js";
@@ -25,7 +25,7 @@ export function decide(room: Room, stanza: Element, ctx: Context): Decision {
     const peer = peerOf(room, stanza);
     const decided = peer
       ? fromNode(room, stanza, peer, addressOf(stanza.attrs.to).nick, ctx)
-      : route(room, stanza, ctx);
+      : closeUpstream(room, route(room, stanza, ctx), ctx);
     const routed = federate(room, decided, peer, ctx.now);
     const held = peer ? routed : openUpstream(room, heldForEcho(room, routed), ctx);
     return withTemporaryRoomsCleared(room, held);

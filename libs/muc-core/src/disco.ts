@@ -39,6 +39,11 @@ export function roomInfo(room: Room, iq: Element): Decision {
       values: [String(occupantList(room).length)],
     },
     { var: "muc#roominfo_subject", type: "text-single", values: [room.subject?.text ?? ""] },
+    {
+      var: "muc#roominfo_changesubject",
+      type: "boolean",
+      values: [room.config.changeSubject ? "1" : "0"],
+    },
     { var: "muc#roomconfig_roomname", type: "text-single", values: [roomName(room)] },
   ]);
   return decision(

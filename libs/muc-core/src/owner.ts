@@ -1,5 +1,5 @@
 // XEP-0045 section 10: the muc#owner queries: configuring (10.1, 10.2) and destroying (10.9).
-import { NS, NS_DATA, StanzaError, formValues, xml, type Element } from "@fedmuc/xmpp";
+import { NS, NS_DATA, StanzaError, bareOf, formValues, xml, type Element } from "@fedmuc/xmpp";
 import { changeAffiliation, CODES } from "./affiliation.js";
 import { configForm, applyConfigForm } from "./config-form.js";
 import { decision, iqResult, send } from "./decision.js";
@@ -7,14 +7,16 @@ import { affiliationOf } from "./privileges.js";
 import { removeOccupant } from "./removal.js";
 import { occupantByJid, occupantList } from "./room.js";
 import { inSteps, type Step } from "./steps.js";
-import type { Context, Decision, Room } from "./types.js";
+import type { Context, Decision, Room, RoomConfig } from "./types.js";
 
 /** Status codes of configuration changes (10.2.1, 15.6). */
 const CONFIG_CODES = { changed: 104, nowNonAnonymous: 172, nowSemiAnonymous: 173 };
 
 export function ownerQuery(room: Room, iq: Element, ctx: Context): Decision {
-  // 10.1.3, 10.2: only owners may configure or destroy a room.
-  if (affiliationOf(room, iq.attrs.from!) !== "owner") {
+  // 10.1.3, 10.2: only owners may configure or destroy a room; the service's administrators
+  // are owners of every room (also of a room that mirrors an upstream room and has no owner).
+  const admin = ctx.admins?.includes(bareOf(iq.attrs.from!).toLowerCase()) ?? false;
+  if (!admin && affiliationOf(room, iq.attrs.from!) !== "owner") {
     throw new StanzaError("forbidden", "Only owners may configure the room");
   }
   const query = iq.getChild("query", NS.mucOwner)!;
@@ -60,26 +62,28 @@ function configure(room: Room, iq: Element, form: Element, ctx: Context): Decisi
       };
     },
   ];
-  const codes = [
-    CONFIG_CODES.changed,
-    ...(config.whois !== room.config.whois
-      ? [config.whois === "anyone" ? CONFIG_CODES.nowNonAnonymous : CONFIG_CODES.nowSemiAnonymous]
-      : []),
-  ];
   // 10.2.1: occupants are told that the configuration changed (not on the initial one).
-  const notices = room.locked
-    ? []
-    : occupantList(room).map((o) =>
-        send(
-          xml(
-            "message",
-            { from: room.jid, to: o.jid, type: "groupchat" },
-            xml("x", { xmlns: NS.mucUser }, ...codes.map((code) => xml("status", { code }))),
-          ),
-        ),
-      );
+  const notices = room.locked ? [] : configChangeNotices(room, room.config, config).map(send);
   const done = inSteps(room, steps, [iqResult(iq)]);
   return decision(done.mutations, [...done.effects, ...notices]);
+}
+
+/** 10.2.1: the message telling each occupant that the configuration changed, with 172 or 173
+ * when the room became non-anonymous or semi-anonymous. */
+export function configChangeNotices(room: Room, before: RoomConfig, after: RoomConfig): Element[] {
+  const codes = [
+    CONFIG_CODES.changed,
+    ...(after.whois !== before.whois
+      ? [after.whois === "anyone" ? CONFIG_CODES.nowNonAnonymous : CONFIG_CODES.nowSemiAnonymous]
+      : []),
+  ];
+  return occupantList(room).map((o) =>
+    xml(
+      "message",
+      { from: room.jid, to: o.jid, type: "groupchat" },
+      xml("x", { xmlns: NS.mucUser }, ...codes.map((code) => xml("status", { code }))),
+    ),
+  );
 }
 
 /** 10.9: every occupant leaves with a <destroy/> notice; the room and its state are gone. */

@@ -14,6 +14,7 @@ import { NOTHING, decision, send } from "../decision.js";
 import { enter, welcome } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
 import { historyLimits } from "../history.js";
+import { roomQuery } from "../iq.js";
 import { inSteps } from "../steps.js";
 import { groupchat } from "../groupchat.js";
 import { privateMessage } from "../private-message.js";
@@ -53,6 +54,10 @@ export function fromNode(
     return adoptState(room, stanza, peer, payload, ctx);
   }
   const type = stanza.attrs.type;
+  // A node asks about the room (its configuration, to mirror it) as anyone may.
+  if (stanza.name === "iq") {
+    return type === "get" && !nick ? roomQuery(room, stanza, nick, ctx) : NOTHING;
+  }
   if (payload?.kind !== "from") return NOTHING; // <reject/> and <left/> are for joining nodes
   if (!ctx.federation.allows(peer)) {
     // 5.1: refused, from the room's bare JID to the joining room's bare JID, with a reason.

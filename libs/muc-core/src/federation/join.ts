@@ -7,7 +7,9 @@ import { NS, xml } from "@fedmuc/xmpp";
 import { occupantsElement } from "@fedmuc/fmuc-core";
 import { NOTHING, decision } from "../decision.js";
 import { occupantPresence } from "../occupant-presence.js";
+import { exit } from "../exit.js";
 import { applyMutations, occupantByJid, occupantList } from "../room.js";
+import { inSteps } from "../steps.js";
 import type { Context, Decision, Effect, FederationLink, Mutation, Room } from "../types.js";
 import { forNode, roomsBelow } from "./copy.js";
 import { upstreamOf } from "./upstream-of.js";
@@ -49,7 +51,8 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
   const joinsLocally = d.mutations.some(
     (m) => m.op === "putOccupant" && !m.occupant.node && !occupantByJid(room, m.occupant.jid),
   );
-  if (!joinsLocally) return d;
+  const pointed = upstreamOf(room, ctx) !== peer && occupantList(after).some((o) => !o.node);
+  if (!joinsLocally && !pointed) return d;
   const link: FederationLink = {
     role: "upstream",
     state: "joining",
@@ -98,5 +101,36 @@ export function linkDown(room: Room, peer: string, why: string): Decision {
       linkTimer(peer, link),
       { kind: "log", level: "warn", message: `link to ${peer} is down (${why})` },
     ],
+  );
+}
+
+/**
+ * The owner pointed the room at another upstream room, or at none: the local occupants leave
+ * the old one (which confirms with <left/>), and its occupants leave this room's view. Runs
+ * before the effects are routed, so rooms below this one see them leave too.
+ */
+export function closeUpstream(room: Room, d: Decision, ctx: Context): Decision {
+  const old = Object.keys(room.links).find((p) => room.links[p]!.role === "upstream");
+  if (!old || !d.mutations.some((m) => m.op === "setConfig")) return d;
+  const after = applyMutations(room, d.mutations, room.version);
+  if (upstreamOf(after, ctx) === old) return d;
+  const link = room.links[old]!;
+  const below = roomsBelow(room);
+  const leaving: Mutation[] = occupantList(after)
+    .filter((o) => !o.node)
+    .map((o) => {
+      const gone = occupantPresence(after, o, o, { unavailable: true });
+      return { op: "enqueue", peer: old, stanza: forNode(gone, old, link, o, below).toString() };
+    });
+  const theirs = occupantList(after).filter((o) => o.node === old);
+  const exits = inSteps(
+    after,
+    theirs.map((o) => (r: Room) => exit(r, o)),
+  );
+  const notOld = (e: Effect) =>
+    e.kind !== "send" || occupantByJid(after, e.stanza.attrs.to ?? "")?.node !== old;
+  return decision(
+    [...d.mutations, ...leaving, ...exits.mutations, { op: "setLink", peer: old, link: null }],
+    [...d.effects, ...exits.effects.filter(notOld)],
   );
 }

@@ -16,8 +16,16 @@ import { subjectMessage } from "../subject.js";
 import type { Context, Decision, HistoryEntry, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
 import { linkDown } from "./join.js";
+import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
 import { asOccupant, resourceOf, stanzaIdBy } from "./stanza.js";
+
+const CONFIG_CHANGED = 104;
+
+function statusCodes(stanza: Element): number[] {
+  const x = stanza.getChild("x", NS.mucUser);
+  return (x?.getChildren("status") ?? []).map((s) => Number(s.attrs.code));
+}
 
 /** The link is gone: its occupants leave this room's view without a word (5.1, 5.4). */
 function unlink(room: Room, peer: string): Decision {
@@ -41,6 +49,15 @@ export function adoptState(
     return adoptSubject(room, stanza, peer, nick, ctx);
   }
   if (type === "error") return failed(room, stanza, peer, nick);
+  if (stanza.name === "iq") {
+    return type === "result" && stanza.attrs.id === CONFIG_QUERY_ID
+      ? adoptConfig(room, stanza)
+      : NOTHING;
+  }
+  // 10.2.1: the upstream room's configuration changed; ask for it.
+  if (!nick && statusCodes(stanza).includes(CONFIG_CHANGED)) {
+    return decision([], [send(configQuery(room, peer))]);
+  }
   if (payload?.kind !== "from") return NOTHING;
   const occupant = occupantByJid(room, payload.jid);
   // The joined node's list of occupants includes this node's own: they are here already.
@@ -181,7 +198,11 @@ function adoptSubject(
   const gone = occupantList(room).filter((o) => o.node === peer && o.stale);
   const changed = room.subject?.text !== subject.text || room.subject?.nick !== subject.nick;
   return inSteps(room, [
-    () => ({ mutations: completes ? [{ op: "setLink", peer, link: up }] : [], effects: [] }),
+    // Once joined, the configuration comes from the upstream room.
+    () =>
+      completes
+        ? decision([{ op: "setLink", peer, link: up }], [send(configQuery(room, peer))])
+        : NOTHING,
     ...gone.map((o) => (r: Room) => exit(r, o)),
     (r) => {
       if (!changed && completes && link.joins > 1) return { mutations: [], effects: [] };
