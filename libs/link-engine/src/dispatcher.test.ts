@@ -34,12 +34,23 @@ function space() {
   const store = new RoomStore(connect(), { prefix: storePrefix, defaults: DEFAULT_CONFIG });
   const outbox = new LinkOutbox(connect(), storePrefix);
   let room = emptyRoom(LINK.room);
-  const append = async (...bodies: string[]) => {
-    const mutations: Mutation[] = bodies.map((b) => ({
-      op: "enqueue",
-      peer: LINK.peer,
-      stanza: `<message><body>${b}</body></message>`,
-    }));
+  const append = async (...bodies: string[]) =>
+    commit(
+      bodies.map((b) => ({
+        op: "enqueue",
+        peer: LINK.peer,
+        stanza: `<message><body>${b}</body></message>`,
+      })),
+    );
+  const linkState = (state: "up" | "down") =>
+    commit([
+      {
+        op: "setLink",
+        peer: LINK.peer,
+        link: { role: "upstream", state, replica: false, joins: 1 },
+      },
+    ]);
+  const commit = async (mutations: Mutation[]) => {
     const result = await store.commit(room, mutations);
     if (!result.committed) throw new Error("commit refused");
     room = { ...room, version: result.version };
@@ -53,7 +64,7 @@ function space() {
       retry: { initialMs: 20, factor: 2, maxMs: 200 },
       ...extra,
     });
-  return { append, dispatcher, outbox };
+  return { append, linkState, dispatcher, outbox };
 }
 
 /** A sender that records bodies and resolves `done` once `expected` bodies were seen. */
@@ -134,5 +145,58 @@ describe("LinkDispatcher", () => {
     hang();
     expect(rec.bodies).toEqual(numbered(20));
     await heir.close();
+  });
+
+  it("holds a link's traffic while the link is not up, then sends it with its queued time", async () => {
+    const { append, linkState, dispatcher, outbox } = space();
+    await linkState("down");
+    await append(...numbered(3));
+    const held: Element[] = [];
+    const first = dispatcher(async (el) => void held.push(el));
+    first.start();
+    await first.kick(LINK);
+    await first.close(); // waits for the job, which found the link down
+    expect(held).toEqual([]);
+    expect(await outbox.pending(LINK)).toBe(3);
+
+    await linkState("up");
+    const rec = recorder(3);
+    const stamped: Element[] = [];
+    const second = dispatcher(
+      async (el) => {
+        stamped.push(el);
+        await rec.send(el);
+      },
+      { stampAfterMs: 0 },
+    );
+    second.start();
+    await second.kick(LINK);
+    await rec.done;
+    expect(rec.bodies).toEqual(numbered(3));
+    const delay = stamped[0]!.getChild("delay", "urn:xmpp:delay");
+    expect(delay?.attrs.from).toBe(LINK.room);
+    expect(Date.parse(delay!.attrs.stamp!)).toBeLessThanOrEqual(Date.now());
+    await second.close();
+  });
+
+  it("runs a link's timer once after its delay, however often it is scheduled", async () => {
+    const { dispatcher } = space();
+    const fired: [Link, number][] = [];
+    let done!: () => void;
+    const once = new Promise<void>((resolve) => (done = resolve));
+    const d = dispatcher(async () => {}, {
+      onTimer: async (link, joins) => {
+        fired.push([link, joins]);
+        done();
+      },
+    });
+    d.start();
+    const scheduled = Date.now();
+    await d.schedule(LINK, 2, 100);
+    await d.schedule(LINK, 2, 100);
+    await once;
+    expect(Date.now() - scheduled).toBeGreaterThanOrEqual(100);
+    await d.close();
+    expect(fired).toEqual([[LINK, 2]]);
   });
 });

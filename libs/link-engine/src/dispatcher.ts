@@ -6,7 +6,7 @@ import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
 import { parse, type Element } from "@fedmuc/xmpp";
-import { LinkOutbox, type Link } from "./outbox.js";
+import { LinkOutbox, stampedIfLate, type Link } from "./outbox.js";
 
 export const LINK_QUEUE = "fmuc-links";
 
@@ -26,6 +26,8 @@ export interface DispatcherOptions {
   readonly lockMs?: number;
   /** Entries read from an outbox at a time. */
   readonly batch?: number;
+  /** A message that waited longer than this in the outbox goes out with its queued time. */
+  readonly stampAfterMs?: number;
   /** A link's timer is due (see schedule); a rejection retries it like a failed send. */
   readonly onTimer?: (link: Link, joins: number) => Promise<void>;
   /** Told of failures outside a job (a later attempt still delivers). */
@@ -110,15 +112,19 @@ export class LinkDispatcher {
     else await this.#deliver({ room, peer });
   }
 
-  /** Sends the outbox in order until it is empty; what was sent is removed even on failure. */
+  /** Sends the outbox in order until it is empty or the link is not up; what was sent is
+   * removed even on failure. */
   async #deliver(link: Link): Promise<void> {
     for (;;) {
+      if (!(await this.#outbox.sendable(link))) return;
       const entries = await this.#outbox.read(link, this.options.batch ?? 100);
       if (entries.length === 0) return;
       const sent: string[] = [];
       try {
         for (const entry of entries) {
-          await this.options.send(parse(entry.stanza));
+          const stanza = parse(entry.stanza);
+          const late = this.options.stampAfterMs ?? 2_000;
+          await this.options.send(stampedIfLate(stanza, entry.id, link.room, Date.now(), late));
           sent.push(entry.id);
         }
       } finally {
@@ -128,6 +134,7 @@ export class LinkDispatcher {
   }
 
   async #recheck(link: Link): Promise<void> {
+    if (!(await this.#outbox.sendable(link))) return; // the link's return kicks it
     if ((await this.#outbox.pending(link)) > 0) await this.kick(link);
   }
 }

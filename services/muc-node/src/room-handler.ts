@@ -82,7 +82,7 @@ export class RoomHandler {
       }
       const next = applyMutations(snapshot, decision.mutations, result.version);
       this.#cache.set(room, next);
-      for (const peer of linkPeers(decision.mutations))
+      for (const peer of linkPeers(snapshot, decision.mutations))
         await this.options.onLinkTraffic?.(room, peer);
       const listed = directoryEntry(next);
       if (listed !== directoryEntry(snapshot)) await this.store.list(room, listed);
@@ -128,8 +128,15 @@ export class RoomHandler {
   }
 }
 
-function linkPeers(mutations: readonly Mutation[]): Set<string> {
-  return new Set(mutations.flatMap((m) => (m.op === "enqueue" ? [m.peer] : [])));
+/** Links with new traffic, or up again (what waited for them goes now). */
+function linkPeers(before: Room, mutations: readonly Mutation[]): Set<string> {
+  return new Set(
+    mutations.flatMap((m) => {
+      if (m.op === "enqueue") return [m.peer];
+      const upAgain = m.op === "setLink" && m.link?.state === "up";
+      return upAgain && before.links[m.peer]?.state !== "up" ? [m.peer] : [];
+    }),
+  );
 }
 
 /** The error reply for a failure while handling `stanza`, or undefined if none is due. */

@@ -5,7 +5,7 @@
 // only for the history this room has not heard.
 import { NS, xml } from "@fedmuc/xmpp";
 import { occupantsElement } from "@fedmuc/fmuc-core";
-import { NOTHING, decision } from "../decision.js";
+import { NOTHING, decision, send } from "../decision.js";
 import { occupantPresence } from "../occupant-presence.js";
 import { exit } from "../exit.js";
 import { applyMutations, occupantByJid, occupantList } from "../room.js";
@@ -24,8 +24,10 @@ function afterElement(id: string | undefined) {
 }
 
 /** The join's stanzas: each local occupant's presence for the peer, the first one asking for
- * the history since the last message heard (all of it on a first join). */
-function joinStanzas(room: Room, peer: string, link: FederationLink): Mutation[] {
+ * the history since the last message heard (all of it on a first join). They go out at once,
+ * ahead of the link's outbox, which waits until the join completes; a lost join is sent again
+ * on the link's timer. */
+function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
   const locals = occupantList(room).filter((o) => !o.node);
   const below = roomsBelow(room);
   return locals.map((o, i) => {
@@ -39,7 +41,7 @@ function joinStanzas(room: Room, peer: string, link: FederationLink): Mutation[]
       presence.getChild("x", NS.muc)?.append(history);
       presence.append(occupantsElement(locals.map((l) => l.jid)));
     }
-    return { op: "enqueue", peer, stanza: presence.toString() };
+    return send(presence);
   });
 }
 
@@ -60,8 +62,8 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
     joins: 1,
   };
   return decision(
-    [...d.mutations, { op: "setLink", peer, link }, ...joinStanzas(after, peer, link)],
-    [...d.effects, linkTimer(peer, link)],
+    [...d.mutations, { op: "setLink", peer, link }],
+    [...d.effects, ...joinStanzas(after, peer, link), linkTimer(peer, link)],
   );
 }
 
@@ -83,8 +85,9 @@ export function linkDue(room: Room, peer: string, joins: number): Decision {
     .filter((o) => o.node === peer)
     .map((o) => ({ op: "putOccupant", occupant: { ...o, stale: true } }));
   return decision(
-    [{ op: "setLink", peer, link: next }, ...stale, ...joinStanzas(room, peer, next)],
+    [{ op: "setLink", peer, link: next }, ...stale],
     [
+      ...joinStanzas(room, peer, next),
       linkTimer(peer, next),
       { kind: "log", level: "info", message: `joining ${peer} again (attempt ${next.joins})` },
     ],

@@ -84,6 +84,7 @@ export class Node {
 /** Delivers every outbox entry, in order, until no node has anything to send. */
 export function network(...nodes: Node[]): () => void {
   const byRoom = new Map(nodes.map((n) => [n.room.jid, n]));
+  for (const node of nodes) for (const other of byRoom.keys()) node.peers.add(other);
   return () => {
     for (let moved = true; moved;) {
       moved = false;
