@@ -104,6 +104,16 @@ export const VARIABLES = {
     default: "300000",
     parse: (t) => parseInt_(t, 100, 86_400_000),
   }),
+  FMUC_PING_INTERVAL_MS: variable({
+    help: "How often a room checks that the room it joined still answers (XEP-0199 ping); a check left unanswered until the next one marks the link down",
+    default: "60000",
+    parse: (t) => parseInt_(t, 100, 86_400_000),
+  }),
+  FMUC_GRACE_MS: variable({
+    help: "How long the occupants of a federation link that is down stay before they leave with a status saying so (they come back when it is joined again)",
+    default: "300000",
+    parse: (t) => parseInt_(t, 0, 604_800_000),
+  }),
   MUC_ADMINS: variable({
     help: "Service administrators (bare JIDs, comma-separated): owners of every room here, also of rooms that mirror an upstream room and so have no owner of their own",
     default: "",

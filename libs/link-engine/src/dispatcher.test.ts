@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG, emptyRoom, type Mutation } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
 import type { Element } from "@fedmuc/xmpp";
 import { startRedis, uniquePrefix, type RedisHandle } from "../../../test/harness/redis.js";
-import { LinkDispatcher, type DispatcherOptions } from "./dispatcher.js";
+import { LinkDispatcher, type DispatcherOptions, type TimerKey } from "./dispatcher.js";
 import { LinkOutbox, type Link } from "./outbox.js";
 
 const LINK: Link = { room: "elsinore@talk.denmark.lit", peer: "rabbithole@rooms.wonderland.lit" };
@@ -181,22 +181,22 @@ describe("LinkDispatcher", () => {
 
   it("runs a link's timer once after its delay, however often it is scheduled", async () => {
     const { dispatcher } = space();
-    const fired: [Link, number][] = [];
+    const fired: [Link, TimerKey][] = [];
     let done!: () => void;
     const once = new Promise<void>((resolve) => (done = resolve));
     const d = dispatcher(async () => {}, {
-      onTimer: async (link, joins) => {
-        fired.push([link, joins]);
+      onTimer: async (link, timer) => {
+        fired.push([link, timer]);
         done();
       },
     });
     d.start();
     const scheduled = Date.now();
-    await d.schedule(LINK, 2, 100);
-    await d.schedule(LINK, 2, 100);
+    await d.schedule(LINK, { purpose: "join", joins: 2 }, 100);
+    await d.schedule(LINK, { purpose: "join", joins: 2 }, 100);
     await once;
     expect(Date.now() - scheduled).toBeGreaterThanOrEqual(100);
     await d.close();
-    expect(fired).toEqual([[LINK, 2]]);
+    expect(fired).toEqual([[LINK, { purpose: "join", joins: 2 }]]);
   });
 });

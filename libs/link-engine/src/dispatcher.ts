@@ -29,7 +29,7 @@ export interface DispatcherOptions {
   /** A message that waited longer than this in the outbox goes out with its queued time. */
   readonly stampAfterMs?: number;
   /** A link's timer is due (see schedule); a rejection retries it like a failed send. */
-  readonly onTimer?: (link: Link, joins: number) => Promise<void>;
+  readonly onTimer?: (link: Link, timer: TimerKey) => Promise<void>;
   /** Told of failures outside a job (a later attempt still delivers). */
   readonly onError?: (err: Error, link: Link) => void;
 }
@@ -44,7 +44,13 @@ const DURABLE = {
   removeOnFail: true,
 } as const;
 
-type LinkJob = Link & { readonly joins?: number };
+/** Which timer of a link: why it was set, and the link's join count then. */
+export interface TimerKey {
+  readonly purpose: string;
+  readonly joins: number;
+}
+
+type LinkJob = Link & TimerKey;
 
 const DEFAULT_RETRY: Exponential = { initialMs: 1_000, factor: 2, maxMs: 60_000 };
 
@@ -93,11 +99,14 @@ export class LinkDispatcher {
     await this.#queue.add(DELIVER, link, { jobId: linkJobId(link), ...DURABLE });
   }
 
-  /** Calls onTimer(link, joins) once, after `delayMs`, on whichever worker is up then. One
-   * timer per (link, joins): scheduling it again while it waits changes nothing. */
-  async schedule(link: Link, joins: number, delayMs: number): Promise<void> {
-    const jobId = `timer ${linkJobId(link)} ${joins}`;
-    await this.#queue.add(TIMER, { ...link, joins }, { jobId, delay: delayMs, ...DURABLE });
+  /** Calls onTimer(link, timer) once, after `delayMs`, on whichever worker is up then. A join
+   * timer is one per (link, joins): scheduling it again while it waits changes nothing; other
+   * timers are one per due time (a periodic timer sets its next one while it runs). */
+  async schedule(link: Link, timer: TimerKey, delayMs: number): Promise<void> {
+    const due = timer.purpose === "join" ? "" : ` ${Date.now() + delayMs}`;
+    const jobId = `timer ${timer.purpose} ${timer.joins}${due} ${linkJobId(link)}`;
+    const data = { ...link, purpose: timer.purpose, joins: timer.joins };
+    await this.#queue.add(TIMER, data, { jobId, delay: delayMs, ...DURABLE });
   }
 
   /** Stops taking links; waits for the links being sent unless `force` (then, like a crash). */
@@ -107,8 +116,8 @@ export class LinkDispatcher {
   }
 
   async #process(job: Job<LinkJob>): Promise<void> {
-    const { room, peer, joins } = job.data;
-    if (job.name === TIMER) await this.options.onTimer?.({ room, peer }, joins ?? 0);
+    const { room, peer, purpose, joins } = job.data;
+    if (job.name === TIMER) await this.options.onTimer?.({ room, peer }, { purpose, joins });
     else await this.#deliver({ room, peer });
   }
 

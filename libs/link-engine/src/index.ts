@@ -1,2 +1,8 @@
-export { LinkDispatcher, LINK_QUEUE, linkJobId, type DispatcherOptions } from "./dispatcher.js";
+export {
+  LinkDispatcher,
+  LINK_QUEUE,
+  linkJobId,
+  type DispatcherOptions,
+  type TimerKey,
+} from "./dispatcher.js";
 export { LinkOutbox, type Link, type OutboxEntry } from "./outbox.js";

@@ -7,7 +7,8 @@ import { enter } from "./enter.js";
 import { fromNode, peerOf } from "./federation/from-node.js";
 import { heldForEcho } from "./federation/replica.js";
 import { federate } from "./federation/route.js";
-import { closeUpstream, linkDue, openUpstream } from "./federation/join.js";
+import { linkDue } from "./federation/health.js";
+import { closeUpstream, openUpstream } from "./federation/join.js";
 import { changeAvailability, exit } from "./exit.js";
 import { bounced } from "./ghost.js";
 import { groupchat } from "./groupchat.js";
@@ -16,7 +17,7 @@ import { roomQuery } from "./iq.js";
 import { changeNick } from "./nick-change.js";
 import { privateMessage } from "./private-message.js";
 import { applyMutations, occupantByJid } from "./room.js";
-import type { Context, Decision, Room } from "./types.js";
+import type { Context, Decision, LinkTimerPurpose, Room } from "./types.js";
 
 export function decide(room: Room, stanza: Element, ctx: Context): Decision {
   try {
@@ -37,9 +38,16 @@ export function decide(room: Room, stanza: Element, ctx: Context): Decision {
   }
 }
 
-/** XEP-0289: the timer of the link to `peer`, set when its join `joins` was sent. */
-export function decideLinkTimer(room: Room, peer: string, joins: number): Decision {
-  return withTemporaryRoomsCleared(room, linkDue(room, peer, joins));
+/** XEP-0289: a timer of the link to `peer`, set when its join `joins` was the latest. */
+export function decideLinkTimer(
+  room: Room,
+  peer: string,
+  purpose: LinkTimerPurpose,
+  joins: number,
+  ctx: Context,
+): Decision {
+  const routed = federate(room, linkDue(room, peer, purpose, joins, ctx), undefined, ctx.now);
+  return withTemporaryRoomsCleared(room, routed);
 }
 
 /** A temporary room is destroyed once its last occupant is gone (10.1.3, muc_temporary). */

@@ -23,6 +23,10 @@ export interface Occupant {
   readonly stale?: boolean;
 }
 
+/** Why a link's timer was set: to join again, to check the peer is alive, or to end the grace
+ * period after which a down link's occupants leave. */
+export type LinkTimerPurpose = "join" | "ping" | "grace";
+
 /** XEP-0289: a federation link of this room with a peer room. */
 export interface FederationLink {
   /** upstream: this room joined the peer; downstream: the peer joined this room. */
@@ -42,6 +46,11 @@ export interface FederationLink {
   /** Upstream: the peer's stanza id (XEP-0359) of that message, for a rejoin asking for the
    * history after it (a peer of this service answers exactly, whatever the clocks say). */
   readonly heardId?: string;
+  /** When the link went down (its occupants stay for the grace period). */
+  readonly downSince?: string;
+  /** Upstream: when the latest liveness check was sent, and when the latest answer came. */
+  readonly pingSent?: string;
+  readonly pongAt?: string;
 }
 
 export type PmPolicy = "anyone" | "participants" | "moderators" | "none";
@@ -119,8 +128,16 @@ export type Mutation =
   | { readonly op: "appendHistory"; readonly entry: HistoryEntry; readonly max: number }
   | { readonly op: "setLink"; readonly peer: string; readonly link: FederationLink | null }
   | { readonly op: "destroy" }
-  /** XEP-0289: a stanza for the federation link to `peer`, kept in order until it is sent. */
-  | { readonly op: "enqueue"; readonly peer: string; readonly stanza: string }
+  /** XEP-0289: a stanza for the federation link to `peer`, kept in order until it is sent;
+   * `replaceable` when a rejoin's state and history carry it again (room presence, messages). */
+  | {
+      readonly op: "enqueue";
+      readonly peer: string;
+      readonly stanza: string;
+      readonly replaceable?: boolean;
+    }
+  /** XEP-0289: the link's waiting traffic that a rejoin's state and history replace. */
+  | { readonly op: "dropReplaceable"; readonly peer: string }
   /** XEP-0289 5.1: the room's latest `count` history entries (from `since`, if given), for the
    * link to `peer`, in order, after what is enqueued before. */
   | {
@@ -137,9 +154,16 @@ export type Effect =
   | { readonly kind: "send"; readonly stanza: Element }
   /** Send the room's history to `to`, as selected by `limits` (section 7.2.15). */
   | { readonly kind: "sendHistory"; readonly to: string; readonly limits: HistoryLimits }
-  /** XEP-0289: look at the link to `peer` again after a while (its join's retry); `joins` is
-   * the link's count when scheduled, so a timer made stale by later events does nothing. */
-  | { readonly kind: "linkTimer"; readonly peer: string; readonly joins: number }
+  /** XEP-0289: look at the link to `peer` again after `afterMs` (by default, the join's
+   * timeout and retry backoff); `joins` is the link's count when scheduled, so a timer made
+   * stale by later events does nothing. */
+  | {
+      readonly kind: "linkTimer";
+      readonly peer: string;
+      readonly purpose: LinkTimerPurpose;
+      readonly joins: number;
+      readonly afterMs?: number;
+    }
   /** Something an operator should know (refused or ignored federation traffic). */
   | { readonly kind: "log"; readonly level: "info" | "warn"; readonly message: string };
 
@@ -165,6 +189,10 @@ export interface Federation {
   upstream(room: string): string | null;
   /** Whether this node's outbound links are primary-replica (FMUC_MODE). */
   readonly replica: boolean;
+  /** How long a down link's occupants stay before they leave (FMUC_GRACE_MS). */
+  readonly graceMs?: number;
+  /** How often a link this node joined checks that the peer answers (FMUC_PING_INTERVAL_MS). */
+  readonly pingMs?: number;
 }
 
 /** What a rule may know of the world besides the room and the stanza. */

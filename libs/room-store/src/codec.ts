@@ -19,7 +19,11 @@ export function versionToken(room: Room): string {
 export function outboxPeers(mutations: readonly Mutation[]): string[] {
   return [
     ...new Set(
-      mutations.flatMap((m) => (m.op === "enqueue" || m.op === "enqueueHistory" ? [m.peer] : [])),
+      mutations.flatMap((m) =>
+        m.op === "enqueue" || m.op === "enqueueHistory" || m.op === "dropReplaceable"
+          ? [m.peer]
+          : [],
+      ),
     ),
   ];
 }
@@ -48,7 +52,9 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
       case "destroy":
         return ["destroy", "", ""];
       case "enqueue":
-        return ["out", String(6 + peers.indexOf(m.peer)), m.stanza];
+        return [m.replaceable ? "outp" : "out", String(6 + peers.indexOf(m.peer)), m.stanza];
+      case "dropReplaceable":
+        return ["outdrop", String(6 + peers.indexOf(m.peer)), ""];
       case "enqueueHistory":
         return [
           "outh",

@@ -53,6 +53,16 @@ for i = 2, #ARGV, 3 do
     end
   elseif op == 'out' then
     redis.call('XADD', KEYS[tonumber(a)], '*', 's', b)
+  elseif op == 'outp' then
+    -- Traffic that a rejoin's state and history carry again (room presence, messages).
+    redis.call('XADD', KEYS[tonumber(a)], '*', 'p', b)
+  elseif op == 'outdrop' then
+    -- A rejoin: the waiting traffic that its state and history replace goes.
+    for _, row in ipairs(redis.call('XRANGE', KEYS[tonumber(a)], '-', '+')) do
+      if row[2][1] == 'p' then
+        redis.call('XDEL', KEYS[tonumber(a)], row[1])
+      end
+    end
   elseif op == 'outh' then
     -- The latest history entries for a link, oldest first: those after the entry with id
     -- `after` if the history still has it, else none before `since`. The link's sender turns

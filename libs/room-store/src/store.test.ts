@@ -190,6 +190,26 @@ describe("RoomStore", () => {
     expect(await stamps("c@spoke.lit")).toEqual([]);
   });
 
+  it("drops a link's waiting traffic that a rejoin replaces, and keeps the rest in order", async () => {
+    const store = freshStore();
+    const peer = "down@spoke.lit";
+    await store.commit(await store.load(ROOM), [
+      { op: "create", salt: "s", config: DEFAULT_CONFIG },
+      { op: "enqueue", peer, stanza: "<presence n='1'/>", replaceable: true },
+      { op: "enqueue", peer, stanza: "<message type='chat' n='2'/>" },
+      { op: "enqueue", peer, stanza: "<message type='groupchat' n='3'/>", replaceable: true },
+    ]);
+    await store.commit(await store.load(ROOM), [
+      { op: "dropReplaceable", peer },
+      { op: "enqueue", peer, stanza: "<presence n='4'/>", replaceable: true },
+    ]);
+    const rows = await client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+");
+    expect(rows.map(([, f]) => f[1])).toEqual([
+      "<message type='chat' n='2'/>",
+      "<presence n='4'/>",
+    ]);
+  });
+
   it("leaves no keys behind when a room is destroyed", async () => {
     const store = freshStore();
     await store.commit(await store.load(ROOM), [

@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import type { Config } from "@fedmuc/config";
 import { allows } from "@fedmuc/fmuc-core";
 import { fullJitter } from "@fedmuc/backoff";
-import { LinkDispatcher, type Link } from "@fedmuc/link-engine";
+import { LinkDispatcher, type Link, type TimerKey } from "@fedmuc/link-engine";
 import type { Federation } from "@fedmuc/muc-core";
 import type { Logger } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
@@ -16,6 +16,8 @@ export function federationOf(config: Config): Federation {
     // Each room federates with the room of the same local part at the upstream service.
     upstream: (room) => (upstream ? `${room.slice(0, room.indexOf("@"))}@${upstream}` : null),
     replica: config.FMUC_MODE === "primary-replica",
+    graceMs: config.FMUC_GRACE_MS,
+    pingMs: config.FMUC_PING_INTERVAL_MS,
   };
 }
 
@@ -29,7 +31,7 @@ export function joinRetryDelay(config: Config, joins: number, random = Math.rand
 export function startLinks(
   config: Config,
   send: (stanza: Element) => Promise<void>,
-  onTimer: (link: Link, joins: number) => Promise<void>,
+  onTimer: (link: Link, timer: TimerKey) => Promise<void>,
   log: Logger,
 ): LinkDispatcher {
   const dispatcher = new LinkDispatcher({

@@ -13,6 +13,7 @@ import {
   selectHistory,
   type Context,
   type Decision,
+  type LinkTimerPurpose,
   type Effect,
   type Federation,
   type Mutation,
@@ -20,6 +21,7 @@ import {
   type Room,
   type RoomConfig,
 } from "@fedmuc/muc-core";
+import type { TimerKey } from "@fedmuc/link-engine";
 import type { RoomStore } from "@fedmuc/room-store";
 import { Lru } from "./lru.js";
 
@@ -37,7 +39,12 @@ export interface RoomHandlerOptions {
   /** Told of each link a commit appended traffic to, so that it is sent. */
   readonly onLinkTraffic?: (room: string, peer: string) => Promise<void>;
   /** Told to look at a link again later (its join's retry). */
-  readonly onLinkTimer?: (room: string, peer: string, joins: number) => Promise<void>;
+  readonly onLinkTimer?: (
+    room: string,
+    peer: string,
+    timer: TimerKey,
+    afterMs: number | undefined,
+  ) => Promise<void>;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
   readonly cachedRooms?: number;
   /** Decisions retried when other workers keep changing the room first. */
@@ -62,9 +69,11 @@ export class RoomHandler {
     await this.#run(room, (snapshot, ctx) => decide(snapshot, stanza, ctx));
   }
 
-  /** XEP-0289: the timer of the link from `room` to `peer`, set when its join `joins` was sent. */
-  async handleLinkTimer(room: string, peer: string, joins: number): Promise<void> {
-    await this.#run(room, (snapshot) => decideLinkTimer(snapshot, peer, joins));
+  /** XEP-0289: a timer of the link from `room` to `peer` is due. */
+  async handleLinkTimer(room: string, peer: string, timer: TimerKey): Promise<void> {
+    await this.#run(room, (snapshot, ctx) =>
+      decideLinkTimer(snapshot, peer, timer.purpose as LinkTimerPurpose, timer.joins, ctx),
+    );
   }
 
   async #run(room: string, decideOn: (snapshot: Room, ctx: Context) => Decision): Promise<void> {
@@ -110,7 +119,8 @@ export class RoomHandler {
       }
       if (effect.kind === "linkTimer") {
         sending.push(
-          this.options.onLinkTimer?.(room.jid, effect.peer, effect.joins) ?? Promise.resolve(),
+          this.options.onLinkTimer?.(room.jid, effect.peer, effect, effect.afterMs) ??
+            Promise.resolve(),
         );
         continue;
       }

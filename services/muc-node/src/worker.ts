@@ -52,7 +52,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   const links = startLinks(
     config,
     send,
-    (link, joins) => rooms.handleLinkTimer(link.room, link.peer, joins),
+    (link, timer) => rooms.handleLinkTimer(link.room, link.peer, timer),
     log.child({ module: "links" }),
   );
   const rooms: RoomHandler = new RoomHandler(store, send, {
@@ -62,8 +62,8 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     admins: config.MUC_ADMINS,
     log: (level, message, room) => log[level]({ room }, message),
     onLinkTraffic: (room, peer) => links.kick({ room, peer }),
-    onLinkTimer: (room, peer, joins) =>
-      links.schedule({ room, peer }, joins, joinRetryDelay(config, joins)),
+    onLinkTimer: (room, peer, timer, afterMs) =>
+      links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
   });
 
   async function handle(stanza: Element): Promise<void> {

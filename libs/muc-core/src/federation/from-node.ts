@@ -1,7 +1,7 @@
 // XEP-0289: stanzas from another FMUC node. The node's occupants are occupants of this room
 // (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
 // copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
-import { NS, StanzaError, bareOf, type Element } from "@fedmuc/xmpp";
+import { NS, StanzaError, bareOf, errorCondition, type Element } from "@fedmuc/xmpp";
 import {
   MalformedFmucError,
   leftPresence,
@@ -23,6 +23,7 @@ import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from
 import { asOccupant, resourceOf } from "./stanza.js";
 import { departure } from "./departure.js";
 import { localRemovedElsewhere } from "./removal.js";
+import { isLinkFailure, linkDown } from "./health.js";
 import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
 
@@ -57,6 +58,11 @@ export function fromNode(
   // A node asks about the room (its configuration, to mirror it) as anyone may.
   if (stanza.name === "iq") {
     return type === "get" && !nick ? roomQuery(room, stanza, nick, ctx) : NOTHING;
+  }
+  // What this room sent the node bounced: the link failed (the node rejoins when it can).
+  if (type === "error") {
+    const condition = errorCondition(stanza);
+    return isLinkFailure(condition) ? linkDown(room, peer, condition!, ctx) : NOTHING;
   }
   if (payload?.kind !== "from") return NOTHING; // <reject/> and <left/> are for joining nodes
   if (!ctx.federation.allows(peer)) {
@@ -99,11 +105,16 @@ export function fromNode(
       );
     }
     const joined: FederationLink = link
-      ? { ...link, below, joins: link.joins + (listed ? 1 : 0) }
+      ? listed
+        ? { ...link, below, joins: link.joins + 1, state: "up", downSince: undefined }
+        : { ...link, below }
       : { role: "downstream", state: "up", replica: wantsEcho(stanza), below, joins: 1 };
     const requested = nick || resourceOf(stanza.attrs.from);
+    // A rejoin gets the room's state and history again: what waited for the node and is carried
+    // by them goes (its private messages stay, and go after).
+    const replaced: Mutation[] = link && listed ? [{ op: "dropReplaceable", peer }] : [];
     return inSteps(room, [
-      () => ({ mutations: [{ op: "setLink", peer, link: joined }], effects: [] }),
+      () => decision([...replaced, { op: "setLink", peer, link: joined }], []),
       // A rejoin: the node's occupants it no longer lists left while the link was down.
       ...occupantList(room)
         .filter((o) => o.node === peer && listed && !listed.includes(o.jid))

@@ -12,12 +12,8 @@ import { applyMutations, occupantByJid, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
 import type { Context, Decision, Effect, FederationLink, Mutation, Room } from "../types.js";
 import { forNode, roomsBelow } from "./copy.js";
+import { linkTimer } from "./timer.js";
 import { upstreamOf } from "./upstream-of.js";
-
-/** Look at the link again later: the shell waits the join timeout plus a backoff. */
-export function linkTimer(peer: string, link: FederationLink): Effect {
-  return { kind: "linkTimer", peer, joins: link.joins };
-}
 
 function afterElement(id: string | undefined) {
   return id ? xml("after", { xmlns: NS.fedmuc, id }) : undefined;
@@ -73,7 +69,7 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
  * the join has left meanwhile (see adoptSubject). A room left without local occupants has
  * nothing to join for.
  */
-export function linkDue(room: Room, peer: string, joins: number): Decision {
+export function rejoin(room: Room, peer: string, joins: number): Decision {
   const link = room.links[peer];
   if (link?.role !== "upstream" || link.joins !== joins || link.state === "up") return NOTHING;
   if (!occupantList(room).some((o) => !o.node)) {
@@ -90,19 +86,6 @@ export function linkDue(room: Room, peer: string, joins: number): Decision {
       ...joinStanzas(room, peer, next),
       linkTimer(peer, next),
       { kind: "log", level: "info", message: `joining ${peer} again (attempt ${next.joins})` },
-    ],
-  );
-}
-
-/** The link failed (the peer or the path to it): its occupants stay, a join follows later. */
-export function linkDown(room: Room, peer: string, why: string): Decision {
-  const link = room.links[peer];
-  if (!link || link.role !== "upstream" || link.state === "down") return NOTHING;
-  return decision(
-    [{ op: "setLink", peer, link: { ...link, state: "down" } }],
-    [
-      linkTimer(peer, link),
-      { kind: "log", level: "warn", message: `link to ${peer} is down (${why})` },
     ],
   );
 }

@@ -77,7 +77,16 @@ export function federate(before: Room, d: Decision, origin?: string, now = new D
     if ((peer === origin && !isNewLink(peer) && !echo) || done.has(key)) return;
     done.add(key);
     const copy = forNode(stanza, peer, linkOf(peer), subjectOf(stanza), roomsBelow(after), only);
-    enqueued.push({ op: "enqueue", peer, stanza: copy.toString() });
+    // Toward a node below, room presence and messages are what a rejoin carries again.
+    const replaceable =
+      link.role === "downstream" &&
+      (stanza.name === "presence" || stanza.attrs.type === "groupchat");
+    enqueued.push({
+      op: "enqueue",
+      peer,
+      stanza: copy.toString(),
+      ...(replaceable ? { replaceable } : {}),
+    });
   };
   for (const effect of d.effects) {
     const target = occupantAt(recipientOf(effect));

@@ -15,7 +15,7 @@ import { inSteps } from "../steps.js";
 import { subjectMessage } from "../subject.js";
 import type { Context, Decision, HistoryEntry, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
-import { linkDown } from "./join.js";
+import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
 import { asOccupant, resourceOf, stanzaIdBy } from "./stanza.js";
@@ -48,11 +48,12 @@ export function adoptState(
   if (stanza.name === "message" && type === "groupchat" && stanza.getChild("subject")) {
     return adoptSubject(room, stanza, peer, nick, ctx);
   }
-  if (type === "error") return failed(room, stanza, peer, nick);
+  if (type === "error") return failed(room, stanza, peer, nick, ctx);
   if (stanza.name === "iq") {
-    return type === "result" && stanza.attrs.id === CONFIG_QUERY_ID
+    if (type !== "result") return NOTHING;
+    return stanza.attrs.id === CONFIG_QUERY_ID
       ? adoptConfig(room, stanza)
-      : NOTHING;
+      : pong(room, peer, stanza, ctx);
   }
   // 10.2.1: the upstream room's configuration changed; ask for it.
   if (!nick && statusCodes(stanza).includes(CONFIG_CHANGED)) {
@@ -135,20 +136,11 @@ function heard(room: Room, peer: string, stanza: Element, d: Decision): Decision
 
 /** Errors about one user: the joined node refused that occupant, not the link. */
 const USER_REFUSALS = new Set(["conflict", "forbidden", "not-authorized", "registration-required"]);
-/** Errors about the path to the peer or the peer's availability (RFC 6120 8.3.3): passing. */
-const LINK_FAILURES = new Set([
-  "remote-server-not-found",
-  "remote-server-timeout",
-  "service-unavailable",
-  "recipient-unavailable",
-  "internal-server-error",
-  "resource-constraint",
-]);
-
 /** An error from the peer: a refused user, a failed link, or a refused link. */
-function failed(room: Room, error: Element, peer: string, nick: string): Decision {
+function failed(room: Room, error: Element, peer: string, nick: string, ctx: Context): Decision {
   const condition = errorCondition(error) ?? "undefined-condition";
-  if (LINK_FAILURES.has(condition)) return linkDown(room, peer, condition);
+  if (isLinkFailure(condition)) return linkDown(room, peer, condition, ctx);
+  if (error.name === "iq") return pong(room, peer, error, ctx); // the room itself answered
   if (error.name !== "presence") {
     return decision([], [{ kind: "log", level: "info", message: `${peer}: ${condition}` }]);
   }
@@ -194,14 +186,22 @@ function adoptSubject(
   };
   const link = room.links[peer];
   const completes = link && link.state !== "up";
-  const up = { ...link!, state: "up", heard: link?.heard ?? subject.stamp } as const;
+  const up = {
+    ...link!,
+    state: "up",
+    heard: link?.heard ?? subject.stamp,
+    downSince: undefined,
+  } as const;
   const gone = occupantList(room).filter((o) => o.node === peer && o.stale);
   const changed = room.subject?.text !== subject.text || room.subject?.nick !== subject.nick;
   return inSteps(room, [
     // Once joined, the configuration comes from the upstream room.
     () =>
       completes
-        ? decision([{ op: "setLink", peer, link: up }], [send(configQuery(room, peer))])
+        ? decision(
+            [{ op: "setLink", peer, link: up }],
+            [send(configQuery(room, peer)), pingTimer(peer, up, ctx)],
+          )
         : NOTHING,
     ...gone.map((o) => (r: Room) => exit(r, o)),
     (r) => {

@@ -5,7 +5,14 @@ import { NS, bareOf, parse, type Element } from "@fedmuc/xmpp";
 import { decide, decideLinkTimer } from "../decide.js";
 import { historyForLink } from "../federation/history.js";
 import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
-import type { Context, Decision, Federation, HistoryEntry, Room } from "../types.js";
+import type {
+  Context,
+  Decision,
+  Federation,
+  HistoryEntry,
+  LinkTimerPurpose,
+  Room,
+} from "../types.js";
 
 export const HUB = "rabbithole@rooms.wonderland.lit";
 export const SPOKE = "elsinore@talk.denmark.lit";
@@ -25,7 +32,7 @@ export class Node {
   /** Rooms of other nodes: what is sent to them travels like outbox entries. */
   readonly peers = new Set<string>();
   /** Link timers set and not fired yet. */
-  timers: { peer: string; joins: number }[] = [];
+  timers: { peer: string; purpose: LinkTimerPurpose; joins: number }[] = [];
   /** Notes for the operator. */
   readonly logs: string[] = [];
   constructor(jid: string, federation: Federation) {
@@ -43,11 +50,17 @@ export class Node {
     const el = typeof stanza === "string" ? parse(stanza) : stanza;
     this.apply(decide(this.room, el, this.ctx));
   }
-  /** Fires every link timer set so far. */
-  fireTimers(): void {
-    const due = this.timers;
-    this.timers = [];
-    for (const t of due) this.apply(decideLinkTimer(this.room, t.peer, t.joins));
+  /** Fires the link timers of `purpose` set so far. */
+  fireTimers(purpose: LinkTimerPurpose = "join"): void {
+    const due = this.timers.filter((t) => t.purpose === purpose);
+    this.timers = this.timers.filter((t) => t.purpose !== purpose);
+    for (const t of due) this.apply(decideLinkTimer(this.room, t.peer, purpose, t.joins, this.ctx));
+  }
+  /** The link timers of `purpose` set and not fired yet. */
+  pending(purpose: LinkTimerPurpose = "join") {
+    return this.timers
+      .filter((t) => t.purpose === purpose)
+      .map(({ peer, joins }) => ({ peer, joins }));
   }
   /** Moves this node's clock on. */
   later(ms: number): void {
@@ -69,7 +82,9 @@ export class Node {
       }
     }
     for (const e of d.effects) {
-      if (e.kind === "linkTimer") this.timers.push({ peer: e.peer, joins: e.joins });
+      if (e.kind === "linkTimer") {
+        this.timers.push({ peer: e.peer, purpose: e.purpose, joins: e.joins });
+      }
       if (e.kind === "log") this.logs.push(e.message);
       if (e.kind !== "send") continue;
       const toPeer = this.peers.has(bareOf(e.stanza.attrs.to ?? ""));

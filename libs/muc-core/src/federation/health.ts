@@ -1,0 +1,110 @@
+// XEP-0289 link health (this service's design, libs/fmuc-core/README.md): a link goes down when
+// its stanzas bounce with an error about the path or the peer, or when the room it joined stops
+// answering the periodic check; its remote occupants stay for a grace period, then leave with a
+// status saying the link is down, and come back when the link is joined again.
+import { NS, xml, type Element } from "@fedmuc/xmpp";
+import { NOTHING, decision, send } from "../decision.js";
+import { exit } from "../exit.js";
+import { occupantList } from "../room.js";
+import { inSteps } from "../steps.js";
+import type { Context, Decision, LinkTimerPurpose, Room } from "../types.js";
+import { rejoin } from "./join.js";
+import { linkTimer } from "./timer.js";
+
+export const DEFAULT_GRACE_MS = 300_000;
+export const DEFAULT_PING_MS = 60_000;
+export const PING_ID = "fmuc-ping";
+
+/** Errors about the path to the peer or the peer's availability (RFC 6120 8.3.3): passing. */
+const LINK_FAILURES = new Set([
+  "remote-server-not-found",
+  "remote-server-timeout",
+  "service-unavailable",
+  "recipient-unavailable",
+  "internal-server-error",
+  "resource-constraint",
+]);
+
+export function isLinkFailure(condition: string | undefined): boolean {
+  return condition !== undefined && LINK_FAILURES.has(condition);
+}
+
+/** A link's timer is due. */
+export function linkDue(
+  room: Room,
+  peer: string,
+  purpose: LinkTimerPurpose,
+  joins: number,
+  ctx: Context,
+): Decision {
+  if (purpose === "join") return rejoin(room, peer, joins);
+  if (purpose === "ping") return pingDue(room, peer, joins, ctx);
+  return graceOver(room, peer, ctx);
+}
+
+/** The link failed: nobody leaves yet; the grace period starts, and a join follows. */
+export function linkDown(room: Room, peer: string, why: string, ctx: Context): Decision {
+  const link = room.links[peer];
+  if (!link || link.state === "down") return NOTHING;
+  const down = { ...link, state: "down", downSince: ctx.now.toISOString() } as const;
+  const grace = ctx.federation.graceMs ?? DEFAULT_GRACE_MS;
+  return decision(
+    [{ op: "setLink", peer, link: down }],
+    [
+      linkTimer(peer, link, "grace", grace),
+      ...(link.role === "upstream" ? [linkTimer(peer, link)] : []),
+      { kind: "log", level: "warn", message: `link to ${peer} is down (${why})` },
+    ],
+  );
+}
+
+/** The link is up: check that the peer answers, from time to time. */
+export function pingTimer(peer: string, link: Room["links"][string], ctx: Context) {
+  return linkTimer(peer, link, "ping", ctx.federation.pingMs ?? DEFAULT_PING_MS);
+}
+
+/** A XEP-0199 ping to the peer room; any answer from the room shows it is there. */
+function pingDue(room: Room, peer: string, joins: number, ctx: Context): Decision {
+  const link = room.links[peer];
+  if (link?.role !== "upstream" || link.state !== "up" || link.joins !== joins) return NOTHING;
+  if (link.pingSent && !(link.pongAt && link.pongAt >= link.pingSent)) {
+    return linkDown(room, peer, "no answer to the last check", ctx);
+  }
+  const ping = xml(
+    "iq",
+    { type: "get", from: room.jid, to: peer, id: PING_ID },
+    xml("ping", { xmlns: NS.ping }),
+  );
+  return decision(
+    [{ op: "setLink", peer, link: { ...link, pingSent: ctx.now.toISOString() } }],
+    [send(ping), pingTimer(peer, link, ctx)],
+  );
+}
+
+/** The peer room answered a check (a result, or an error of its own). */
+export function pong(room: Room, peer: string, answer: Element, ctx: Context): Decision {
+  const link = room.links[peer];
+  if (!link || answer.attrs.id !== PING_ID) return NOTHING;
+  return decision([{ op: "setLink", peer, link: { ...link, pongAt: ctx.now.toISOString() } }], []);
+}
+
+/** The grace period is over and the link is still not up: its occupants leave, saying why. */
+function graceOver(room: Room, peer: string, ctx: Context): Decision {
+  const link = room.links[peer];
+  if (!link || link.state === "up" || !link.downSince) return NOTHING;
+  const grace = ctx.federation.graceMs ?? DEFAULT_GRACE_MS;
+  const left = Date.parse(link.downSince) + grace - ctx.now.getTime();
+  if (left > 0) return decision([], [linkTimer(peer, link, "grace", left)]);
+  const why = xml("presence", {}, xml("status", {}, `The link to ${peer} is down`));
+  const gone = occupantList(room).filter((o) => o.node === peer);
+  // Only the others are told: the peer's side knows its own, and hears nothing meanwhile.
+  const told = (d: Decision): Decision =>
+    decision(
+      d.mutations,
+      d.effects.filter((e) => e.kind !== "send" || !gone.some((o) => o.jid === e.stanza.attrs.to)),
+    );
+  return inSteps(
+    room,
+    gone.map((o) => (r: Room) => told(exit(r, o, why))),
+  );
+}
