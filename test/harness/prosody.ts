@@ -2,7 +2,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort } from "./ports.js";
-import { prosodyConfig } from "./prosody-config.js";
+import { prosodyConfig, S2S_PORT } from "./prosody-config.js";
 import { makeTempDir, removeTempDir, runCommand, startProcess, waitForPort } from "./process.js";
 import type { ComponentSpec, UserSpec, XmppServerHandle } from "./xmpp-server.js";
 
@@ -15,6 +15,11 @@ export interface ProsodyOptions {
   mucComponent?: string;
   /** Adds the virtual host anon.<domain> with SASL ANONYMOUS. */
   anonymousHost?: boolean;
+  /**
+   * One site of a federated pair: S2S (dialback, no TLS) on s2sAddress port 5269, names resolved
+   * through resolvConf, bind-mounted over /etc/resolv.conf in a private mount namespace.
+   */
+  site?: { s2sAddress: string; resolvConf: string };
 }
 
 export interface ProsodyHandle extends XmppServerHandle {
@@ -44,16 +49,18 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
 
     const proc = await startProcess({
       name: "prosody",
-      command: "prosody",
-      args: ["--config", configFile, "-F"],
       cwd: dir,
       logFile,
+      ...command(["prosody", "--config", configFile, "-F"], opts.site?.resolvConf),
     });
     try {
       // Prosody opens the component port only when a component is configured.
       const ports = opts.components.length > 0 ? [c2sPort, componentPort] : [c2sPort];
-      for (const port of ports) {
-        await waitForPort({ port, service: "prosody", logFile, alive: () => !proc.hasExited() });
+      const alive = () => !proc.hasExited();
+      for (const port of ports) await waitForPort({ port, service: "prosody", logFile, alive });
+      if (opts.site) {
+        const host = opts.site.s2sAddress;
+        await waitForPort({ port: S2S_PORT, host, service: "prosody s2s", logFile, alive });
       }
     } catch (err) {
       await proc.stop();
@@ -79,4 +86,12 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
     await removeTempDir(dir);
     throw err;
   }
+}
+
+// With a resolv.conf of its own: bound over /etc/resolv.conf in a private mount namespace, so the
+// machine's stays untouched. unshare and sh exec, so the pid is Prosody's own.
+function command(argv: string[], resolvConf: string | undefined) {
+  if (!resolvConf) return { command: argv[0]!, args: argv.slice(1) };
+  const script = 'mount --bind "$0" /etc/resolv.conf && exec "$@"';
+  return { command: "unshare", args: ["--mount", "sh", "-c", script, resolvConf, ...argv] };
 }
