@@ -2,7 +2,7 @@
 // a resolv.conf naming it, for servers started under a private mount of /etc/resolv.conf.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { makeTempDir, removeTempDir, startProcess, waitForPort } from "./process.js";
+import { inTempDir, removeTempDir, startServer } from "./process.js";
 
 export interface DnsmasqOptions {
   /** Loopback address to listen on (port 53), e.g. 127.44.7.53. */
@@ -20,13 +20,12 @@ export interface DnsmasqHandle {
   stop(): Promise<void>;
 }
 
-export async function startDnsmasq(opts: DnsmasqOptions): Promise<DnsmasqHandle> {
-  const dir = await makeTempDir("dnsmasq");
-  const logFile = join(dir, "dnsmasq.log");
-  const resolvConf = join(dir, "resolv.conf");
-  try {
+export function startDnsmasq(opts: DnsmasqOptions): Promise<DnsmasqHandle> {
+  return inTempDir("dnsmasq", async (dir) => {
+    const logFile = join(dir, "dnsmasq.log");
+    const resolvConf = join(dir, "resolv.conf");
     await writeFile(resolvConf, `nameserver ${opts.address}\n`);
-    const proc = await startProcess({
+    const proc = await startServer({
       name: "dnsmasq",
       command: "dnsmasq",
       args: [
@@ -43,19 +42,8 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<DnsmasqHandle>
       ],
       cwd: dir,
       logFile,
+      ports: [{ port: 53, host: opts.address }],
     });
-    try {
-      await waitForPort({
-        port: 53,
-        host: opts.address,
-        service: "dnsmasq",
-        logFile,
-        alive: () => !proc.hasExited(),
-      });
-    } catch (err) {
-      await proc.stop();
-      throw err;
-    }
     return {
       address: opts.address,
       pid: proc.pid,
@@ -66,8 +54,5 @@ export async function startDnsmasq(opts: DnsmasqOptions): Promise<DnsmasqHandle>
         await removeTempDir(dir);
       },
     };
-  } catch (err) {
-    await removeTempDir(dir);
-    throw err;
-  }
+  });
 }
