@@ -92,7 +92,7 @@ class Pipe {
 }
 
 export class LinkShaper {
-  latencyMs = 0;
+  private latency = 0;
   private readonly buckets = { hubToSpoke: new TokenBucket(), spokeToHub: new TokenBucket() };
   private counters = zero();
   private readonly connections = new Set<{ sockets: Socket[]; pipes: Pipe[] }>();
@@ -127,7 +127,7 @@ export class LinkShaper {
   /** One-way delay added to every byte, in each direction. */
   setLatency(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`latency must be >= 0: ${ms}`);
-    this.latencyMs = ms;
+    this.latency = ms;
   }
 
   /** Drops every connection and stops listening: new connections are refused until restore(). */
@@ -160,6 +160,10 @@ export class LinkShaper {
       });
     }
     this.up = true;
+  }
+
+  get latencyMs(): number {
+    return this.latency;
   }
 
   get isCut(): boolean {
