@@ -283,3 +283,34 @@ export function runCommand(
     );
   });
 }
+
+export interface StartServerOptions extends StartProcessOptions {
+  /** Ready once each of these accepts a TCP connection (host default 127.0.0.1). */
+  ports: { port: number; host?: string }[];
+}
+
+/** startProcess, then wait for every port; a server that never opens one is stopped. */
+export async function startServer(opts: StartServerOptions): Promise<ManagedProcess> {
+  const proc = await startProcess(opts);
+  try {
+    for (const { port, host } of opts.ports) {
+      const { name: service, logFile } = opts;
+      await waitForPort({ port, host, service, logFile, alive: () => !proc.hasExited() });
+    }
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  return proc;
+}
+
+/** Runs `start` in a fresh temporary directory, removed again if `start` throws. */
+export async function inTempDir<T>(label: string, start: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await makeTempDir(label);
+  try {
+    return await start(dir);
+  } catch (err) {
+    await removeTempDir(dir);
+    throw err;
+  }
+}

@@ -2,6 +2,9 @@
 // Prosody 0.12.3, as root).
 import { quote, type ComponentSpec } from "./xmpp-server.js";
 
+/** S2S port of a site: peers find it by the domain's address alone (no SRV record). */
+export const S2S_PORT = 5269;
+
 export interface ProsodyConfigVars {
   dir: string;
   logFile: string;
@@ -11,6 +14,8 @@ export interface ProsodyConfigVars {
   components: ComponentSpec[];
   mucComponent?: string;
   anonymousHost?: boolean;
+  /** One site of a federated pair: S2S over dialback, without TLS, on this address. */
+  site?: { s2sAddress: string };
 }
 
 export function prosodyConfig(v: ProsodyConfigVars): string {
@@ -22,13 +27,11 @@ export function prosodyConfig(v: ProsodyConfigVars): string {
     `log = { info = ${quote(v.logFile)} }`,
     `interfaces = { "127.0.0.1" }`,
     `c2s_ports = { ${v.c2sPort} }`,
-    `s2s_ports = { }`,
+    ...s2s(v.site),
     `component_ports = { ${v.componentPort} }`,
     `component_interface = "127.0.0.1"`,
     `http_ports = { }`,
     `https_ports = { }`,
-    `modules_enabled = { "roster", "saslauth", "disco", "ping", "posix" }`,
-    `modules_disabled = { "s2s" }`,
     `c2s_require_encryption = false`,
     `allow_unencrypted_plain_auth = true`,
     `authentication = "internal_plain"`,
@@ -49,4 +52,18 @@ export function prosodyConfig(v: ProsodyConfigVars): string {
     lines.push(`Component ${quote(v.mucComponent)} "muc"`, `  restrict_room_creation = false`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+// S2S only on a site of a federated pair: dialback, without TLS, on the site's own address.
+function s2s(site: ProsodyConfigVars["site"]): string[] {
+  const modules = ["roster", "saslauth", "disco", "ping", "posix", ...(site ? ["dialback"] : [])];
+  const enabled = `modules_enabled = { ${modules.map(quote).join(", ")} }`;
+  if (!site) return [`s2s_ports = { }`, enabled, `modules_disabled = { "s2s" }`];
+  return [
+    `s2s_ports = { ${S2S_PORT} }`,
+    `s2s_interfaces = { ${quote(site.s2sAddress)} }`,
+    enabled,
+    `s2s_require_encryption = false`,
+    `s2s_secure_auth = false`,
+  ];
 }

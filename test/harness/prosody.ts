@@ -2,8 +2,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { freePort } from "./ports.js";
-import { prosodyConfig } from "./prosody-config.js";
-import { makeTempDir, removeTempDir, runCommand, startProcess, waitForPort } from "./process.js";
+import { prosodyConfig, S2S_PORT } from "./prosody-config.js";
+import { inTempDir, removeTempDir, runCommand, startServer } from "./process.js";
 import type { ComponentSpec, UserSpec, XmppServerHandle } from "./xmpp-server.js";
 
 export interface ProsodyOptions {
@@ -15,6 +15,11 @@ export interface ProsodyOptions {
   mucComponent?: string;
   /** Adds the virtual host anon.<domain> with SASL ANONYMOUS. */
   anonymousHost?: boolean;
+  /**
+   * One site of a federated pair: S2S (dialback, no TLS) on s2sAddress port 5269, names resolved
+   * through resolvConf, bind-mounted over /etc/resolv.conf in a private mount namespace.
+   */
+  site?: { s2sAddress: string; resolvConf: string };
 }
 
 export interface ProsodyHandle extends XmppServerHandle {
@@ -25,12 +30,11 @@ export interface ProsodyHandle extends XmppServerHandle {
   resume(): void;
 }
 
-export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle> {
+export function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle> {
   const domain = opts.domain ?? "localhost";
-  const dir = await makeTempDir("prosody");
-  const configFile = join(dir, "prosody.cfg.lua");
-  const logFile = join(dir, "prosody.log"); // Prosody's log and its stdout/stderr
-  try {
+  return inTempDir("prosody", async (dir) => {
+    const configFile = join(dir, "prosody.cfg.lua");
+    const logFile = join(dir, "prosody.log"); // Prosody's log and its stdout/stderr
     const [c2sPort, componentPort] = [await freePort(), await freePort()];
     await writeFile(
       configFile,
@@ -42,23 +46,18 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
     // Accounts go straight to the data directory, so they can be created before the start.
     for (const u of opts.users ?? []) await register(u.user, u.password);
 
-    const proc = await startProcess({
+    const proc = await startServer({
       name: "prosody",
-      command: "prosody",
-      args: ["--config", configFile, "-F"],
       cwd: dir,
       logFile,
+      ...command(["prosody", "--config", configFile, "-F"], opts.site?.resolvConf),
+      ports: [
+        { port: c2sPort },
+        // Prosody opens the component port only when a component is configured.
+        ...(opts.components.length > 0 ? [{ port: componentPort }] : []),
+        ...(opts.site ? [{ port: S2S_PORT, host: opts.site.s2sAddress }] : []),
+      ],
     });
-    try {
-      // Prosody opens the component port only when a component is configured.
-      const ports = opts.components.length > 0 ? [c2sPort, componentPort] : [c2sPort];
-      for (const port of ports) {
-        await waitForPort({ port, service: "prosody", logFile, alive: () => !proc.hasExited() });
-      }
-    } catch (err) {
-      await proc.stop();
-      throw err;
-    }
     return {
       dir,
       domain,
@@ -75,8 +74,13 @@ export async function startProsody(opts: ProsodyOptions): Promise<ProsodyHandle>
         await removeTempDir(dir);
       },
     };
-  } catch (err) {
-    await removeTempDir(dir);
-    throw err;
-  }
+  });
+}
+
+// With a resolv.conf of its own: bound over /etc/resolv.conf in a private mount namespace, so the
+// machine's stays untouched. unshare and sh exec, so the pid is Prosody's own.
+function command(argv: string[], resolvConf: string | undefined) {
+  if (!resolvConf) return { command: argv[0]!, args: argv.slice(1) };
+  const script = 'mount --bind "$0" /etc/resolv.conf && exec "$@"';
+  return { command: "unshare", args: ["--mount", "sh", "-c", script, resolvConf, ...argv] };
 }
