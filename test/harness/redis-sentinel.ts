@@ -1,0 +1,104 @@
+// Redis behind Sentinel: a master, a replica of it and one sentinel watching them (quorum 1), each
+// on a free port in a directory of its own under one temporary directory; ready once the replica
+// is in sync and the sentinel knows both. Stopped by pid.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import type { RedisTarget } from "@fedmuc/redis";
+import { freePort } from "./ports.js";
+import { makeTempDir, removeTempDir, type ManagedProcess } from "./process.js";
+import type { RedisHandle } from "./redis.js";
+import { launchRedisServer, waitUntil } from "./redis-server.js";
+
+export const SENTINEL_MASTER_NAME = "fedmuc";
+
+export interface RedisSentinelHandle extends RedisHandle {
+  readonly target: Extract<RedisTarget, { kind: "sentinel" }>;
+  /** Client ports of the master and the replica as started (a failover swaps their roles). */
+  readonly masterPort: number;
+  readonly replicaPort: number;
+  readonly sentinelPort: number;
+}
+
+/** Asks one server something, on a connection of its own. */
+async function ask(port: number, ...args: string[]): Promise<unknown> {
+  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    return await client.call(args[0]!, ...args.slice(1));
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
+  const root = await makeTempDir("redis-sentinel");
+  const procs: ManagedProcess[] = [];
+  const stop = async () => {
+    await Promise.all(procs.map((p) => p.stop()));
+    await removeTempDir(root);
+  };
+  const launch = async (label: string, port: number, args: string[], configFile?: string) => {
+    const dir = join(root, label);
+    await mkdir(dir);
+    const file = configFile && join(dir, "sentinel.conf");
+    if (file) await writeFile(file, configFile);
+    const proc = await launchRedisServer({
+      port,
+      dir,
+      args,
+      configFile: file,
+      name: `redis ${label}`,
+    });
+    procs.push(proc);
+  };
+  const [masterPort, replicaPort, sentinelPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
+  try {
+    const data = ["--save", "", "--appendonly", "no"];
+    await launch("master", masterPort, data);
+    await launch("replica", replicaPort, [...data, "--replicaof", "127.0.0.1", String(masterPort)]);
+    await waitUntil(
+      "redis replica in sync",
+      async () =>
+        String(await ask(replicaPort, "INFO", "replication")).includes("master_link_status:up"),
+      procs.map((p) => p.logFile),
+    );
+    const conf = [
+      `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 2000`,
+      `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
+    ];
+    await launch("sentinel", sentinelPort, ["--sentinel"], `${conf.join("\n")}\n`);
+    await waitUntil(
+      "redis sentinel sees the replica",
+      async () => {
+        const replicas = (await ask(
+          sentinelPort,
+          "SENTINEL",
+          "REPLICAS",
+          SENTINEL_MASTER_NAME,
+        )) as string[][];
+        return replicas.length === 1 && replicas[0]!.includes(String(replicaPort));
+      },
+      procs.map((p) => p.logFile),
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    target: {
+      kind: "sentinel",
+      sentinels: [{ host: "127.0.0.1", port: sentinelPort }],
+      name: SENTINEL_MASTER_NAME,
+      auth: { db: 0, tls: false },
+    },
+    masterPort,
+    replicaPort,
+    sentinelPort,
+    stop,
+  };
+}
