@@ -30,6 +30,9 @@ async function ask(port: number, ...args: string[]): Promise<unknown> {
   }
 }
 
+const pairs = (flat: string[]): [string, string][] =>
+  flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]!] as [string, string]] : []));
+
 export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
   const root = await makeTempDir("redis-sentinel");
   const procs: ManagedProcess[] = [];
@@ -58,7 +61,8 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
   ];
   try {
     const data = ["--save", "", "--appendonly", "no"];
-    await launch("master", masterPort, data);
+    // A replica syncs at once, not after the 5 s Redis waits for others to share the transfer.
+    await launch("master", masterPort, [...data, "--repl-diskless-sync-delay", "0"]);
     await launch("replica", replicaPort, [...data, "--replicaof", "127.0.0.1", String(masterPort)]);
     await waitUntil(
       "redis replica in sync",
@@ -72,6 +76,7 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
       `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
     ];
     await launch("sentinel", sentinelPort, ["--sentinel"], `${conf.join("\n")}\n`);
+    // A replica the sentinel may promote: connected, and reporting its link to the master.
     await waitUntil(
       "redis sentinel sees the replica",
       async () => {
@@ -81,7 +86,13 @@ export async function startRedisSentinel(): Promise<RedisSentinelHandle> {
           "REPLICAS",
           SENTINEL_MASTER_NAME,
         )) as string[][];
-        return replicas.length === 1 && replicas[0]!.includes(String(replicaPort));
+        const fields = replicas.map((flat) => Object.fromEntries(pairs(flat)));
+        return (
+          fields.length === 1 &&
+          fields[0]!.port === String(replicaPort) &&
+          fields[0]!.flags === "slave" &&
+          fields[0]!["master-link-status"] === "ok"
+        );
       },
       procs.map((p) => p.logFile),
     );
