@@ -3,12 +3,11 @@
 // node says cluster_state:ok and knows all three. Stopped by pid.
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import type { RedisTarget } from "@fedmuc/redis";
 import { freePort } from "./ports.js";
 import { makeTempDir, removeTempDir, runCommand, type ManagedProcess } from "./process.js";
 import type { RedisHandle } from "./redis.js";
-import { launchRedisServer, waitUntil } from "./redis-server.js";
+import { ask, launchRedisServer, waitUntil } from "./redis-server.js";
 
 const MASTERS = 3;
 
@@ -31,14 +30,7 @@ async function startNode(root: string): Promise<ManagedProcess & { port: number 
 /** Every node sees the cluster whole: all slots served, all nodes known. */
 async function converged(ports: readonly number[]): Promise<boolean> {
   const infos = await Promise.all(
-    ports.map(async (port) => {
-      const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0 });
-      try {
-        return String(await client.call("CLUSTER", "INFO"));
-      } finally {
-        client.disconnect();
-      }
-    }),
+    ports.map(async (port) => String(await ask(port, "CLUSTER", "INFO"))),
   );
   return infos.every(
     (info) => info.includes("cluster_state:ok") && info.includes(`cluster_known_nodes:${MASTERS}`),

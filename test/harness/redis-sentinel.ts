@@ -3,12 +3,11 @@
 // is in sync and the sentinel knows both. Stopped by pid.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import type { RedisTarget } from "@fedmuc/redis";
 import { freePort } from "./ports.js";
 import { makeTempDir, removeTempDir, type ManagedProcess } from "./process.js";
 import type { RedisHandle } from "./redis.js";
-import { launchRedisServer, waitUntil } from "./redis-server.js";
+import { ask, launchRedisServer, waitUntil } from "./redis-server.js";
 
 export const SENTINEL_MASTER_NAME = "fedmuc";
 
@@ -18,16 +17,6 @@ export interface RedisSentinelHandle extends RedisHandle {
   readonly masterPort: number;
   readonly replicaPort: number;
   readonly sentinelPort: number;
-}
-
-/** Asks one server something, on a connection of its own. */
-async function ask(port: number, ...args: string[]): Promise<unknown> {
-  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0 });
-  try {
-    return await client.call(args[0]!, ...args.slice(1));
-  } finally {
-    client.disconnect();
-  }
 }
 
 const pairs = (flat: string[]): [string, string][] =>

@@ -2,6 +2,7 @@
 // in a given directory, its output in redis.log there; ready once the port accepts connections.
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
+import { Redis } from "ioredis";
 import { HarnessError } from "./errors.js";
 import { startProcess, tailFile, waitForPort, type ManagedProcess } from "./process.js";
 
@@ -40,6 +41,16 @@ export async function launchRedisServer(opts: RedisServerOptions): Promise<Manag
     throw err;
   }
   return proc;
+}
+
+/** Asks one local server a command, on a connection of its own. */
+export async function ask(port: number, command: string, ...args: string[]): Promise<unknown> {
+  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    return await client.call(command, ...args);
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Asks `check` until it says yes: for states Redis announces no event for (a cluster that has
