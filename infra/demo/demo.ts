@@ -24,7 +24,7 @@ const start = (side: typeof HUB, keyPrefix: string, env: Record<string, string>)
   startService({
     componentPort: prosody.componentPort,
     ...side,
-    redisUrl: redis.url,
+    redis,
     keyPrefix,
     env,
   });

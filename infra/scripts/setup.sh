@@ -9,7 +9,7 @@ log() { printf 'setup: %s\n' "$*"; }
 [ -f package-lock.json ] || { log "run this script from inside the repository"; exit 1; }
 
 missing=()
-for bin in redis-server prosody ejabberdctl dnsmasq; do
+for bin in redis-server redis-cli prosody ejabberdctl dnsmasq; do
   command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
 done
 
@@ -51,7 +51,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    redis-server prosody ejabberd dnsmasq-base iproute2
+    redis-server redis-tools prosody ejabberd dnsmasq-base iproute2
   if $created_policy; then
     rm -f "$policy"
     trap - EXIT
@@ -59,7 +59,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   stop_system_daemons
   log "packages installed"
 else
-  log "redis-server, prosody, ejabberd and dnsmasq already installed"
+  log "redis-server, redis-cli, prosody, ejabberd and dnsmasq already installed"
 fi
 
 if ! command -v npm >/dev/null 2>&1; then

@@ -85,7 +85,7 @@ async function startOurs(prosody: ProsodyHandle): Promise<Running> {
     const service = await startService({
       componentPort: prosody.componentPort,
       ...SERVICE,
-      redisUrl: redis.url,
+      redis,
       keyPrefix: uniquePrefix(),
       env: { LOG_LEVEL: "info" }, // the harness's default, debug, logs every stanza
     });

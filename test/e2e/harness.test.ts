@@ -1,5 +1,4 @@
 // Smoke tests of the harness itself: real Redis, Prosody, ejabberd and XMPP clients.
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectClient, xml, type TestClient } from "../harness/client.js";
 import { connectRawComponent } from "../harness/component.js";
@@ -7,7 +6,7 @@ import { startEjabberd, type EjabberdHandle } from "../harness/ejabberd.js";
 import { freePort } from "../harness/ports.js";
 import { isAlive } from "../harness/process.js";
 import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
-import { startRedis, uniquePrefix } from "../harness/redis.js";
+import { connectRedis, startRedis, uniquePrefix } from "../harness/redis.js";
 import type { XmppServerHandle } from "../harness/xmpp-server.js";
 
 const component = { domain: "rooms.localhost", secret: "s3cret" };
@@ -26,7 +25,7 @@ describe("ports", () => {
 describe("redis", () => {
   it("starts, answers PING and stops", async () => {
     const redis = await startRedis();
-    const conn = new Redis(redis.url);
+    const conn = connectRedis(redis);
     try {
       expect(await conn.ping()).toBe("PONG");
     } finally {
@@ -42,11 +41,11 @@ describe("redis", () => {
     try {
       if (!redis.restart) return ctx.skip();
       const key = `${uniquePrefix()}k`;
-      const before = new Redis(redis.url);
+      const before = connectRedis(redis);
       await before.set(key, "v");
       before.disconnect();
       await redis.restart();
-      const after = new Redis(redis.url);
+      const after = connectRedis(redis);
       expect(await after.get(key)).toBe("v");
       after.disconnect();
     } finally {

@@ -38,7 +38,7 @@ beforeAll(async () => {
       await startService({
         componentPort: ejabberd.componentPort,
         ...SERVICE,
-        redisUrl: redis.url,
+        redis,
         keyPrefix,
       }),
     );

@@ -41,7 +41,7 @@ beforeAll(async () => {
     startService({
       componentPort: prosody.componentPort,
       ...side,
-      redisUrl: redis.url,
+      redis,
       keyPrefix: uniquePrefix(),
       env: { LOG_LEVEL: "info", ...env },
     });

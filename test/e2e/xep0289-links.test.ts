@@ -38,7 +38,7 @@ const startHub = () =>
   startService({
     componentPort: prosody.componentPort,
     ...HUB,
-    redisUrl: redis.url,
+    redis,
     keyPrefix: hubPrefix,
     env: { LOG_LEVEL: "info", FMUC_ALLOW: `${SPOKE.domain},${TALK.domain}` },
   });
@@ -53,7 +53,7 @@ beforeAll(async () => {
     startService({
       componentPort: prosody.componentPort,
       ...side,
-      redisUrl: redis.url,
+      redis,
       keyPrefix: uniquePrefix(),
       env: { LOG_LEVEL: "info", ...FAST_RETRY, ...env },
     });

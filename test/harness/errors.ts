@@ -12,7 +12,8 @@ export type HarnessErrorCode =
   | "NOT_TRAVERSABLE"
   | "XMPP_TIMEOUT"
   | "XMPP_CLOSED"
-  | "HANDSHAKE_FAILED";
+  | "HANDSHAKE_FAILED"
+  | "REDIS_NOT_READY";
 
 export class HarnessError extends Error {
   override readonly name = "HarnessError";

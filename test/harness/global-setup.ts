@@ -15,7 +15,7 @@ function onPath(binary: string): boolean {
 
 export default function setup(): () => void {
   if (!process.env.REDIS_URL) {
-    const missing = ["redis-server", "prosody"].filter((binary) => !onPath(binary));
+    const missing = ["redis-server", "redis-cli", "prosody"].filter((binary) => !onPath(binary));
     if (missing.length > 0) {
       throw new Error(
         `missing ${missing.join(", ")} on PATH: run infra/scripts/setup.sh (as root) first`,

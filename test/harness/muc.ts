@@ -83,7 +83,7 @@ export function mucBed(options: MucBedOptions): MucBed {
       componentPort: need(prosody, "prosody").componentPort,
       domain,
       secret,
-      redisUrl: need(redis, "redis").url,
+      redis: need(redis, "redis"),
       keyPrefix,
       env: options.env,
     });

@@ -1,24 +1,23 @@
-// Redis for tests: $REDIS_URL if set, else a container where Docker answers, else a local
-// redis-server on a free port in its own directory.
+// Redis for tests: $REDIS_URL if set; a local three-master Redis Cluster with REDIS_MODE=cluster;
+// else a container where Docker answers, else a local redis-server on a free port in its own
+// directory. Clients and the service reach each kind through the service's own client factory.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { createRedis, type ClientOptions, type RedisClient, type RedisTarget } from "@fedmuc/redis";
 import { freePort } from "./ports.js";
-import {
-  makeTempDir,
-  removeTempDir,
-  startProcess,
-  waitForPort,
-  type ManagedProcess,
-} from "./process.js";
+import { makeTempDir, removeTempDir, type ManagedProcess } from "./process.js";
+import { startRedisCluster } from "./redis-cluster.js";
+import { launchRedisServer } from "./redis-server.js";
 
 export interface RedisHandle {
-  url: string;
-  /** The local redis-server's pid (absent for $REDIS_URL and containers). */
+  /** Where it is, for the client factory. */
+  readonly target: RedisTarget;
+  /** The local redis-server's pid (absent for $REDIS_URL, containers and clusters). */
   readonly pid?: number;
   stop(): Promise<void>;
-  /** Stop and start the same server again (same url, same data directory). */
+  /** Stop and start the same server again (same address, same data directory). */
   restart?(): Promise<void>;
 }
 
@@ -34,9 +33,38 @@ export function uniquePrefix(): string {
 
 export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHandle> {
   const external = process.env.REDIS_URL;
-  if (external) return { url: external, stop: async () => {} };
+  if (external) return { target: { kind: "single", url: external }, stop: async () => {} };
+  if (process.env.REDIS_MODE === "cluster") return startRedisCluster();
   if (await dockerAnswers()) return startRedisContainer(opts);
   return startLocalRedis(opts);
+}
+
+/** A client of `redis` made by the service's factory (a Cluster client for a cluster). */
+export function connectRedis(
+  redis: Pick<RedisHandle, "target">,
+  options: ClientOptions = { maxRetriesPerRequest: 20 },
+): RedisClient {
+  return createRedis(redis.target, options);
+}
+
+/** The service's variables that point it at `redis` (and at nothing else). */
+export function redisEnv(redis: Pick<RedisHandle, "target">): Record<string, string> {
+  const t = redis.target;
+  const hostPorts = (list: readonly { host: string; port: number }[]) =>
+    list.map((n) => `${n.host}:${n.port}`).join(",");
+  return {
+    REDIS_URL: t.kind === "single" ? t.url : "",
+    REDIS_CLUSTER_NODES: t.kind === "cluster" ? hostPorts(t.nodes) : "",
+    REDIS_SENTINELS: t.kind === "sentinel" ? hostPorts(t.sentinels) : "",
+    REDIS_SENTINEL_NAME: t.kind === "sentinel" ? t.name : "",
+  };
+}
+
+/** Keys matching `pattern` on every master: KEYS on a cluster client asks one node only. */
+export async function keysMatching(client: RedisClient, pattern: string): Promise<string[]> {
+  const nodes = "nodes" in client ? client.nodes("master") : [client];
+  const perNode = await Promise.all(nodes.map((node) => node.keys(pattern)));
+  return perNode.flat().sort();
 }
 
 // Only ask testcontainers (a heavy import) when a Docker endpoint may exist at all.
@@ -85,8 +113,8 @@ async function startRedisContainer(opts: StartRedisOptions): Promise<RedisHandle
   const urlOf = (): string => `redis://${container.getHost()}:${container.getMappedPort(6379)}`;
   let url = urlOf();
   return {
-    get url() {
-      return url;
+    get target() {
+      return { kind: "single", url } as const;
     },
     async stop() {
       await container.stop();
@@ -101,30 +129,7 @@ async function startRedisContainer(opts: StartRedisOptions): Promise<RedisHandle
 async function startLocalRedis(opts: StartRedisOptions): Promise<RedisHandle> {
   const dir = await makeTempDir("redis");
   const port = await freePort();
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir];
-  args.push(...serverArgs(opts.persistence));
-
-  const launch = async (): Promise<ManagedProcess> => {
-    const proc = await startProcess({
-      name: "redis-server",
-      command: "redis-server",
-      args,
-      cwd: dir,
-      logFile: join(dir, "redis.log"),
-    });
-    try {
-      await waitForPort({
-        port,
-        service: "redis-server",
-        logFile: proc.logFile,
-        alive: () => !proc.hasExited(),
-      });
-    } catch (err) {
-      await proc.stop();
-      throw err;
-    }
-    return proc;
-  };
+  const launch = () => launchRedisServer({ port, dir, args: serverArgs(opts.persistence) });
 
   let proc: ManagedProcess | undefined;
   try {
@@ -134,7 +139,7 @@ async function startLocalRedis(opts: StartRedisOptions): Promise<RedisHandle> {
     throw err;
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    target: { kind: "single", url: `redis://127.0.0.1:${port}` },
     get pid() {
       return proc?.pid;
     },

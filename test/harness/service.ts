@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { HarnessError } from "./errors.js";
 import { freePort } from "./ports.js";
+import { redisEnv, type RedisHandle } from "./redis.js";
 import {
   makeTempDir,
   removeTempDir,
@@ -20,7 +21,8 @@ export interface ServiceOptions {
   componentPort: number;
   domain: string;
   secret: string;
-  redisUrl: string;
+  /** The Redis (server, cluster or sentinels) it keeps its rooms in. */
+  redis: Pick<RedisHandle, "target">;
   keyPrefix: string;
   env?: Record<string, string>;
 }
@@ -49,7 +51,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
       XMPP_COMPONENT_URL: `xmpp://127.0.0.1:${opts.componentPort}`,
       XMPP_COMPONENT_DOMAIN: opts.domain,
       XMPP_COMPONENT_SECRET: opts.secret,
-      REDIS_URL: opts.redisUrl,
+      ...redisEnv(opts.redis),
       REDIS_KEY_PREFIX: opts.keyPrefix,
       HTTP_PORT: String(httpPort),
       LOG_LEVEL: "debug",

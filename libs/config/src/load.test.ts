@@ -39,6 +39,12 @@ describe("loadConfig", () => {
     ["XMPP_COMPONENT_URL", "http://x:5347", "must start with xmpp://"],
     ["XMPP_COMPONENT_DOMAIN", "not a domain", "is not a domain name"],
     ["REDIS_URL", "localhost:6379", "must start with redis:// or rediss://"],
+    ["REDIS_URL", "redis://h:6379/zero", "is not a database number"],
+    ["REDIS_CLUSTER_NODES", "10.0.0.1", "must be host:port pairs"],
+    ["REDIS_CLUSTER_NODES", "10.0.0.1:7000,,10.0.0.2:7000", "must be host:port pairs"],
+    ["REDIS_CLUSTER_NODES", "10.0.0.1:70000", "must be between 1 and 65535"],
+    ["REDIS_SENTINELS", "s1:26379 s2:26379", "must be host:port pairs"],
+    ["REDIS_SENTINEL_NAME", "my master", "must be one word"],
     ["HTTP_PORT", "70000", "must be between 0 and 65535"],
     ["HTTP_PORT", "80a", "must be a whole number"],
     ["LOG_LEVEL", "loud", "must be one of fatal, error"],
@@ -61,9 +67,46 @@ describe("loadConfig", () => {
     expect(loadConfig(valid).MUC_ADMINS).toEqual([]);
   });
 
+  it("reads Redis Cluster seeds and sentinels as host and port, IPv6 in brackets", () => {
+    const config = loadConfig({
+      ...valid,
+      REDIS_SENTINELS: " s1.example.org:26379,[::1]:26380",
+      REDIS_SENTINEL_NAME: "fedmuc",
+    });
+    expect(config.REDIS_SENTINELS).toEqual([
+      { host: "s1.example.org", port: 26379 },
+      { host: "::1", port: 26380 },
+    ]);
+    expect(config.REDIS_CLUSTER_NODES).toEqual([]);
+  });
+
+  it.each([
+    [
+      { REDIS_CLUSTER_NODES: "a:7000", REDIS_SENTINELS: "s:26379", REDIS_SENTINEL_NAME: "m" },
+      "REDIS_CLUSTER_NODES and REDIS_SENTINELS are both set",
+    ],
+    [{ REDIS_SENTINELS: "s:26379" }, "REDIS_SENTINEL_NAME is required with REDIS_SENTINELS"],
+    [
+      { REDIS_CLUSTER_NODES: "a:7000", REDIS_URL: "redis://a:7000/3" },
+      "REDIS_URL selects database 3, but a Redis Cluster",
+    ],
+  ])("rejects variables that contradict each other: %o", (vars, why) => {
+    const problems = problemsOf({ ...valid, ...vars });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(why);
+  });
+
   it("lists every variable in the help text", () => {
     const help = helpText();
-    for (const name of ["XMPP_COMPONENT_URL", "REDIS_URL", "HTTP_PORT", "LOG_LEVEL"]) {
+    for (const name of [
+      "XMPP_COMPONENT_URL",
+      "REDIS_URL",
+      "REDIS_CLUSTER_NODES",
+      "REDIS_SENTINELS",
+      "REDIS_SENTINEL_NAME",
+      "HTTP_PORT",
+      "LOG_LEVEL",
+    ]) {
       expect(help).toContain(name);
     }
   });

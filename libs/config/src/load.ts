@@ -1,4 +1,5 @@
 // Reads the configuration from the environment, reporting every bad or missing variable at once.
+import { RULES } from "./rules.js";
 import { VARIABLES, type Config, type VariableName } from "./variables.js";
 
 export class ConfigError extends Error {
@@ -30,6 +31,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const combined = RULES.map((rule) => rule(config as Config)).filter((p) => p !== null);
+  if (combined.length > 0) throw new ConfigError(combined);
   return config as Config;
 }
 

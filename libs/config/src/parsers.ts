@@ -21,6 +21,20 @@ export function parseUrl(text: string, protocols: readonly string[]): string {
   return text;
 }
 
+/** The database a redis:// URL selects (its path, e.g. /2), 0 when it names none. */
+export function redisDatabase(url: string): number {
+  const path = new URL(url).pathname.replace(/^\//, "");
+  if (!/^\d*$/.test(path))
+    throw new Error(`has a path that is not a database number (got "${url}")`);
+  return Number(path || "0");
+}
+
+export function parseRedisUrl(text: string): string {
+  parseUrl(text, ["redis:", "rediss:"]);
+  redisDatabase(text);
+  return text;
+}
+
 const DOMAIN =
   /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
@@ -60,4 +74,20 @@ export function parseJidList(text: string): readonly string[] {
     }
   }
   return jids.map((j) => j.toLowerCase());
+}
+
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port` pairs separated by commas (an IPv6 host in brackets: `[::1]:6379`); "" is none. */
+export function parseHostPorts(text: string): readonly HostPort[] {
+  if (text.trim() === "") return [];
+  return text.split(",").map((item) => {
+    const match = /^(\[[0-9a-f:.]+\]|[^\s:[\]]+):(\d+)$/i.exec(item.trim());
+    if (!match) throw new Error(`must be host:port pairs separated by commas (got "${item}")`);
+    const port = parseInt_(match[2]!, 1, 65535);
+    return { host: match[1]!.replace(/^\[(.*)\]$/, "$1"), port };
+  });
 }

@@ -8,6 +8,8 @@ import {
   parseEnum,
   parseText,
   parseJidList,
+  parseHostPorts,
+  parseRedisUrl,
 } from "./parsers.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -35,14 +37,32 @@ export const VARIABLES = {
     parse: parseText,
   }),
   REDIS_URL: variable({
-    help: "Redis holding all room state, e.g. redis://127.0.0.1:6379/0",
+    help: "Redis holding all room state, e.g. redis://127.0.0.1:6379/0; with REDIS_CLUSTER_NODES or REDIS_SENTINELS only its user, password, database and rediss: (TLS) apply",
     default: "redis://127.0.0.1:6379",
-    parse: (t) => parseUrl(t, ["redis:", "rediss:"]),
+    parse: parseRedisUrl,
   }),
   REDIS_KEY_PREFIX: variable({
     help: "Prefix of every Redis key, so that several services can share one Redis",
     default: "fedmuc:",
     parse: parseText,
+  }),
+  REDIS_CLUSTER_NODES: variable({
+    help: "Redis Cluster: some of its nodes as host:port, comma-separated; the client finds the others (empty: not a cluster)",
+    default: "",
+    parse: parseHostPorts,
+  }),
+  REDIS_SENTINELS: variable({
+    help: "Redis Sentinel: the sentinels as host:port, comma-separated; they name the master REDIS_SENTINEL_NAME (empty: no sentinels)",
+    default: "",
+    parse: parseHostPorts,
+  }),
+  REDIS_SENTINEL_NAME: variable({
+    help: "The master's name as the sentinels know it (sentinel monitor NAME ...); required with REDIS_SENTINELS",
+    default: "",
+    parse: (t) => {
+      if (/\s/.test(t)) throw new Error(`must be one word (got "${t}")`);
+      return t;
+    },
   }),
   HTTP_PORT: variable({
     help: "Port of /healthz, /readyz and /metrics (0 picks a free port)",

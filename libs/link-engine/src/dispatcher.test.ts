@@ -1,17 +1,22 @@
 // The link dispatcher against a real Redis: order, retries with backoff, and takeover of a link
 // whose worker died, with traffic appended by real room commits.
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG, emptyRoom, type Mutation } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
 import type { Element } from "@fedmuc/xmpp";
-import { startRedis, uniquePrefix, type RedisHandle } from "../../../test/harness/redis.js";
+import type { RedisClient } from "@fedmuc/redis";
+import {
+  connectRedis,
+  startRedis,
+  uniquePrefix,
+  type RedisHandle,
+} from "../../../test/harness/redis.js";
 import { LinkDispatcher, type DispatcherOptions, type TimerKey } from "./dispatcher.js";
 import { LinkOutbox, type Link } from "./outbox.js";
 
 const LINK: Link = { room: "elsinore@talk.denmark.lit", peer: "rabbithole@rooms.wonderland.lit" };
 let redis: RedisHandle;
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -21,8 +26,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-function connect(): Redis {
-  const c = new Redis(redis.url, { maxRetriesPerRequest: null });
+function connect(): RedisClient {
+  const c = connectRedis(redis, { maxRetriesPerRequest: null });
   connections.push(c);
   return c;
 }

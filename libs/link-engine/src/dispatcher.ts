@@ -3,7 +3,7 @@
 // exponential backoff and full jitter while later traffic waits in the outbox, not in BullMQ's
 // delayed set. A job whose worker dies is taken over by another worker once its lock expires.
 import { Queue, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
 import { parse, type Element } from "@fedmuc/xmpp";
 import { LinkOutbox, stampedIfLate, type Link } from "./outbox.js";
@@ -12,7 +12,7 @@ export const LINK_QUEUE = "fmuc-links";
 
 export interface DispatcherOptions {
   /** A connection for BullMQ's blocking commands (maxRetriesPerRequest must be null). */
-  readonly connection: Redis;
+  readonly connection: Redis | Cluster;
   /** Key prefix; on Redis Cluster it must be a hash tag, e.g. "{fedmuc-links}". */
   readonly queuePrefix: string;
   /** The room store's key prefix, where the outboxes are. */

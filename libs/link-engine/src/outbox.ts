@@ -1,6 +1,6 @@
 // A federation link's outbox, read in order by its delivery job (entries are appended by room
 // commits, see @fedmuc/room-store).
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { NS, xml, type Element } from "@fedmuc/xmpp";
 import { outboxKey, roomKeys } from "@fedmuc/room-store";
 import { historyForLink, type HistoryEntry } from "@fedmuc/muc-core";
@@ -19,7 +19,7 @@ export interface OutboxEntry {
 
 export class LinkOutbox {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly prefix: string,
   ) {}
 

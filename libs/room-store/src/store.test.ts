@@ -1,5 +1,4 @@
 // The store against a real Redis: atomic commits, version checks, history bounds.
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   DEFAULT_CONFIG,
@@ -9,17 +8,24 @@ import {
   type Mutation,
   type Occupant,
 } from "@fedmuc/muc-core";
-import { startRedis, uniquePrefix, type RedisHandle } from "../../../test/harness/redis.js";
+import type { RedisClient } from "@fedmuc/redis";
+import {
+  connectRedis,
+  keysMatching,
+  startRedis,
+  uniquePrefix,
+  type RedisHandle,
+} from "../../../test/harness/redis.js";
 import { outboxKey } from "./keys.js";
 import { RoomStore } from "./store.js";
 
 const ROOM = "coven@chat.shakespeare.lit";
 let redis: RedisHandle;
-let client: Redis;
+let client: RedisClient;
 
 beforeAll(async () => {
   redis = await startRedis();
-  client = new Redis(redis.url);
+  client = connectRedis(redis);
 });
 afterAll(async () => {
   client?.disconnect();
@@ -218,6 +224,6 @@ describe("RoomStore", () => {
       { op: "appendHistory", entry: entry(1), max: 10 },
     ]);
     await store.commit(await store.load(ROOM), [{ op: "destroy" }]);
-    expect(await client.keys(`${store.options.prefix}*`)).toEqual([]);
+    expect(await keysMatching(client, `${store.options.prefix}*`)).toEqual([]);
   });
 });

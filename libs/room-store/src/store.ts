@@ -1,6 +1,6 @@
 // The Redis room store: consistent snapshots, atomic versioned commits, history reads.
 import { readFileSync } from "node:fs";
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { HistoryEntry, Mutation, Room, RoomConfig } from "@fedmuc/muc-core";
 import { decodeRoom, encodeMutations, outboxPeers, versionToken } from "./codec.js";
 import { outboxKey, roomKeys } from "./keys.js";
@@ -9,7 +9,7 @@ const script = (name: string): string => readFileSync(new URL(name, import.meta.
 const COMMIT = script("./commit.lua");
 const LOAD = script("./load.lua");
 
-type Scripted = Redis & {
+type Scripted = (Redis | Cluster) & {
   fedmucCommit(keyCount: number, ...keysThenArgv: string[]): Promise<unknown[]>;
   fedmucLoad(...keys: string[]): Promise<[string[], string[], string[], string[]]>;
 };
@@ -26,8 +26,9 @@ export interface RoomStoreOptions {
 export class RoomStore {
   readonly #redis: Scripted;
 
+  /** On a cluster, each script touches one room's keys only: they share its hash tag. */
   constructor(
-    redis: Redis,
+    redis: Redis | Cluster,
     readonly options: RoomStoreOptions,
   ) {
     redis.defineCommand("fedmucCommit", { lua: COMMIT }); // key count varies: link outboxes
@@ -68,7 +69,8 @@ export class RoomStore {
     return { committed: true, version: Number(reply[1]), lastHistoryId: String(reply[2]) };
   }
 
-  /** Lists a public room in the service's directory (XEP-0045 6.3), or removes it (null). */
+  /** Lists a public room in the service's directory (XEP-0045 6.3), or removes it (null). The
+   * directory is one hash of its own, so on a cluster it sits in one slot and needs no room's. */
   async list(room: string, name: string | null): Promise<void> {
     const key = `${this.options.prefix}directory`;
     await (name === null ? this.#redis.hdel(key, room) : this.#redis.hset(key, room, name));

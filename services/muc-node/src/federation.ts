@@ -1,11 +1,11 @@
 // XEP-0289 wiring: the policy the room rules consult, and the link dispatcher that sends each
 // link's outbox through the component stream.
-import { Redis } from "ioredis";
 import type { Config } from "@fedmuc/config";
 import { allows } from "@fedmuc/fmuc-core";
 import { fullJitter } from "@fedmuc/backoff";
 import { LinkDispatcher, type Link, type TimerKey } from "@fedmuc/link-engine";
 import type { Federation } from "@fedmuc/muc-core";
+import { createRedis, redisTarget } from "@fedmuc/redis";
 import type { Logger } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
 
@@ -35,7 +35,7 @@ export function startLinks(
   log: Logger,
 ): LinkDispatcher {
   const dispatcher = new LinkDispatcher({
-    connection: new Redis(config.REDIS_URL, { maxRetriesPerRequest: null }),
+    connection: createRedis(redisTarget(config), { maxRetriesPerRequest: null }),
     // One hash tag for all of BullMQ's keys, so that they share a slot on Redis Cluster.
     queuePrefix: `{${config.REDIS_KEY_PREFIX}links}`,
     storePrefix: config.REDIS_KEY_PREFIX,

@@ -1,19 +1,24 @@
 // The shell around the rules against a real Redis: workers with their own caches share rooms.
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
 import { NS, parse, type Element } from "@fedmuc/xmpp";
-import { startRedis, uniquePrefix, type RedisHandle } from "../../../test/harness/redis.js";
+import type { RedisClient } from "@fedmuc/redis";
+import {
+  connectRedis,
+  startRedis,
+  uniquePrefix,
+  type RedisHandle,
+} from "../../../test/harness/redis.js";
 import { RoomHandler } from "./room-handler.js";
 
 const ROOM = "coven@chat.shakespeare.lit";
 let redis: RedisHandle;
-let conn: Redis;
+let conn: RedisClient;
 
 beforeAll(async () => {
   redis = await startRedis();
-  conn = new Redis(redis.url);
+  conn = connectRedis(redis);
 });
 afterAll(async () => {
   conn?.disconnect();

@@ -1,10 +1,10 @@
 // One worker: the component stream, the room handler on the shared Redis store, and the HTTP probes.
 import type { Server } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import { Redis } from "ioredis";
 import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
 import { DEFAULT_CONFIG, addressOf } from "@fedmuc/muc-core";
+import { createRedis, redisTarget } from "@fedmuc/redis";
 import { RoomStore } from "@fedmuc/room-store";
 import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { parseJid, type Element } from "@fedmuc/xmpp";
@@ -23,7 +23,7 @@ export interface Worker {
 export async function startWorker(config: Config, log: Logger): Promise<Worker> {
   const registry = createRegistry();
   const metrics = workerMetrics(registry);
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
+  const redis = createRedis(redisTarget(config), { maxRetriesPerRequest: 3 });
   // Log Redis going away once, not once per reconnection attempt.
   let redisUp = true;
   redis.on("error", (err) => {
