@@ -13,7 +13,8 @@ export type HarnessErrorCode =
   | "XMPP_TIMEOUT"
   | "XMPP_CLOSED"
   | "HANDSHAKE_FAILED"
-  | "REDIS_NOT_READY";
+  | "REDIS_NOT_READY"
+  | "LOG_TIMEOUT";
 
 export class HarnessError extends Error {
   override readonly name = "HarnessError";

@@ -1,5 +1,6 @@
 // The service under test as a real process: `node services/muc-node/src/main.ts` on TypeScript
 // sources, configured by environment, ready once /readyz answers 200.
+import { readFileSync, watch } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
@@ -91,4 +92,28 @@ async function waitReady(
     "PORT_TIMEOUT",
     `the service did not become ready within ${timeoutMs} ms; tail of ${logFile}:\n${tailFile(logFile)}`,
   );
+}
+
+/** Resolves once `file` contains `text` (`times` times), watching it for changes (a log). */
+export async function waitForLog(
+  file: string,
+  text: string,
+  timeoutMs = 15_000,
+  times = 1,
+): Promise<void> {
+  const has = () => readFileSync(file, "utf8").split(text).length > times;
+  if (has()) return;
+  await new Promise<void>((resolve, reject) => {
+    const watcher = watch(file, () => {
+      if (!has()) return;
+      clearTimeout(timer);
+      watcher.close();
+      resolve();
+    });
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new HarnessError("LOG_TIMEOUT", `"${text}" not in ${file} after ${timeoutMs} ms`));
+    }, timeoutMs);
+    if (has()) watcher.emit("change"); // written between the first look and the watch
+  });
 }

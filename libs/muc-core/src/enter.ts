@@ -17,8 +17,14 @@ import type {
   HistoryLimits,
   Mutation,
   Occupant,
+  Role,
   Room,
 } from "./types.js";
+
+export interface Standing {
+  readonly affiliation?: Affiliation;
+  readonly role?: Role;
+}
 
 /** The checks of 7.2.6 to 7.2.10, in the order a service applies them. An occupant coming
  * through an FMUC node was checked by that node: only bans and nickname conflicts apply. */
@@ -53,6 +59,9 @@ export function enter(
   requested: string,
   ctx: Context,
   node?: string,
+  /** XEP-0289: how the room this one joined shows a remote occupant (cosmetic: it grants
+   * nothing here, where affiliations are this room's own). */
+  shown?: Standing,
 ): Decision {
   const jid = stanza.attrs.from!;
   const nick = enforceNick(requested);
@@ -64,13 +73,13 @@ export function enter(
     ? { ...room, exists: true, salt: ctx.newId(), config: ctx.defaults, locked: !mirror }
     : room;
   const owning = creating && !mirror;
-  const affiliation = owning ? "owner" : affiliationOf(room, jid);
+  const affiliation = shown?.affiliation ?? (owning ? "owner" : affiliationOf(room, jid));
   admit(current, stanza, nick, affiliation, node);
 
   const joiner: Occupant = {
     nick,
     jid,
-    role: defaultRole(current, affiliation),
+    role: shown?.role ?? defaultRole(current, affiliation),
     affiliation,
     presence: presencePayload(stanza),
     occupantId: occupantIdOf(current.salt, jid),

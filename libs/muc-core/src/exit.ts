@@ -24,10 +24,19 @@ export function exit(room: Room, occupant: Occupant, stanza?: Element): Decision
   );
 }
 
-export function changeAvailability(room: Room, occupant: Occupant, stanza: Element): Decision {
+/** 7.7; `shown`: XEP-0289, a remote occupant's standing as the room this one joined shows it. */
+export function changeAvailability(
+  room: Room,
+  occupant: Occupant,
+  stanza: Element,
+  shown: Pick<Occupant, "affiliation" | "role"> | object = {},
+): Decision {
   const presence = presencePayload(stanza);
-  if (presence === occupant.presence) return NOTHING;
-  const updated: Occupant = { ...occupant, presence };
+  const updated: Occupant = { ...occupant, presence, ...shown };
+  const same = (["presence", "affiliation", "role"] as const).every(
+    (k) => updated[k] === occupant[k],
+  );
+  if (same) return NOTHING;
   const others = presenceBroadcast(room, occupant) ? othersThan(room, occupant) : [];
   return decision(
     [{ op: "putOccupant", occupant: updated }],

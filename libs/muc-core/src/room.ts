@@ -115,9 +115,13 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
         next = { ...next, links: m.link ? { ...others, [m.peer]: m.link } : others };
         break;
       }
+      case "setHeard":
+        next = { ...next, heard: m.heard };
+        break;
       case "appendHistory":
       case "enqueue":
       case "enqueueHistory":
+      case "dropReplaceable":
         break;
       case "destroy":
         next = { ...emptyRoom(room.jid, room.config), version };
@@ -129,5 +133,6 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
 
 /** Whether committing `mutations` changes the snapshot (and so the room version). */
 export function changesSnapshot(mutations: readonly Mutation[]): boolean {
-  return mutations.some((m) => !["appendHistory", "enqueue", "enqueueHistory"].includes(m.op));
+  const traffic = ["appendHistory", "enqueue", "enqueueHistory", "dropReplaceable"];
+  return mutations.some((m) => !traffic.includes(m.op));
 }

@@ -23,6 +23,12 @@ export interface Occupant {
   readonly stale?: boolean;
 }
 
+export interface Heard {
+  readonly peer: string;
+  readonly at: string;
+  readonly id?: string;
+}
+
 /** Why a link's timer was set: to join again, to check the peer is alive, or to end the grace
  * period after which a down link's occupants leave. */
 export type LinkTimerPurpose = "join" | "ping" | "grace";
@@ -103,6 +109,9 @@ export interface Room {
   readonly occupants: Readonly<Record<string, Occupant>>;
   /** XEP-0289 links by peer room. */
   readonly links: Readonly<Record<string, FederationLink>>;
+  /** XEP-0289: the latest message heard from the room this one joined, kept after it left the
+   * set, so that its next join asks only for what it missed. */
+  readonly heard?: Heard;
 }
 
 /** A message kept in the room's history (section 7.2.15), as it was broadcast. */
@@ -136,6 +145,8 @@ export type Mutation =
       readonly stanza: string;
       readonly replaceable?: boolean;
     }
+  /** XEP-0289: see Room.heard. */
+  | { readonly op: "setHeard"; readonly heard: Heard }
   /** XEP-0289: the link's waiting traffic that a rejoin's state and history replace. */
   | { readonly op: "dropReplaceable"; readonly peer: string }
   /** XEP-0289 5.1: the room's latest `count` history entries (from `since`, if given), for the

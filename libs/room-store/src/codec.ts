@@ -3,6 +3,7 @@ import {
   emptyRoom,
   type Affiliation,
   type FederationLink,
+  type Heard,
   type Mutation,
   type Occupant,
   type Room,
@@ -47,6 +48,8 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
         return ["del", m.nick, ""];
       case "setSubject":
         return ["meta", "subject", JSON.stringify(m.subject)];
+      case "setHeard":
+        return ["meta", "heard", JSON.stringify(m.heard)];
       case "appendHistory":
         return ["hist", String(m.max), JSON.stringify(m.entry)];
       case "destroy":
@@ -95,6 +98,7 @@ export function decodeRoom(
     locked: meta.locked === "1",
     affiliations: Object.fromEntries(pairs(affiliationsFlat)) as Record<string, Affiliation>,
     subject: meta.subject ? (JSON.parse(meta.subject) as Subject) : null,
+    ...(meta.heard ? { heard: JSON.parse(meta.heard) as Heard } : {}),
     occupants,
     links: Object.fromEntries(
       pairs(linksFlat).map(([peer, json]) => [peer, JSON.parse(json) as FederationLink]),

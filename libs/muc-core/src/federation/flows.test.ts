@@ -176,13 +176,18 @@ describe("XEP-0289 5.5 administration", () => {
     const { hub, spoke, flush } = world();
     spoke.step(join(HAMLET, SPOKE, "Hamlet"));
     flush();
-    // Hamlet is an admin of the spoke room, so he may kick Alice there...
+    // The spoke shows Alice as the hub shows her: its owner (cosmetic, 5.5).
+    expect(spoke.room.occupants.Alice).toMatchObject({ affiliation: "owner", role: "moderator" });
+    // Hamlet is an admin of the spoke room, and Alice is shown there as nobody in particular
+    // (as a peer that does not show affiliations would), so he may kick her there...
     const hamlet = spoke.room.occupants.Hamlet!;
+    const alice = spoke.room.occupants.Alice!;
     spoke.room = applyMutations(
       spoke.room,
       [
         { op: "setAffiliation", jid: bareOf(HAMLET), affiliation: "admin" },
         { op: "putOccupant", occupant: { ...hamlet, affiliation: "admin", role: "moderator" } },
+        { op: "putOccupant", occupant: { ...alice, affiliation: "none", role: "participant" } },
       ],
       spoke.room.version + 1,
     );

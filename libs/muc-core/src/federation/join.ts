@@ -41,6 +41,15 @@ function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
   });
 }
 
+/** Removes the link to `peer`, remembering the latest message heard there for the next join. */
+export function forgetLink(room: Room, peer: string): Mutation[] {
+  const link = room.links[peer];
+  const heard: Mutation[] = link?.heard
+    ? [{ op: "setHeard", heard: { peer, at: link.heard, id: link.heardId } }]
+    : [];
+  return [...heard, { op: "setLink", peer, link: null }];
+}
+
 /** 5.1: the first local occupant opens the link to the room this room federates with. */
 export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
   const after = applyMutations(room, d.mutations, room.version);
@@ -51,11 +60,14 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
   );
   const pointed = upstreamOf(room, ctx) !== peer && occupantList(after).some((o) => !o.node);
   if (!joinsLocally && !pointed) return d;
+  // A room that was in the set before asks only for what it missed since.
+  const before = room.heard?.peer === peer ? room.heard : undefined;
   const link: FederationLink = {
     role: "upstream",
     state: "joining",
     replica: ctx.federation.replica,
     joins: 1,
+    ...(before ? { heard: before.at, heardId: before.id } : {}),
   };
   return decision(
     [...d.mutations, { op: "setLink", peer, link }],
@@ -116,7 +128,7 @@ export function closeUpstream(room: Room, d: Decision, ctx: Context): Decision {
   const notOld = (e: Effect) =>
     e.kind !== "send" || occupantByJid(after, e.stanza.attrs.to ?? "")?.node !== old;
   return decision(
-    [...d.mutations, ...leaving, ...exits.mutations, { op: "setLink", peer: old, link: null }],
+    [...d.mutations, ...leaving, ...exits.mutations, ...forgetLink(room, old)],
     [...d.effects, ...exits.effects.filter(notOld)],
   );
 }

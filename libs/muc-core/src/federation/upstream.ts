@@ -4,7 +4,7 @@
 import { NS, bareOf, clone, errorCondition, xml, type Element } from "@fedmuc/xmpp";
 import type { FmucPayload } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
-import { enter } from "../enter.js";
+import { enter, type Standing } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
 import { groupchat } from "../groupchat.js";
 import { historyMessage } from "../history.js";
@@ -16,9 +16,10 @@ import { subjectMessage } from "../subject.js";
 import type { Context, Decision, HistoryEntry, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
 import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
+import { forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
-import { asOccupant, resourceOf, stanzaIdBy } from "./stanza.js";
+import { asOccupant, resourceOf, shownStanding, stanzaIdBy } from "./stanza.js";
 
 const CONFIG_CHANGED = 104;
 
@@ -32,7 +33,7 @@ function unlink(room: Room, peer: string): Decision {
   const gone: Mutation[] = occupantList(room)
     .filter((o) => o.node === peer)
     .map((o) => ({ op: "removeOccupant", nick: o.nick }));
-  return decision([{ op: "setLink", peer, link: null }, ...gone], []);
+  return decision([...forgetLink(room, peer), ...gone], []);
 }
 
 export function adoptState(
@@ -42,7 +43,15 @@ export function adoptState(
   payload: FmucPayload | undefined,
   ctx: Context,
 ): Decision {
-  if (payload?.kind === "reject" || payload?.kind === "left") return unlink(room, peer);
+  if (payload?.kind === "left") {
+    const note = `left the set of ${peer}`;
+    return decision(unlink(room, peer).mutations, [{ kind: "log", level: "info", message: note }]);
+  }
+  if (payload?.kind === "reject") {
+    // 5.1: refused; local chat goes on, and the next local occupant's arrival tries again.
+    const note = `${peer} rejected the link: ${payload.reason}`;
+    return decision(unlink(room, peer).mutations, [{ kind: "log", level: "warn", message: note }]);
+  }
   const nick = resourceOf(stanza.attrs.from);
   const type = stanza.attrs.type;
   if (stanza.name === "message" && type === "groupchat" && stanza.getChild("subject")) {
@@ -75,11 +84,12 @@ export function adoptState(
   const own = asOccupant(stanza, payload.jid);
   if (stanza.name === "presence") {
     if (occupant?.node !== peer) {
-      return type === "unavailable" || !nick ? NOTHING : enter(room, own, nick, ctx, peer);
+      if (type === "unavailable" || !nick) return NOTHING;
+      return enter(room, own, nick, ctx, peer, shownStanding(stanza));
     }
     return type === "unavailable"
       ? departure(room, occupant, own)
-      : announcedAgain(room, occupant, own, nick, ctx);
+      : announcedAgain(room, occupant, own, nick, shownStanding(stanza), ctx);
   }
   if (stanza.name !== "message") return NOTHING;
   if (type === "groupchat" && stanza.getChild("subject"))
@@ -102,13 +112,14 @@ function announcedAgain(
   occupant: Occupant,
   own: Element,
   nick: string,
+  shown: Standing,
   ctx: Context,
 ): Decision {
   const fresh: Occupant = { ...occupant, stale: undefined };
   if (nick && nick !== occupant.nick) {
     return inSteps(room, [
       (r) => exit(r, occupant),
-      (r) => enter(r, own, nick, ctx, occupant.node),
+      (r) => enter(r, own, nick, ctx, occupant.node, shown),
     ]);
   }
   return inSteps(room, [
@@ -116,7 +127,7 @@ function announcedAgain(
       mutations: occupant.stale ? [{ op: "putOccupant", occupant: fresh }] : [],
       effects: [],
     }),
-    (r) => changeAvailability(r, fresh, own),
+    (r) => changeAvailability(r, fresh, own, shown),
   ]);
 }
 
@@ -205,7 +216,7 @@ function adoptSubject(
         : NOTHING,
     ...gone.map((o) => (r: Room) => exit(r, o)),
     (r) => {
-      if (!changed && completes && link.joins > 1) return { mutations: [], effects: [] };
+      if (!changed && completes && room.subject) return NOTHING; // joined again: known
       const adopted: Room = { ...r, subject };
       const locals = occupantList(r).filter((o) => !o.node);
       return {
