@@ -145,3 +145,17 @@ describe("XEP-0289 a failed link and its resync", () => {
     );
   });
 });
+
+describe("XEP-0289 a local occupant who leaves while the join is on its way", () => {
+  it("is not shown back as a remote occupant when the joined room's state arrives", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HORATIO, SPOKE, "Horatio")); // Horatio's presence is the join
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    const [joinPresence] = spoke.outbox.splice(0, 1);
+    hub.step(joinPresence!); // the hub answers with its state, Horatio's own presence included
+    spoke.step(leave(HORATIO, SPOKE, "Horatio")); // ...which crosses Horatio's leaving
+    flush();
+    expect(Object.keys(spoke.room.occupants).sort()).toEqual(["Alice", "Hamlet"]);
+    expect(Object.keys(hub.room.occupants).sort()).toEqual(["Alice", "Hamlet"]);
+  });
+});

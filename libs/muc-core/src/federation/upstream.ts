@@ -83,6 +83,8 @@ export function adoptState(
   }
   const own = asOccupant(stanza, payload.jid);
   if (stanza.name === "presence") {
+    // One of this node's own occupants shown back, who left here meanwhile: not a remote one.
+    if (!occupant && stanza.getChild("own", NS.fedmuc)) return NOTHING;
     if (occupant?.node !== peer) {
       if (type === "unavailable" || !nick) return NOTHING;
       return enter(room, own, nick, ctx, peer, shownStanding(stanza));
