@@ -112,6 +112,20 @@ describe("XEP-0289 a join is sent again until the joined room answers", () => {
     // remote-server-timeout: a passing failure, so the link went down and nobody was removed.
     expect(readFileSync(services[0]!.logFile, "utf8")).toMatch(/is down \(remote-server-timeout\)/);
     expect(hamlet.received.filter((el) => el.attrs.type === "error")).toEqual([]);
+
+    // What the operator sees: the link and its state, its history of states, its traffic.
+    const spoke = services[0]!;
+    const links = JSON.parse((await spoke.get("/links")).body) as unknown[];
+    expect(links).toContainEqual({ room: spokeRoom, peer: hubRoom, state: "up" });
+    const metrics = (await spoke.get("/metrics")).body;
+    const value = (line: string) => Number(metrics.match(new RegExp(`^${line} (\\S+)$`, "m"))?.[1]);
+    expect(value('fedmuc_links\\{state="up"\\}')).toBeGreaterThanOrEqual(1);
+    expect(value('fedmuc_link_state_changes_total\\{state="down"\\}')).toBeGreaterThanOrEqual(1);
+    expect(value('fedmuc_link_state_changes_total\\{state="up"\\}')).toBeGreaterThanOrEqual(1);
+    const sent = `fedmuc_link_bytes_total\\{direction="out",peer_service="${HUB.domain}"\\}`;
+    const heard = `fedmuc_link_stanzas_total\\{direction="in",peer_service="${HUB.domain}"\\}`;
+    expect(value(sent)).toBeGreaterThan(0);
+    expect(value(heard)).toBeGreaterThan(0);
     expect(withFmuc(hamlet)).toEqual([]);
     expect(withFmuc(alice2)).toEqual([]);
   }, 60_000);

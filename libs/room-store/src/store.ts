@@ -84,6 +84,25 @@ export class RoomStore {
       .sort((a, b) => a.jid.localeCompare(b.jid));
   }
 
+  /** Notes a federation link's state (null: gone) in the service's index of links, which the
+   * operator reads; one hash of its own, like the directory. */
+  async indexLink(room: string, peer: string, state: string | null): Promise<void> {
+    const key = `${this.options.prefix}links`;
+    const field = `${room} ${peer}`;
+    await (state === null ? this.#redis.hdel(key, field) : this.#redis.hset(key, field, state));
+  }
+
+  /** Every federation link of the service and its state, sorted by room. */
+  async links(): Promise<{ room: string; peer: string; state: string }[]> {
+    const links = await this.#redis.hgetall(`${this.options.prefix}links`);
+    return Object.entries(links)
+      .map(([field, state]) => {
+        const [room = "", peer = ""] = field.split(" ");
+        return { room, peer, state };
+      })
+      .sort((a, b) => a.room.localeCompare(b.room) || a.peer.localeCompare(b.peer));
+  }
+
   /** Up to `count` history entries up to and including `upTo`, oldest first. */
   async history(room: string, upTo: string, count: number): Promise<HistoryEntry[]> {
     if (!upTo || count <= 0) return [];

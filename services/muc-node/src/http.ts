@@ -1,4 +1,5 @@
-// The operator's HTTP endpoints: /healthz (alive), /readyz (can serve), /metrics (Prometheus).
+// The operator's HTTP endpoints: /healthz (alive), /readyz (can serve), /metrics (Prometheus),
+// /links (the XEP-0289 links and their states).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "@fedmuc/telemetry";
@@ -7,6 +8,8 @@ export interface Probes {
   /** Why the worker cannot serve now, or an empty list when it can. */
   readonly notReady: () => Promise<string[]>;
   readonly registry: Registry;
+  /** The federation links and their states, for /links. */
+  readonly links?: () => Promise<unknown>;
 }
 
 export async function startHttp(port: number, probes: Probes): Promise<Server> {
@@ -25,6 +28,12 @@ export async function startHttp(port: number, probes: Probes): Promise<Server> {
             ? reply(200, "ready\n")
             : reply(503, `not ready: ${problems.join("; ")}\n`);
         }
+        case "/links":
+          return reply(
+            200,
+            `${JSON.stringify((await probes.links?.()) ?? [], null, 2)}\n`,
+            "application/json",
+          );
         case "/metrics":
           return reply(200, await probes.registry.metrics(), probes.registry.contentType);
         default:

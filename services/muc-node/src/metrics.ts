@@ -10,6 +10,24 @@ export function workerMetrics(registry: Registry) {
       labelNames: ["name", "outcome"] as const,
       registers: [registry],
     }),
+    linkStates: new Counter({
+      name: "fedmuc_link_state_changes_total",
+      help: "XEP-0289 links entering a state (joining, up, down, resyncing, none: gone)",
+      labelNames: ["state"] as const,
+      registers: [registry],
+    }),
+    linkStanzas: new Counter({
+      name: "fedmuc_link_stanzas_total",
+      help: "XEP-0289 stanzas over federation links, by direction and the peer's service",
+      labelNames: ["direction", "peer_service"] as const,
+      registers: [registry],
+    }),
+    linkBytes: new Counter({
+      name: "fedmuc_link_bytes_total",
+      help: "XEP-0289 bytes of stanzas over federation links, by direction and the peer's service",
+      labelNames: ["direction", "peer_service"] as const,
+      registers: [registry],
+    }),
     handleSeconds: new Histogram({
       name: "fedmuc_stanza_handle_seconds",
       help: "Time to handle one inbound stanza, commit included",
@@ -36,3 +54,23 @@ export function publishComponentMetrics(registry: Registry, read: () => Componen
 }
 
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;
+
+/** The links of the service by state, read from its index when scraped. */
+export function publishLinkStates(
+  registry: Registry,
+  read: () => Promise<{ state: string }[]>,
+): void {
+  const states = ["joining", "up", "down", "resyncing"];
+  new Gauge({
+    name: "fedmuc_links",
+    help: "XEP-0289 links of this service by state",
+    labelNames: ["state"] as const,
+    registers: [registry],
+    async collect() {
+      const links = await read();
+      for (const state of states) {
+        this.set({ state }, links.filter((l) => l.state === state).length);
+      }
+    },
+  });
+}

@@ -38,6 +38,15 @@ export interface RoomHandlerOptions {
   readonly log?: (level: "info" | "warn", message: string, room: string) => void;
   /** Told of each link a commit appended traffic to, so that it is sent. */
   readonly onLinkTraffic?: (room: string, peer: string) => Promise<void>;
+  /** Sends a stanza to a federation peer (counted as link traffic); `send` by default. */
+  readonly sendToPeer?: Send;
+  /** Told of each link whose state a commit changed (null: no link). */
+  readonly onLinkState?: (
+    room: string,
+    peer: string,
+    from: string | null,
+    to: string | null,
+  ) => Promise<void>;
   /** Told to look at a link again later (its join's retry). */
   readonly onLinkTimer?: (
     room: string,
@@ -93,6 +102,8 @@ export class RoomHandler {
       this.#cache.set(room, next);
       for (const peer of linkPeers(snapshot, decision.mutations))
         await this.options.onLinkTraffic?.(room, peer);
+      for (const [peer, from, to] of linkChanges(snapshot, next))
+        await this.options.onLinkState?.(room, peer, from, to);
       const listed = directoryEntry(next);
       if (listed !== directoryEntry(snapshot)) await this.store.list(room, listed);
       await this.#carryOut(decision.effects, next, result.lastHistoryId, ctx);
@@ -110,7 +121,9 @@ export class RoomHandler {
     const sending: Promise<void>[] = [];
     for (const effect of effects) {
       if (effect.kind === "send") {
-        sending.push(this.send(effect.stanza));
+        const bare = effect.stanza.attrs.to?.split("/")[0] ?? "";
+        const toPeer = room.links[bare] && this.options.sendToPeer;
+        sending.push(toPeer ? toPeer(effect.stanza) : this.send(effect.stanza));
         continue;
       }
       if (effect.kind === "log") {
@@ -136,6 +149,16 @@ export class RoomHandler {
     }
     await Promise.all(sending);
   }
+}
+
+/** The links whose state changed from `before` to `after`: [peer, from, to]. */
+function linkChanges(before: Room, after: Room): [string, string | null, string | null][] {
+  const peers = new Set([...Object.keys(before.links), ...Object.keys(after.links)]);
+  return [...peers].flatMap((peer) => {
+    const from = before.links[peer]?.state ?? null;
+    const to = after.links[peer]?.state ?? null;
+    return from === to ? [] : [[peer, from, to] as [string, string | null, string | null]];
+  });
 }
 
 /** Links with new traffic, or up again (what waited for them goes now). */

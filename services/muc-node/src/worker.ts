@@ -7,10 +7,10 @@ import { DEFAULT_CONFIG, addressOf } from "@fedmuc/muc-core";
 import { createRedis, redisTarget } from "@fedmuc/redis";
 import { RoomStore } from "@fedmuc/room-store";
 import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
-import { parseJid, type Element } from "@fedmuc/xmpp";
+import { NS, parseJid, type Element } from "@fedmuc/xmpp";
 import { federationOf, joinRetryDelay, startLinks } from "./federation.js";
 import { startHttp } from "./http.js";
-import { publishComponentMetrics, workerMetrics } from "./metrics.js";
+import { publishComponentMetrics, publishLinkStates, workerMetrics } from "./metrics.js";
 import { RoomHandler, failureReply } from "./room-handler.js";
 import { handleService } from "./service-handler.js";
 
@@ -49,9 +49,20 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     handler: (stanza) => handle(stanza),
   });
   const send = (stanza: Element) => component.send(stanza);
+  const linkTraffic = (direction: "in" | "out", stanza: Element, peer = "") => {
+    // The peer's service: the domain of its room's address.
+    const peerService = peer.split("/")[0]!.split("@").pop()!;
+    const labels = { direction, peer_service: peerService };
+    metrics.linkStanzas.inc(labels);
+    metrics.linkBytes.inc(labels, Buffer.byteLength(stanza.toString()));
+  };
+  const sendToPeer = (stanza: Element) => {
+    linkTraffic("out", stanza, stanza.attrs.to);
+    return send(stanza);
+  };
   const links = startLinks(
     config,
-    send,
+    sendToPeer,
     (link, timer) => rooms.handleLinkTimer(link.room, link.peer, timer),
     log.child({ module: "links" }),
   );
@@ -62,6 +73,12 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     admins: config.MUC_ADMINS,
     log: (level, message, room) => log[level]({ room }, message),
     onLinkTraffic: (room, peer) => links.kick({ room, peer }),
+    sendToPeer,
+    onLinkState: async (room, peer, from, to) => {
+      log.info({ room, peer, from, to }, `federation link ${to ?? "gone"}`);
+      metrics.linkStates.inc({ state: to ?? "none" });
+      await store.indexLink(room, peer, to);
+    },
     onLinkTimer: (room, peer, timer, afterMs) =>
       links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
   });
@@ -73,6 +90,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     await withSpan("fedmuc.stanza", attributes, async () => {
       try {
         const to = parseJid(stanza.attrs.to ?? "");
+        if (stanza.getChild("fmuc", NS.fmuc)) linkTraffic("in", stanza, stanza.attrs.from);
         if (to.local) await rooms.handle(addressOf(stanza.attrs.to).room, stanza);
         else {
           const reply = await handleService(stanza, store);
@@ -92,8 +110,10 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   }
 
   publishComponentMetrics(registry, () => component.metrics());
+  publishLinkStates(registry, () => store.links());
   const http = await startHttp(config.HTTP_PORT, {
     registry,
+    links: () => store.links(),
     notReady: async () => {
       const problems: string[] = [];
       if (!component.online) problems.push(`component stream ${component.status}`);
