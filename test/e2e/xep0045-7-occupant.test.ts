@@ -184,7 +184,11 @@ describe("7.2 entering a room", () => {
 });
 
 describe("7.2.15 discussion history", () => {
-  /** A room where Alice said m1, m2, m3 (each reflected before the next). */
+  /**
+   * A room where Alice said m1, m2, m3, each reflected before the next and stamped in a later
+   * millisecond: the room stamps a message before it reflects it, on this machine's clock, so
+   * once the clock has moved past the reflection the next message gets a later stamp.
+   */
   async function roomWithHistory(label: string) {
     const room = bed.room(label);
     const alice = await bed.connect("alice");
@@ -192,6 +196,8 @@ describe("7.2.15 discussion history", () => {
     for (const body of ["history m1", "history m2", "history m3"]) {
       await sendGroupchat(alice, room, body);
       await alice.waitFor(groupchatBody(body));
+      const reflected = Date.now();
+      while (Date.now() <= reflected) await new Promise((r) => setImmediate(r));
     }
     const dave = await bed.connect("dave");
     return { room, dave };
@@ -250,6 +256,9 @@ describe("7.2.15 discussion history", () => {
     const { room, dave } = await roomWithHistory("since");
     const all = (await historyWith(room, dave)).history;
     const stampOf = (m: Element) => m.getChild("delay", NS.delay)!.attrs.stamp!;
+    // Stamps have millisecond precision: m1 and m2 may share one, and then 'since' m2's stamp
+    // rightly includes m1. The test needs three distinct stamps (roomWithHistory spaces them).
+    expect(new Set(all.map(stampOf)).size).toBe(3);
     expect(bodies((await historyWith(room, dave, { seconds: 3600 })).history)).toHaveLength(3);
     expect((await historyWith(room, dave, { seconds: 0 })).history).toEqual([]);
     expect(bodies((await historyWith(room, dave, { since: stampOf(all[1]!) })).history)).toEqual([

@@ -63,7 +63,7 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
         this.#log.error({ err, room }, "stanza handler failed");
       },
       pause: () => this.#entity.socket?.pause(),
-      resume: () => (this.#phase === "running" ? this.#entity.socket?.resume() : undefined),
+      resume: () => (this.#closingStream ? undefined : this.#entity.socket?.resume()),
     });
     this.#supervisor = new Supervisor({
       policy: o.backoff,
@@ -103,8 +103,8 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   }
 
   /**
-   * SIGTERM: stop reading, let in-flight handlers finish, flush queued sends (reconnecting if
-   * need be), close the stream and the socket. Takes at most timeoutMs plus closeTimeoutMs;
+   * SIGTERM: handle what arrives until the first moment no handler runs and no send waits
+   * (reconnecting to flush if need be), then close the stream and the socket. Takes at most timeoutMs plus closeTimeoutMs;
    * rejects with DrainTimeoutError if work was left, after closing anyway.
    */
   drain(timeoutMs = this.#o.drainTimeoutMs): Promise<void> {
@@ -135,18 +135,25 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
       socketBufferedBytes: this.#entity.socket?.writableLength ?? 0,
       inFlight: this.#in.running,
       inboundBacklog: this.#in.backlog,
-      readingPaused: this.#in.paused || this.#phase !== "running" ? 1 : 0,
+      readingPaused: this.#in.paused || this.#closingStream ? 1 : 0,
     };
   }
 
   async #drain(timeoutMs: number): Promise<void> {
     this.#phase = "draining";
     this.#setStatus("draining");
-    this.#entity.socket?.pause(); // TCP flow control holds the rest at the server
-    const done = await settlesWithin(
-      this.#in.idle().then(() => this.#out.empty()),
-      timeoutMs,
-    );
+    // Reading goes on until the close: a server that spreads one domain's stanzas over several
+    // connections (ejabberd) keeps routing to this one until it reads the close, and whatever
+    // it routed meanwhile would otherwise be read only after the close, and dropped. So the
+    // stream closes at the first moment nothing is being handled and nothing waits to be sent,
+    // which leaves to chance only what is on the wire while the close travels.
+    const quiet = async (): Promise<void> => {
+      do {
+        await this.#in.idle();
+        await this.#out.empty();
+      } while (this.#in.running + this.#in.backlog > 0);
+    };
+    const done = await settlesWithin(quiet(), timeoutMs);
     const inFlight = this.#in.running + this.#in.backlog;
     const left = `${inFlight} stanzas in flight, ${this.#out.stanzas + this.#out.waiting} sends queued`;
     const error = done ? null : new DrainTimeoutError(timeoutMs, left);
@@ -170,7 +177,11 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
     }
     await stopped;
     this.#setStatus("offline");
-    this.#log.info({ domain: this.#o.domain, reason: reason.code }, "component stream closed");
+    const { stanzasDropped } = this.#counters;
+    this.#log.info(
+      { domain: this.#o.domain, reason: reason.code, stanzasDropped },
+      "component stream closed",
+    );
   }
 
   #session(): Promise<SessionEnd> {
@@ -183,7 +194,7 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   #onOnline(): void {
     const socket = this.#entity.socket;
     if (!socket) return;
-    if (this.#in.paused || this.#phase !== "running") socket.pause();
+    if (this.#in.paused || this.#closingStream) socket.pause();
     socket.on("drain", () => this.#out.drained());
     // Stanzas go out at once (no Nagle delay), and those written in one tick in one segment.
     socket.setNoDelay(true);

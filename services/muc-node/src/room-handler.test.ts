@@ -92,6 +92,33 @@ describe("RoomHandler", () => {
     expect(Object.keys(room.occupants)).toHaveLength(41);
   });
 
+  it("never loses an update when two workers change the configuration, kick and see leaves at once", async () => {
+    const [a, b] = workers(2);
+    await created(a!.handler);
+    for (let i = 0; i < 10; i++) await a!.handler.handle(ROOM, join(`u${i}@s/r`, `n${i}`));
+    const form = (id: string, field: string, value: string) =>
+      parse(
+        `<iq from="owner@s/1" to="${ROOM}" type="set" id="${id}"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"><field var="FORM_TYPE"><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var="muc#roomconfig_${field}"><value>${value}</value></field></x></query></iq>`,
+      );
+    const kick = (nick: string) =>
+      parse(
+        `<iq from="owner@s/1" to="${ROOM}" type="set" id="kick-${nick}"><query xmlns="${NS.mucAdmin}"><item nick="${nick}" role="none"/></query></iq>`,
+      );
+    const leave = (i: number) =>
+      parse(`<presence from="u${i}@s/r" to="${ROOM}/n${i}" type="unavailable"/>`);
+    const on = (i: number) => (i % 2 === 0 ? a! : b!).handler;
+    await Promise.all([
+      a!.handler.handle(ROOM, form("name", "roomname", "Named by a")),
+      b!.handler.handle(ROOM, form("desc", "roomdesc", "Described by b")),
+      ...[0, 1, 2, 3].map((i) => on(i).handle(ROOM, kick(`n${i}`))),
+      ...[4, 5, 6, 7].map((i) => on(i).handle(ROOM, leave(i))),
+    ]);
+    expect([...a!.sent, ...b!.sent].filter(isError)).toEqual([]);
+    const room = await b!.store.load(ROOM);
+    expect(room.config).toMatchObject({ name: "Named by a", description: "Described by b" });
+    expect(Object.keys(room.occupants).sort()).toEqual(["n8", "n9", "owner"]);
+  });
+
   it("sends a newcomer only the history committed before its join", async () => {
     const [a] = workers(1);
     await created(a!.handler);
