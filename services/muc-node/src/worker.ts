@@ -16,7 +16,8 @@ import { handleService } from "./service-handler.js";
 
 export interface Worker {
   readonly http: Server;
-  /** SIGTERM: stop taking stanzas, finish in-flight work, flush, close the stream. */
+  /** SIGTERM: handle what still arrives until nothing is in flight, flush, close the stream,
+   * then stop the link jobs. */
   drain(): Promise<void>;
 }
 
@@ -127,13 +128,15 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   return {
     http,
     async drain() {
-      // Links being sent finish within the drain's budget; past it, their jobs are left to
-      // another worker once their locks expire (the outboxes keep what was not sent).
+      // The stream first: what the server still routes here is handled (and its link traffic
+      // kicked) before the link jobs stop. Links being sent then finish within the drain's
+      // budget; past it, their jobs are left to another worker once their locks expire (the
+      // outboxes keep what was not sent).
+      await component.drain(config.SHUTDOWN_TIMEOUT_MS);
       await Promise.race([
         links.close(),
         delay(config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false }),
       ]);
-      await component.drain(config.SHUTDOWN_TIMEOUT_MS);
       await new Promise((resolve) => http.close(resolve));
       await redis.quit().catch(() => redis.disconnect());
     },
