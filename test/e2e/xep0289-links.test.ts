@@ -14,6 +14,7 @@ import {
   presenceFrom,
   sendGroupchat,
   statusCodes,
+  xml,
   type Element,
   type Predicate,
 } from "../harness/muc.js";
@@ -58,7 +59,7 @@ beforeAll(async () => {
       env: { LOG_LEVEL: "info", ...FAST_RETRY, ...env },
     });
   hub = await startHub();
-  services.push(await start(SPOKE, { FMUC_UPSTREAM: HUB.domain }));
+  services.push(await start(SPOKE, { FMUC_UPSTREAM: HUB.domain, FMUC_STRIP: "*=caps,status" }));
   services.push(await start(TALK, {}));
 }, 90_000);
 
@@ -166,5 +167,35 @@ describe("XEP-0289 the owner chooses the room's upstream in the configuration fo
     );
     expect(withFmuc(ophelia)).toEqual([]);
     expect(withFmuc(alice)).toEqual([]);
+  }, 60_000);
+});
+
+describe("XEP-0289 bandwidth: what a link does not carry (FMUC_STRIP)", () => {
+  it("the spoke's link strips caps and status text from presences; its own users still see them", async () => {
+    const hubRoom = `stripped@${HUB.domain}`;
+    const spokeRoom = `stripped@${SPOKE.domain}`;
+    const [alice, hamlet, ophelia] = [
+      await user("alice"),
+      await user("hamlet"),
+      await user("ophelia"),
+    ];
+    await createRoom(alice, hubRoom, "Alice");
+    const caps = xml("c", {
+      xmlns: "http://jabber.org/protocol/caps",
+      hash: "sha-1",
+      node: "n",
+      ver: "v",
+    });
+    await join(hamlet, spokeRoom, "Hamlet", {
+      payload: [xml("show", {}, "away"), xml("status", {}, "in the castle"), caps],
+    });
+    const atHub = await alice.waitFor(presenceFrom(`${hubRoom}/Hamlet`), 15_000);
+    expect(atHub.getChildText("show")).toBe("away");
+    expect(atHub.getChild("status")).toBeUndefined();
+    expect(atHub.getChild("c", "http://jabber.org/protocol/caps")).toBeUndefined();
+    const joined = await join(ophelia, spokeRoom, "Ophelia");
+    const atSpoke = joined.others.find(presenceFrom(`${spokeRoom}/Hamlet`));
+    expect(atSpoke?.getChildText("status")).toBe("in the castle");
+    expect(atSpoke?.getChild("c", "http://jabber.org/protocol/caps")).toBeDefined();
   }, 60_000);
 });

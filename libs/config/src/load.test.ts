@@ -52,6 +52,7 @@ describe("loadConfig", () => {
     ["FMUC_ALLOW", "a@b/c", "is not a room address"],
     ["FMUC_MODE", "master-slave", "must be one of primary-primary, primary-replica"],
     ["FMUC_JOIN_TIMEOUT_MS", "10", "must be between 100 and"],
+    ["FMUC_STRIP", "*=caps,photos", '"photos" is not one of caps'],
     ["MUC_ADMINS", "admin@example.org/phone", "must list bare JIDs"],
     ["MUC_ADMINS", "example.org", "must list bare JIDs"],
   ])("rejects %s=%s naming the variable", (name, value, why) => {

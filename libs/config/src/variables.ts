@@ -1,5 +1,5 @@
 // The service's environment variables: one table, used both to parse and to print --help.
-import { parseAllowList } from "@fedmuc/fmuc-core";
+import { parseAllowList, parseStripRules } from "@fedmuc/fmuc-core";
 import {
   parseUrl,
   parseDomain,
@@ -113,6 +113,11 @@ export const VARIABLES = {
     help: "Mode of this node's outbound federation links: primary-primary (each side chats on when the link is down) or primary-replica (this side delivers a message when the joined room echoes it, and refuses messages while the link is down)",
     default: "primary-primary",
     parse: (t) => parseEnum(t, ["primary-primary", "primary-replica"] as const),
+  }),
+  FMUC_STRIP: variable({
+    help: "What federation links do not carry, to spend less bandwidth: links=item,item entries separated by ';', links as in FMUC_ALLOW or * for all, items among caps, avatar, status, idle (first matching entry applies; empty: nothing stripped)",
+    default: "",
+    parse: (t) => parseStripRules(t),
   }),
   FMUC_JOIN_TIMEOUT_MS: variable({
     help: "How long a room waits for the room it joins to complete the join (its subject) before it tries again",

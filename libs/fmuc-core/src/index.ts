@@ -1,2 +1,3 @@
 export * from "./allow-list.js";
 export * from "./payload.js";
+export * from "./strip.js";

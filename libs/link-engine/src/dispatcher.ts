@@ -6,6 +6,7 @@ import { Queue, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
 import { parse, type Element } from "@fedmuc/xmpp";
+import { superseded } from "./coalesce.js";
 import { LinkOutbox, stampedIfLate, type Link } from "./outbox.js";
 
 export const LINK_QUEUE = "fmuc-links";
@@ -129,11 +130,16 @@ export class LinkDispatcher {
       const entries = await this.#outbox.read(link, this.options.batch ?? 100);
       if (entries.length === 0) return;
       const sent: string[] = [];
+      const stanzas = entries.map((e) => parse(e.stanza));
+      // What a later presence in the batch supersedes need not cross (it is done with, too).
+      const skip = superseded(stanzas);
       try {
-        for (const entry of entries) {
-          const stanza = parse(entry.stanza);
-          const late = this.options.stampAfterMs ?? 2_000;
-          await this.options.send(stampedIfLate(stanza, entry.id, link.room, Date.now(), late));
+        for (const [i, entry] of entries.entries()) {
+          if (!skip.has(i)) {
+            const late = this.options.stampAfterMs ?? 2_000;
+            const stanza = stampedIfLate(stanzas[i]!, entry.id, link.room, Date.now(), late);
+            await this.options.send(stanza);
+          }
           sent.push(entry.id);
         }
       } finally {

@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, addressOf } from "@fedmuc/muc-core";
 import { createRedis, redisTarget } from "@fedmuc/redis";
 import { RoomStore } from "@fedmuc/room-store";
 import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
+import { stripped, strippedFor } from "@fedmuc/fmuc-core";
 import { NS, parseJid, type Element } from "@fedmuc/xmpp";
 import { federationOf, joinRetryDelay, startLinks } from "./federation.js";
 import { startHttp } from "./http.js";
@@ -57,9 +58,12 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     metrics.linkStanzas.inc(labels);
     metrics.linkBytes.inc(labels, Buffer.byteLength(stanza.toString()));
   };
+  // What goes to a federation peer: without what its link does not carry (FMUC_STRIP), counted.
   const sendToPeer = (stanza: Element) => {
-    linkTraffic("out", stanza, stanza.attrs.to);
-    return send(stanza);
+    const peer = stanza.attrs.to?.split("/")[0] ?? "";
+    const out = stripped(stanza, strippedFor(config.FMUC_STRIP, peer));
+    linkTraffic("out", out, peer);
+    return send(out);
   };
   const links = startLinks(
     config,
