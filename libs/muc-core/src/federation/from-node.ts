@@ -8,7 +8,10 @@ import {
   readFmuc,
   readOccupants,
   readPath,
+  readSession,
   rejectPresence,
+  resumedPresence,
+  type SessionOffer,
 } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter, welcome } from "../enter.js";
@@ -104,17 +107,29 @@ export function fromNode(
         ],
       );
     }
-    const joined: FederationLink = link
-      ? listed
-        ? { ...link, below, joins: link.joins + 1, state: "up", downSince: undefined }
-        : { ...link, below }
-      : { role: "downstream", state: "up", replica: wantsEcho(stanza), below, joins: 1 };
+    // A join offering the session this link has resumes it: nothing is sent again but what
+    // the node has not acknowledged; any other join starts over with the room's state.
+    const offer = listed ? readSession(stanza) : undefined;
+    const resumes = link !== undefined && offer?.id !== undefined && offer.id === link.session;
+    const back = { below, state: "up", downSince: undefined } as const;
+    const joined: FederationLink = !link
+      ? { role: "downstream", replica: wantsEcho(stanza), joins: 1, ...back, ...fresh(offer, ctx) }
+      : !listed
+        ? { ...link, below }
+        : resumes
+          ? { ...link, ...back, joins: link.joins + (offer.state ? 1 : 0) }
+          : { ...link, ...back, joins: link.joins + 1, ...fresh(offer, ctx) };
     const requested = nick || resourceOf(stanza.attrs.from);
     // A rejoin gets the room's state and history again: what waited for the node and is carried
     // by them goes (its private messages stay, and go after).
-    const replaced: Mutation[] = link && listed ? [{ op: "dropReplaceable", peer }] : [];
+    const replaced: Mutation[] =
+      link && listed && !resumes ? [{ op: "dropReplaceable", peer }] : [];
     return inSteps(room, [
-      () => decision([...replaced, { op: "setLink", peer, link: joined }], []),
+      () =>
+        decision(
+          [...replaced, { op: "setLink", peer, link: joined }],
+          resumes ? resumption(room, peer, link, offer) : [],
+        ),
       // A rejoin: the node's occupants it no longer lists left while the link was down.
       ...occupantList(room)
         .filter((o) => o.node === peer && listed && !listed.includes(o.jid))
@@ -123,10 +138,9 @@ export function fromNode(
         const again = occupantByJid(r, payload.jid);
         if (!again) return enter(r, own, requested, ctx, peer);
         const changed = changeAvailability(r, again, own);
-        return decision(changed.mutations, [
-          ...changed.effects,
-          ...welcome(r, again, historyLimits(own)),
-        ]);
+        // A resumed session has the history already: what it missed is on its way.
+        const limits = resumes ? { maxstanzas: 0 } : historyLimits(own);
+        return decision(changed.mutations, [...changed.effects, ...welcome(r, again, limits)]);
       },
     ]);
   }
@@ -135,6 +149,21 @@ export function fromNode(
     if (nick) return privateMessage(room, mine, own, nick);
   }
   return NOTHING;
+}
+
+/** A new session for a node that offers to number its traffic; none for another peer. */
+function fresh(offer: SessionOffer | undefined, ctx: Context): Partial<FederationLink> {
+  return offer ? { session: ctx.newId(), rx: 0, nak: undefined } : { session: undefined };
+}
+
+/** The node resumes the session: it learns how far this room got, and this room how far the
+ * node got, so each sends again only what the other has not applied. */
+function resumption(room: Room, peer: string, link: FederationLink, offer: SessionOffer) {
+  return [
+    send(resumedPresence(room.jid, peer, link.rx ?? 0)),
+    { kind: "peerAcked", peer, n: offer.rx, resend: true } as const,
+    { kind: "log", level: "info", message: `${peer} resumed its session` } as const,
+  ];
 }
 
 /** Primary-replica: the joining node asked for the echo of its messages. */

@@ -30,7 +30,7 @@ describe("XEP-0289 5.1 a join is sent again until it completes", () => {
     const { hub, spoke, flush } = world();
     spoke.step(join(HAMLET, SPOKE, "Hamlet"));
     expect(spoke.pending()).toEqual([{ peer: HUB, joins: 1 }]);
-    spoke.outbox.length = 0; // lost on the way
+    spoke.lose(); // lost on the way
     spoke.fireTimers();
     expect(spoke.room.links[HUB]).toMatchObject({ state: "joining", joins: 2 });
     const [again] = spoke.outbox;
@@ -48,7 +48,7 @@ describe("XEP-0289 5.1 a join is sent again until it completes", () => {
   it("a link the joined room refuses (no such room there) is not tried again", () => {
     const { spoke } = world();
     spoke.step(join(HAMLET, SPOKE, "Hamlet"));
-    spoke.outbox.length = 0;
+    spoke.lose();
     spoke.step(
       bounce("item-not-found", "presence").replace(`to="${SPOKE}"`, `to="${SPOKE}/Hamlet"`),
     );
@@ -64,9 +64,9 @@ describe("XEP-0289 5.1 a join is sent again until it completes", () => {
   it("a room whose last local occupant left stops trying", () => {
     const { spoke } = world();
     spoke.step(join(HAMLET, SPOKE, "Hamlet"));
-    spoke.outbox.length = 0;
+    spoke.lose();
     spoke.step(leave(HAMLET, SPOKE, "Hamlet"));
-    spoke.outbox.length = 0;
+    spoke.lose();
     spoke.fireTimers();
     expect(spoke.outbox).toHaveLength(0);
     expect(spoke.room.links[HUB]).toBeUndefined();
@@ -110,8 +110,8 @@ describe("XEP-0289 a failed link and its resync", () => {
     hub.step(leave(HATTER, HUB, "Hatter"));
     hub.later(60_000);
     hub.step(say(ALICE, HUB, "missed"));
-    spoke.outbox.length = 0;
-    hub.outbox.length = 0;
+    spoke.lose();
+    hub.lose();
     const heardBefore = bodies(spoke.receivedBy(HAMLET));
 
     spoke.fireTimers();

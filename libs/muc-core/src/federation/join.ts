@@ -4,7 +4,7 @@
 // of those occupants, so a rejoin after an outage is the same step as the first join and asks
 // only for the history this room has not heard.
 import { NS, xml } from "@fedmuc/xmpp";
-import { occupantsElement } from "@fedmuc/fmuc-core";
+import { occupantsElement, sessionElement } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { occupantPresence } from "../occupant-presence.js";
 import { exit } from "../exit.js";
@@ -36,6 +36,9 @@ function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
         : xml("history", { maxstanzas: String(room.config.maxHistory) });
       presence.getChild("x", NS.muc)?.append(history);
       presence.append(occupantsElement(locals.map((l) => l.jid)));
+      // Between nodes of this service: resume the link's session, or start one.
+      const offer = { rx: link.rx ?? 0, state: link.needState ?? false };
+      presence.append(sessionElement(link.session ? { ...offer, id: link.session } : offer));
     }
     return send(presence);
   });

@@ -2,7 +2,7 @@
 // subject, 5.1; its traffic, 5.2 to 5.4), close the link on <reject/> or <left/>, and tell a
 // refused user from a failed link.
 import { NS, bareOf, clone, errorCondition, xml, type Element } from "@fedmuc/xmpp";
-import type { FmucPayload } from "@fedmuc/fmuc-core";
+import { readResumed, type FmucPayload } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter, type Standing } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
@@ -13,7 +13,15 @@ import { removeOccupant } from "../removal.js";
 import { occupantByJid, occupantByNick, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
 import { subjectMessage } from "../subject.js";
-import type { Context, Decision, HistoryEntry, Mutation, Occupant, Room } from "../types.js";
+import type {
+  Context,
+  Decision,
+  FederationLink,
+  HistoryEntry,
+  Mutation,
+  Occupant,
+  Room,
+} from "../types.js";
 import { departure } from "./departure.js";
 import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
 import { forgetLink } from "./join.js";
@@ -52,6 +60,8 @@ export function adoptState(
     const note = `${peer} rejected the link: ${payload.reason}`;
     return decision(unlink(room, peer).mutations, [{ kind: "log", level: "warn", message: note }]);
   }
+  const resumed = readResumed(stanza);
+  if (resumed !== undefined) return resume(room, peer, resumed, ctx);
   const nick = resourceOf(stanza.attrs.from);
   const type = stanza.attrs.type;
   if (stanza.name === "message" && type === "groupchat" && stanza.getChild("subject")) {
@@ -227,6 +237,26 @@ function adoptSubject(
       };
     },
   ]);
+}
+
+/** The joined node resumed the link's session (it has applied `rx` of this room's stanzas):
+ * the link is up again, the peer's occupants are all still there, and what the peer has not
+ * applied goes again. */
+function resume(room: Room, peer: string, rx: number, ctx: Context): Decision {
+  const link = room.links[peer];
+  if (link?.role !== "upstream" || !link.session) return NOTHING;
+  const up: FederationLink = { ...link, state: "up", downSince: undefined, needState: undefined };
+  const kept: Mutation[] = occupantList(room)
+    .filter((o) => o.node === peer && o.stale)
+    .map((o) => ({ op: "putOccupant", occupant: { ...o, stale: undefined } }));
+  return decision(
+    [{ op: "setLink", peer, link: up }, ...kept],
+    [
+      { kind: "peerAcked", peer, n: rx, resend: true },
+      ...(link.state === "up" ? [] : [pingTimer(peer, up, ctx)]),
+      { kind: "log", level: "info", message: `resumed the session with ${peer}` },
+    ],
+  );
 }
 
 /** 5.1: history from the joined node joins this room's history, with its original time. */
