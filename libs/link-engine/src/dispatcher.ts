@@ -2,12 +2,18 @@
 // link), so traffic of a link never overtakes itself: a failed send retries the same job with
 // exponential backoff and full jitter while later traffic waits in the outbox, not in BullMQ's
 // delayed set. A job whose worker dies is taken over by another worker once its lock expires.
+// On a link with a session (between nodes of this service) each stanza is numbered and kept
+// until the peer acknowledges it (session.ts); without one, a stanza is forgotten once sent.
 import { Queue, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
+import { seqElement } from "@fedmuc/fmuc-core";
 import { parse, type Element } from "@fedmuc/xmpp";
+import { Acknowledger } from "./acks.js";
 import { superseded } from "./coalesce.js";
-import { LinkOutbox, stampedIfLate, type Link } from "./outbox.js";
+import { linkJobId, type Link } from "./link.js";
+import { LinkOutbox, stamped, waited, type OutboxEntry } from "./outbox.js";
+import { LinkSessions, type LinkState } from "./session.js";
 
 export const LINK_QUEUE = "fmuc-links";
 
@@ -29,6 +35,11 @@ export interface DispatcherOptions {
   readonly batch?: number;
   /** A message that waited longer than this in the outbox goes out with its queued time. */
   readonly stampAfterMs?: number;
+  /** Numbered links: how long an acknowledgement waits to ride on a stanza, and after how many
+   * stanzas it goes at once; how long a sent stanza waits for one before it is sent again. */
+  readonly ackDelayMs?: number;
+  readonly ackEvery?: number;
+  readonly ackTimeoutMs?: number;
   /** A link's timer is due (see schedule); a rejection retries it like a failed send. */
   readonly onTimer?: (link: Link, timer: TimerKey) => Promise<void>;
   /** Told of failures outside a job (a later attempt still delivers). */
@@ -37,6 +48,8 @@ export interface DispatcherOptions {
 
 const DELIVER = "deliver";
 const TIMER = "timer";
+const TIMEOUT = "timeout";
+
 /** Retried until done, with the custom backoff; gone once done. */
 const DURABLE = {
   attempts: Number.MAX_SAFE_INTEGER,
@@ -51,24 +64,38 @@ export interface TimerKey {
   readonly joins: number;
 }
 
-type LinkJob = Link & TimerKey;
+type LinkJob = Link & TimerKey & { readonly session?: string; readonly tx?: number };
+
+/** A numbered stanza on its way out. */
+interface Outgoing {
+  readonly n: number;
+  readonly queuedAt: number;
+  readonly stanza: Element;
+}
 
 const DEFAULT_RETRY: Exponential = { initialMs: 1_000, factor: 2, maxMs: 60_000 };
-
-/** A job id that names the link; JIDs contain no space and BullMQ ids no ':'. */
-export function linkJobId(link: Link): string {
-  return `${link.room} ${link.peer}`;
-}
 
 export class LinkDispatcher {
   readonly #queue: Queue;
   readonly #worker: Worker;
   readonly #outbox: LinkOutbox;
+  readonly #sessions: LinkSessions;
+  readonly #acks: Acknowledger;
+  /** Links with a timeout set by this worker, and until when. */
+  readonly #armed = new Map<string, number>();
 
   constructor(private readonly options: DispatcherOptions) {
     const { connection, queuePrefix: prefix } = options;
     const retry = options.retry ?? DEFAULT_RETRY;
-    this.#outbox = new LinkOutbox(connection.duplicate(), options.storePrefix);
+    const redis = connection.duplicate();
+    this.#outbox = new LinkOutbox(redis, options.storePrefix);
+    this.#sessions = new LinkSessions(redis, options.storePrefix);
+    this.#acks = new Acknowledger({
+      delayMs: options.ackDelayMs ?? 5_000,
+      every: options.ackEvery ?? 32,
+      send: options.send,
+      onError: options.onError,
+    });
     this.#queue = new Queue(LINK_QUEUE, { connection, prefix });
     this.#worker = new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
       connection: connection.duplicate(),
@@ -110,46 +137,127 @@ export class LinkDispatcher {
     await this.#queue.add(TIMER, data, { jobId, delay: delayMs, ...DURABLE });
   }
 
+  /** The peer has applied the session's stanzas up to `n`; `resend`: it asks for what follows. */
+  async acknowledged(link: Link, session: string, n: number, resend: boolean): Promise<void> {
+    if (await this.#sessions.acknowledged(link, session, n, resend)) await this.kick(link);
+  }
+
+  /** The room has applied `rx` of the peer's stanzas: the peer is to hear of it. */
+  ackDue(link: Link, rx: number): void {
+    this.#acks.due(link, rx);
+  }
+
   /** Stops taking links; waits for the links being sent unless `force` (then, like a crash). */
   async close(force = false): Promise<void> {
+    this.#acks.close();
     await this.#worker.close(force);
     await this.#queue.close();
   }
 
   async #process(job: Job<LinkJob>): Promise<void> {
-    const { room, peer, purpose, joins } = job.data;
+    const { room, peer, purpose, joins, session, tx } = job.data;
     if (job.name === TIMER) await this.options.onTimer?.({ room, peer }, { purpose, joins });
+    else if (job.name === TIMEOUT) await this.#timedOut({ room, peer }, session!, tx!);
     else await this.#deliver({ room, peer });
   }
 
-  /** Sends the outbox in order until it is empty or the link is not up; what was sent is
-   * removed even on failure. */
+  /** Sends what is to be sent again, then the outbox, in order, until it is empty or the link
+   * is not up. A link that is gone sends what is left (its leave, <left/>) as it is. */
   async #deliver(link: Link): Promise<void> {
+    const batch = this.options.batch ?? 100;
     for (;;) {
-      if (!(await this.#outbox.sendable(link))) return;
-      const entries = await this.#outbox.read(link, this.options.batch ?? 100);
-      if (entries.length === 0) return;
-      const sent: string[] = [];
-      const stanzas = entries.map((e) => parse(e.stanza));
-      // What a later presence in the batch supersedes need not cross (it is done with, too).
-      const skip = superseded(stanzas);
-      try {
-        for (const [i, entry] of entries.entries()) {
-          if (!skip.has(i)) {
-            const late = this.options.stampAfterMs ?? 2_000;
-            const stanza = stampedIfLate(stanzas[i]!, entry.id, link.room, Date.now(), late);
-            await this.options.send(stanza);
-          }
-          sent.push(entry.id);
-        }
-      } finally {
-        await this.#outbox.remove(link, sent);
+      const { link: state, resend } = await this.#sessions.prepare(link, batch);
+      if (state && state.state !== "up") return;
+      if (resend.length > 0) {
+        const again = resend.map((r) => ({ ...r, stanza: parse(r.stanza) }));
+        await this.#sendNumbered(link, state!, again);
+        continue;
       }
+      const entries = await this.#outbox.read(link, batch);
+      if (entries.length === 0) return;
+      if (state?.session) await this.#sendBatch(link, state, entries);
+      else await this.#sendPlain(link, entries);
     }
+  }
+
+  /** Numbers a batch of the outbox and sends it. */
+  async #sendBatch(link: Link, state: LinkState, entries: OutboxEntry[]): Promise<void> {
+    const stanzas = entries.map((e) => parse(e.stanza));
+    // What a later presence in the batch supersedes need not cross (it is done with, too).
+    const skip = superseded(stanzas);
+    const toNumber = entries.map((e, i) => ({ ...e, stanza: skip.has(i) ? "" : e.stanza }));
+    const outbox = this.#outbox.key(link);
+    const numbers = await this.#sessions.number(link, outbox, state.session!, toNumber);
+    if (!numbers) return; // the session changed: the next round renumbers
+    const numbered = numbers.flatMap((n, i) =>
+      n > 0 ? [{ n, queuedAt: entries[i]!.queuedAt, stanza: stanzas[i]! }] : [],
+    );
+    await this.#sendNumbered(link, state, numbered);
+  }
+
+  /** Stanzas of the session, in order (the first one of a session names it), each with the
+   * acknowledgement owed to the peer, if any, and the time it was queued if it waited. The
+   * timeout is set first: what a worker numbered and could not send goes again. */
+  async #sendNumbered(link: Link, state: LinkState, numbered: Outgoing[]): Promise<void> {
+    if (numbered.length === 0) return;
+    await this.#armTimeout(link, state.session!, numbered.at(-1)!.n);
+    const stampAfter = this.options.stampAfterMs ?? 2_000;
+    for (const { n, queuedAt, stanza } of numbered) {
+      const late = waited(stanza, queuedAt, Date.now(), stampAfter);
+      const ack = this.#acks.piggyback(link, state.rx);
+      const seq = {
+        n,
+        ...(n === 1 ? { session: state.session } : {}),
+        ...(ack !== undefined ? { ack } : {}),
+        ...(late ? { at: queuedAt } : {}),
+      };
+      stanza.append(seqElement(seq));
+      await this.options.send(stanza);
+    }
+  }
+
+  /** Sends a batch of a link without a session; what was sent is removed even on failure. */
+  async #sendPlain(link: Link, entries: OutboxEntry[]): Promise<void> {
+    const sent: string[] = [];
+    const stanzas = entries.map((e) => parse(e.stanza));
+    const skip = superseded(stanzas);
+    const late = this.options.stampAfterMs ?? 2_000;
+    try {
+      for (const [i, entry] of entries.entries()) {
+        const stanza = stanzas[i]!;
+        if (!skip.has(i)) {
+          const due = waited(stanza, entry.queuedAt, Date.now(), late);
+          await this.options.send(due ? stamped(stanza, entry.queuedAt, link.room) : stanza);
+        }
+        sent.push(entry.id);
+      }
+    } finally {
+      await this.#outbox.remove(link, sent);
+    }
+  }
+
+  /** After `ackTimeoutMs`, what the peer has not acknowledged of stanzas up to `tx` goes again. */
+  async #armTimeout(link: Link, session: string, tx: number): Promise<void> {
+    const id = linkJobId(link);
+    if ((this.#armed.get(id) ?? 0) > Date.now()) return;
+    const delay = this.options.ackTimeoutMs ?? 30_000;
+    this.#armed.set(id, Date.now() + delay);
+    const data = { ...link, purpose: TIMEOUT, joins: 0, session, tx };
+    await this.#queue.add(TIMEOUT, data, { jobId: `timeout ${tx} ${id}`, delay, ...DURABLE });
+  }
+
+  async #timedOut(link: Link, session: string, tx: number): Promise<void> {
+    this.#armed.delete(linkJobId(link));
+    const after = await this.#sessions.timedOut(link, session, tx);
+    if (after.resend) await this.kick(link);
+    // Acknowledged meanwhile, but not all of it: wait for the rest.
+    else if (after.acked < after.tx) await this.#armTimeout(link, session, after.tx);
   }
 
   async #recheck(link: Link): Promise<void> {
     if (!(await this.#outbox.sendable(link))) return; // the link's return kicks it
-    if ((await this.#outbox.pending(link)) > 0) await this.kick(link);
+    const waiting =
+      (await this.#outbox.pending(link)) > 0 || (await this.#sessions.resending(link));
+    if (waiting) await this.kick(link);
   }
 }

@@ -86,6 +86,9 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     },
     onLinkTimer: (room, peer, timer, afterMs) =>
       links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
+    onPeerAcked: (room, peer, session, n, resend) =>
+      links.acknowledged({ room, peer }, session, n, resend),
+    onAckDue: (room, peer, rx) => links.ackDue({ room, peer }, rx),
   });
 
   async function handle(stanza: Element): Promise<void> {
