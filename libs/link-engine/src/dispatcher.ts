@@ -2,18 +2,16 @@
 // link), so traffic of a link never overtakes itself: a failed send retries the same job with
 // exponential backoff and full jitter while later traffic waits in the outbox, not in BullMQ's
 // delayed set. A job whose worker dies is taken over by another worker once its lock expires.
-// On a link with a session (between nodes of this service) each stanza is numbered and kept
-// until the peer acknowledges it (session.ts); without one, a stanza is forgotten once sent.
+// The link's timers (joins, checks, a session's acknowledgement timeout) are delayed jobs too.
 import { Queue, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
-import { seqElement } from "@fedmuc/fmuc-core";
-import { parse, type Element } from "@fedmuc/xmpp";
+import type { Element } from "@fedmuc/xmpp";
 import { Acknowledger } from "./acks.js";
-import { superseded } from "./coalesce.js";
+import { Delivery } from "./delivery.js";
 import { linkJobId, type Link } from "./link.js";
-import { LinkOutbox, stamped, waited, type OutboxEntry } from "./outbox.js";
-import { LinkSessions, type LinkState } from "./session.js";
+import { LinkOutbox } from "./outbox.js";
+import { LinkSessions } from "./session.js";
 
 export const LINK_QUEUE = "fmuc-links";
 
@@ -66,13 +64,6 @@ export interface TimerKey {
 
 type LinkJob = Link & TimerKey & { readonly session?: string; readonly tx?: number };
 
-/** A numbered stanza on its way out. */
-interface Outgoing {
-  readonly n: number;
-  readonly queuedAt: number;
-  readonly stanza: Element;
-}
-
 const DEFAULT_RETRY: Exponential = { initialMs: 1_000, factor: 2, maxMs: 60_000 };
 
 export class LinkDispatcher {
@@ -81,6 +72,7 @@ export class LinkDispatcher {
   readonly #outbox: LinkOutbox;
   readonly #sessions: LinkSessions;
   readonly #acks: Acknowledger;
+  readonly #delivery: Delivery;
   /** Links with a timeout set by this worker, and until when. */
   readonly #armed = new Map<string, number>();
 
@@ -95,6 +87,15 @@ export class LinkDispatcher {
       every: options.ackEvery ?? 32,
       send: options.send,
       onError: options.onError,
+    });
+    this.#delivery = new Delivery({
+      outbox: this.#outbox,
+      sessions: this.#sessions,
+      acks: this.#acks,
+      send: options.send,
+      arm: (link, session, tx) => this.#armTimeout(link, session, tx),
+      batch: options.batch ?? 100,
+      stampAfterMs: options.stampAfterMs ?? 2_000,
     });
     this.#queue = new Queue(LINK_QUEUE, { connection, prefix });
     this.#worker = new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
@@ -158,82 +159,7 @@ export class LinkDispatcher {
     const { room, peer, purpose, joins, session, tx } = job.data;
     if (job.name === TIMER) await this.options.onTimer?.({ room, peer }, { purpose, joins });
     else if (job.name === TIMEOUT) await this.#timedOut({ room, peer }, session!, tx!);
-    else await this.#deliver({ room, peer });
-  }
-
-  /** Sends what is to be sent again, then the outbox, in order, until it is empty or the link
-   * is not up. A link that is gone sends what is left (its leave, <left/>) as it is. */
-  async #deliver(link: Link): Promise<void> {
-    const batch = this.options.batch ?? 100;
-    for (;;) {
-      const { link: state, resend } = await this.#sessions.prepare(link, batch);
-      if (state && state.state !== "up") return;
-      if (resend.length > 0) {
-        const again = resend.map((r) => ({ ...r, stanza: parse(r.stanza) }));
-        await this.#sendNumbered(link, state!, again);
-        continue;
-      }
-      const entries = await this.#outbox.read(link, batch);
-      if (entries.length === 0) return;
-      if (state?.session) await this.#sendBatch(link, state, entries);
-      else await this.#sendPlain(link, entries);
-    }
-  }
-
-  /** Numbers a batch of the outbox and sends it. */
-  async #sendBatch(link: Link, state: LinkState, entries: OutboxEntry[]): Promise<void> {
-    const stanzas = entries.map((e) => parse(e.stanza));
-    // What a later presence in the batch supersedes need not cross (it is done with, too).
-    const skip = superseded(stanzas);
-    const toNumber = entries.map((e, i) => ({ ...e, stanza: skip.has(i) ? "" : e.stanza }));
-    const outbox = this.#outbox.key(link);
-    const numbers = await this.#sessions.number(link, outbox, state.session!, toNumber);
-    if (!numbers) return; // the session changed: the next round renumbers
-    const numbered = numbers.flatMap((n, i) =>
-      n > 0 ? [{ n, queuedAt: entries[i]!.queuedAt, stanza: stanzas[i]! }] : [],
-    );
-    await this.#sendNumbered(link, state, numbered);
-  }
-
-  /** Stanzas of the session, in order (the first one of a session names it), each with the
-   * acknowledgement owed to the peer, if any, and the time it was queued if it waited. The
-   * timeout is set first: what a worker numbered and could not send goes again. */
-  async #sendNumbered(link: Link, state: LinkState, numbered: Outgoing[]): Promise<void> {
-    if (numbered.length === 0) return;
-    await this.#armTimeout(link, state.session!, numbered.at(-1)!.n);
-    const stampAfter = this.options.stampAfterMs ?? 2_000;
-    for (const { n, queuedAt, stanza } of numbered) {
-      const late = waited(stanza, queuedAt, Date.now(), stampAfter);
-      const ack = this.#acks.piggyback(link, state.rx);
-      const seq = {
-        n,
-        ...(n === 1 ? { session: state.session } : {}),
-        ...(ack !== undefined ? { ack } : {}),
-        ...(late ? { at: queuedAt } : {}),
-      };
-      stanza.append(seqElement(seq));
-      await this.options.send(stanza);
-    }
-  }
-
-  /** Sends a batch of a link without a session; what was sent is removed even on failure. */
-  async #sendPlain(link: Link, entries: OutboxEntry[]): Promise<void> {
-    const sent: string[] = [];
-    const stanzas = entries.map((e) => parse(e.stanza));
-    const skip = superseded(stanzas);
-    const late = this.options.stampAfterMs ?? 2_000;
-    try {
-      for (const [i, entry] of entries.entries()) {
-        const stanza = stanzas[i]!;
-        if (!skip.has(i)) {
-          const due = waited(stanza, entry.queuedAt, Date.now(), late);
-          await this.options.send(due ? stamped(stanza, entry.queuedAt, link.room) : stanza);
-        }
-        sent.push(entry.id);
-      }
-    } finally {
-      await this.#outbox.remove(link, sent);
-    }
+    else await this.#delivery.run({ room, peer });
   }
 
   /** After `ackTimeoutMs`, what the peer has not acknowledged of stanzas up to `tx` goes again. */
