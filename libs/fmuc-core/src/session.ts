@@ -5,8 +5,8 @@
 import { NS, xml, type Element } from "@fedmuc/xmpp";
 import { MalformedFmucError } from "./payload.js";
 
-/** A join's offer: resume session `id` (the joining node has applied `rx` of its stanzas),
- * or, without an id, start one. `state`: the joining node no longer shows the joined node's
+/** A join's offer: session `id`, of which the joining node has applied `rx` stanzas (0: it
+ * proposes the session). `state`: the joining node no longer shows the joined node's
  * occupants (its grace period ended) and asks for them again. */
 export interface SessionOffer {
   readonly id?: string;
@@ -16,17 +16,19 @@ export interface SessionOffer {
 
 /** The numbering of one stanza of a session. */
 export interface Seq {
+  /** The session (a short id: every stanza names it, so none is read in another's numbering). */
+  readonly s: string;
   readonly n: number;
-  /** On the first stanza of a session (n = 1): the session it starts. */
-  readonly session?: string;
   /** Cumulative acknowledgement: the sender has applied this many of the receiver's stanzas. */
   readonly ack?: number;
   /** When the stanza was queued (milliseconds since the epoch), if it waited. */
   readonly at?: number;
 }
 
-/** A standalone acknowledgement; `resend`: a stanza is missing, send again after `n`. */
+/** A standalone acknowledgement in session `s`; `resend`: a stanza is missing, send again
+ * after `n`. */
 export interface Ack {
+  readonly s: string;
   readonly n: number;
   readonly resend: boolean;
 }
@@ -60,7 +62,7 @@ export function readSession(stanza: Element): SessionOffer | undefined {
 }
 
 export function seqElement(seq: Seq): Element {
-  return xml("seq", attrsOf({ n: seq.n, session: seq.session, ack: seq.ack, at: seq.at }));
+  return xml("seq", attrsOf({ s: seq.s, n: seq.n, ack: seq.ack, at: seq.at }));
 }
 
 /** The stanza's numbering, undefined if it has none; throws MalformedFmucError if unreadable. */
@@ -68,13 +70,13 @@ export function readSeq(stanza: Element): Seq | undefined {
   const el = stanza.getChild("seq", NS.fedmuc);
   if (!el) return undefined;
   const n = count(el.attrs.n, "seq n");
-  if (n === undefined || n === 0) throw new MalformedFmucError(`seq without a number: ${el}`);
+  const { s } = el.attrs;
+  if (!s || !n) throw new MalformedFmucError(`seq without a session or a number: ${el}`);
   const ack = count(el.attrs.ack, "seq ack");
   const at = count(el.attrs.at, "seq at");
-  const { session } = el.attrs;
   return {
+    s,
     n,
-    ...(session ? { session } : {}),
     ...(ack !== undefined ? { ack } : {}),
     ...(at !== undefined ? { at } : {}),
   };
@@ -84,14 +86,16 @@ export function ackMessage(from: string, to: string, ack: Ack): Element {
   return xml(
     "message",
     { from, to, type: "normal" },
-    xml("ack", attrsOf({ n: ack.n, resend: ack.resend })),
+    xml("ack", attrsOf({ s: ack.s, n: ack.n, resend: ack.resend })),
   );
 }
 
 export function readAck(stanza: Element): Ack | undefined {
   const el = stanza.getChild("ack", NS.fedmuc);
   if (!el) return undefined;
-  return { n: count(el.attrs.n, "ack n") ?? 0, resend: el.attrs.resend === "true" };
+  const { s } = el.attrs;
+  if (!s) throw new MalformedFmucError(`ack without a session: ${el}`);
+  return { s, n: count(el.attrs.n, "ack n") ?? 0, resend: el.attrs.resend === "true" };
 }
 
 /** The joined node resumes the session a join offered; it has applied `rx` of the joining

@@ -17,6 +17,8 @@ export interface AckOptions {
 }
 
 interface Owed {
+  readonly link: Link;
+  readonly session: string;
   rx: number;
   count: number;
   /** The peer sent something again: it has not heard the last acknowledgement. */
@@ -30,22 +32,22 @@ export class Acknowledger {
 
   constructor(private readonly options: AckOptions) {}
 
-  /** This room has applied `rx` of the peer's stanzas (or got one of them again). */
-  due(link: Link, rx: number): void {
-    const id = linkJobId(link);
-    const owed = this.#owed.get(id) ?? { rx: 0, count: 0, repeat: false };
+  /** This room has applied `rx` of the peer's stanzas of `session` (or got one again). */
+  due(link: Link, session: string, rx: number): void {
+    const id = `${linkJobId(link)} ${session}`;
+    const owed = this.#owed.get(id) ?? { link, session, rx: 0, count: 0, repeat: false };
     this.#owed.set(id, owed);
     owed.repeat ||= rx <= (this.#told.get(id) ?? 0);
     owed.rx = Math.max(owed.rx, rx);
     owed.count++;
-    if (owed.count >= this.options.every) this.#flush(link);
-    else owed.timer ??= setTimeout(() => this.#flush(link), this.options.delayMs).unref();
+    if (owed.count >= this.options.every) this.#flush(id);
+    else owed.timer ??= setTimeout(() => this.#flush(id), this.options.delayMs).unref();
   }
 
-  /** The acknowledgement to carry on a stanza for the peer now, if one is owed (`rx` is the
-   * room's count as last committed). */
-  piggyback(link: Link, rx: number | undefined): number | undefined {
-    const id = linkJobId(link);
+  /** The acknowledgement to carry on a stanza of `session` for the peer now, if one is owed
+   * (`rx` is the room's count as last committed). */
+  piggyback(link: Link, session: string, rx: number | undefined): number | undefined {
+    const id = `${linkJobId(link)} ${session}`;
     if (!rx || rx <= (this.#told.get(id) ?? 0)) return undefined;
     this.#told.set(id, rx);
     const owed = this.#owed.get(id);
@@ -62,13 +64,13 @@ export class Acknowledger {
     this.#owed.delete(id);
   }
 
-  #flush(link: Link): void {
-    const id = linkJobId(link);
+  #flush(id: string): void {
     const owed = this.#owed.get(id);
     this.#forget(id);
     if (!owed || (owed.rx <= (this.#told.get(id) ?? 0) && !owed.repeat)) return;
     this.#told.set(id, Math.max(owed.rx, this.#told.get(id) ?? 0));
-    const ack = ackMessage(link.room, link.peer, { n: owed.rx, resend: false });
+    const { link, session, rx } = owed;
+    const ack = ackMessage(link.room, link.peer, { s: session, n: rx, resend: false });
     this.options.send(ack).catch((err: Error) => this.options.onError?.(err, link));
   }
 }

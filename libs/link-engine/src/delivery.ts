@@ -68,7 +68,7 @@ export class Delivery {
     await this.#sendNumbered(link, state, numbered);
   }
 
-  /** Stanzas of the session, in order (the first one of a session names it), each with the
+  /** Stanzas of the session, in order, each naming the session, with the
    * acknowledgement owed to the peer, if any, and the time it was queued if it waited. The
    * timeout is set first: what a worker numbered and could not send goes again. */
   async #sendNumbered(link: Link, state: LinkState, numbered: Outgoing[]): Promise<void> {
@@ -77,10 +77,10 @@ export class Delivery {
     const stampAfter = this.options.stampAfterMs;
     for (const { n, queuedAt, stanza } of numbered) {
       const late = waited(stanza, queuedAt, Date.now(), stampAfter);
-      const ack = this.options.acks.piggyback(link, state.rx);
+      const ack = this.options.acks.piggyback(link, state.session!, state.rx);
       const seq = {
+        s: state.session!,
         n,
-        ...(n === 1 ? { session: state.session } : {}),
         ...(ack !== undefined ? { ack } : {}),
         ...(late ? { at: queuedAt } : {}),
       };

@@ -73,13 +73,15 @@ export class LinkDispatcher {
   readonly #sessions: LinkSessions;
   readonly #acks: Acknowledger;
   readonly #delivery: Delivery;
+  /** The connection of the outboxes and sessions (BullMQ has its own). */
+  readonly #redis: Redis | Cluster;
   /** Links with a timeout set by this worker, and until when. */
   readonly #armed = new Map<string, number>();
 
   constructor(private readonly options: DispatcherOptions) {
     const { connection, queuePrefix: prefix } = options;
     const retry = options.retry ?? DEFAULT_RETRY;
-    const redis = connection.duplicate();
+    const redis = (this.#redis = connection.duplicate());
     this.#outbox = new LinkOutbox(redis, options.storePrefix);
     this.#sessions = new LinkSessions(redis, options.storePrefix);
     this.#acks = new Acknowledger({
@@ -143,9 +145,9 @@ export class LinkDispatcher {
     if (await this.#sessions.acknowledged(link, session, n, resend)) await this.kick(link);
   }
 
-  /** The room has applied `rx` of the peer's stanzas: the peer is to hear of it. */
-  ackDue(link: Link, rx: number): void {
-    this.#acks.due(link, rx);
+  /** The room has applied `rx` of the peer's stanzas of `session`: the peer is to hear of it. */
+  ackDue(link: Link, session: string, rx: number): void {
+    this.#acks.due(link, session, rx);
   }
 
   /** Stops taking links; waits for the links being sent unless `force` (then, like a crash). */
@@ -153,6 +155,8 @@ export class LinkDispatcher {
     this.#acks.close();
     await this.#worker.close(force);
     await this.#queue.close();
+    if (force) this.#redis.disconnect();
+    else await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
   async #process(job: Job<LinkJob>): Promise<void> {

@@ -62,8 +62,8 @@ export interface RoomHandlerOptions {
     n: number,
     resend: boolean,
   ) => Promise<void>;
-  /** XEP-0289 link sessions: the room applied `rx` of the peer's stanzas. */
-  readonly onAckDue?: (room: string, peer: string, rx: number) => void;
+  /** XEP-0289 link sessions: the room applied `rx` of the peer's stanzas of `session`. */
+  readonly onAckDue?: (room: string, peer: string, session: string, rx: number) => void;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
   readonly cachedRooms?: number;
   /** Decisions retried when other workers keep changing the room first. */
@@ -148,16 +148,13 @@ export class RoomHandler {
         continue;
       }
       if (effect.kind === "peerAcked") {
-        const session = room.links[effect.peer]?.session;
-        const { peer, n, resend } = effect;
-        if (session)
-          sending.push(
-            this.options.onPeerAcked?.(room.jid, peer, session, n, resend) ?? Promise.resolve(),
-          );
+        const { peer, session, n, resend } = effect;
+        const acked = this.options.onPeerAcked?.(room.jid, peer, session, n, resend);
+        sending.push(acked ?? Promise.resolve());
         continue;
       }
       if (effect.kind === "ackDue") {
-        this.options.onAckDue?.(room.jid, effect.peer, effect.rx);
+        this.options.onAckDue?.(room.jid, effect.peer, effect.session, effect.rx);
         continue;
       }
       // History up to this commit only: later messages reach the newcomer live (7.2.15).

@@ -88,7 +88,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
     onPeerAcked: (room, peer, session, n, resend) =>
       links.acknowledged({ room, peer }, session, n, resend),
-    onAckDue: (room, peer, rx) => links.ackDue({ room, peer }, rx),
+    onAckDue: (room, peer, session, rx) => links.ackDue({ room, peer }, session, rx),
   });
 
   async function handle(stanza: Element): Promise<void> {

@@ -22,7 +22,16 @@ import { inSteps } from "../steps.js";
 import { groupchat } from "../groupchat.js";
 import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantList } from "../room.js";
-import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
+import type {
+  Context,
+  Decision,
+  Effect,
+  FederationLink,
+  Mutation,
+  Occupant,
+  Room,
+} from "../types.js";
+import { answerTo, started, type Answer } from "./offer.js";
 import { asOccupant, resourceOf } from "./stanza.js";
 import { departure } from "./departure.js";
 import { localRemovedElsewhere } from "./removal.js";
@@ -107,28 +116,20 @@ export function fromNode(
         ],
       );
     }
-    // A join offering the session this link has resumes it: nothing is sent again but what
-    // the node has not acknowledged; any other join starts over with the room's state.
-    const offer = listed ? readSession(stanza) : undefined;
-    const resumes = link !== undefined && offer?.id !== undefined && offer.id === link.session;
-    const back = { below, state: "up", downSince: undefined } as const;
-    const joined: FederationLink = !link
-      ? { role: "downstream", replica: wantsEcho(stanza), joins: 1, ...back, ...fresh(offer, ctx) }
-      : !listed
-        ? { ...link, below }
-        : resumes
-          ? { ...link, ...back, joins: link.joins + (offer.state ? 1 : 0) }
-          : { ...link, ...back, joins: link.joins + 1, ...fresh(offer, ctx) };
+    // A join offering the link's session resumes it: only what the node has not applied goes
+    // again; a join without one, or with another, starts over with the room's state.
+    const answer = answerTo(link, listed ? readSession(stanza) : undefined, ctx);
+    const again = answer.kind === "resume" || answer.kind === "repeat";
+    const joined = joinedLink(link, answer, below, wantsEcho(stanza), listed !== undefined);
     const requested = nick || resourceOf(stanza.attrs.from);
     // A rejoin gets the room's state and history again: what waited for the node and is carried
     // by them goes (its private messages stay, and go after).
-    const replaced: Mutation[] =
-      link && listed && !resumes ? [{ op: "dropReplaceable", peer }] : [];
+    const replaced: Mutation[] = link && listed && !again ? [{ op: "dropReplaceable", peer }] : [];
     return inSteps(room, [
       () =>
         decision(
           [...replaced, { op: "setLink", peer, link: joined }],
-          resumes ? resumption(room, peer, link, offer) : [],
+          link && again ? resumption(room, peer, link, answer, readSession(stanza)!) : [],
         ),
       // A rejoin: the node's occupants it no longer lists left while the link was down.
       ...occupantList(room)
@@ -139,7 +140,7 @@ export function fromNode(
         if (!again) return enter(r, own, requested, ctx, peer);
         const changed = changeAvailability(r, again, own);
         // A resumed session has the history already: what it missed is on its way.
-        const limits = resumes ? { maxstanzas: 0 } : historyLimits(own);
+        const limits = again ? { maxstanzas: 0 } : historyLimits(own);
         return decision(changed.mutations, [...changed.effects, ...welcome(r, again, limits)]);
       },
     ]);
@@ -151,18 +152,40 @@ export function fromNode(
   return NOTHING;
 }
 
-/** A new session for a node that offers to number its traffic; none for another peer. */
-function fresh(offer: SessionOffer | undefined, ctx: Context): Partial<FederationLink> {
-  return offer ? { session: ctx.newId(), rx: 0, nak: undefined } : { session: undefined };
+/** The link after a node's join (first or again), or after another presence of the node. */
+function joinedLink(
+  link: FederationLink | undefined,
+  answer: Answer,
+  below: string[],
+  replica: boolean,
+  isJoin: boolean,
+): FederationLink {
+  const back = { below, state: "up", downSince: undefined } as const;
+  if (!link) return { role: "downstream", replica, joins: 1, ...back, ...started(answer) };
+  if (!isJoin) return { ...link, below };
+  if (answer.kind === "repeat") return { ...link, ...back };
+  if (answer.kind === "resume") {
+    return { ...link, ...back, joins: link.joins + (answer.withState ? 1 : 0) };
+  }
+  return { ...link, ...back, joins: link.joins + 1, ...started(answer) };
 }
 
-/** The node resumes the session: it learns how far this room got, and this room how far the
- * node got, so each sends again only what the other has not applied. */
-function resumption(room: Room, peer: string, link: FederationLink, offer: SessionOffer) {
+/** The node resumes the session (or repeats the join that started it): it learns how far this
+ * room got, and this room how far the node got, so each sends again only what the other has
+ * not applied. */
+function resumption(
+  room: Room,
+  peer: string,
+  link: FederationLink,
+  answer: Answer,
+  offer: SessionOffer,
+): Effect[] {
+  const session = link.session!;
+  if (answer.kind === "repeat") return [{ kind: "peerAcked", peer, session, n: 0, resend: true }];
   return [
     send(resumedPresence(room.jid, peer, link.rx ?? 0)),
-    { kind: "peerAcked", peer, n: offer.rx, resend: true } as const,
-    { kind: "log", level: "info", message: `${peer} resumed its session` } as const,
+    { kind: "peerAcked", peer, session, n: offer.rx, resend: true },
+    { kind: "log", level: "info", message: `${peer} resumed its session` },
   ];
 }
 

@@ -13,6 +13,7 @@ import { inSteps } from "../steps.js";
 import type { Context, Decision, Effect, FederationLink, Mutation, Room } from "../types.js";
 import { forNode, roomsBelow } from "./copy.js";
 import { linkTimer } from "./timer.js";
+import { sessionId } from "./offer.js";
 import { upstreamOf } from "./upstream-of.js";
 
 function afterElement(id: string | undefined) {
@@ -36,9 +37,9 @@ function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
         : xml("history", { maxstanzas: String(room.config.maxHistory) });
       presence.getChild("x", NS.muc)?.append(history);
       presence.append(occupantsElement(locals.map((l) => l.jid)));
-      // Between nodes of this service: resume the link's session, or start one.
-      const offer = { rx: link.rx ?? 0, state: link.needState ?? false };
-      presence.append(sessionElement(link.session ? { ...offer, id: link.session } : offer));
+      // Between nodes of this service: the link's session, to start or resume.
+      const offer = { id: link.session, rx: link.rx ?? 0, state: link.needState ?? false };
+      presence.append(sessionElement(offer));
     }
     return send(presence);
   });
@@ -70,6 +71,8 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
     state: "joining",
     replica: ctx.federation.replica,
     joins: 1,
+    session: sessionId(ctx), // proposed; the joined node settles it
+    rx: 0,
     ...(before ? { heard: before.at, heardId: before.id } : {}),
   };
   return decision(

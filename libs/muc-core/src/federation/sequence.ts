@@ -5,7 +5,7 @@
 // link's sender.
 import { NS, clone, xml, type Element } from "@fedmuc/xmpp";
 import { MalformedFmucError, ackMessage, readAck, readSeq, type Seq } from "@fedmuc/fmuc-core";
-import { decision, send } from "../decision.js";
+import { NOTHING, decision, send } from "../decision.js";
 import { applyMutations } from "../room.js";
 import type { Decision, Effect, FederationLink, Room } from "../types.js";
 
@@ -30,41 +30,47 @@ export function inSequence(
     );
   }
   const link = room.links[peer];
+  if (!link) return seq || ack ? NOTHING : apply(stanza);
+  // The peer's acknowledgement, alone or riding on its stanza: of this room's stanzas.
   const acked: Effect[] = [];
-  const n = ack?.n ?? seq?.ack;
-  if (link?.session && n !== undefined) {
-    acked.push({ kind: "peerAcked", peer, n, resend: ack?.resend ?? false });
+  const told =
+    ack ?? (seq?.ack !== undefined ? { s: seq.s, n: seq.ack, resend: false } : undefined);
+  if (told && told.s === link.session) {
+    acked.push({ kind: "peerAcked", peer, session: told.s, n: told.n, resend: told.resend });
   }
   if (ack) return decision([], acked);
-  if (!seq || !link) return apply(stanza); // unnumbered: joins and their answers, other peers
+  if (!seq) return apply(stanza); // unnumbered: joins and their answers, other peers
   const current = sessionOf(link, seq);
-  if (!current) return decision([], acked); // a stanza of a session that is over
+  if (!current) return NOTHING; // a stanza of a session that is over, or not yet taken up
   const rx = current.rx ?? 0;
-  if (seq.n <= rx) return decision([], [...acked, { kind: "ackDue", peer, rx }]);
+  const owed: Effect = { kind: "ackDue", peer, session: seq.s, rx };
+  if (seq.n <= rx) return decision([], [...acked, owed]);
   if (seq.n > rx + 1) {
     // Something was lost on the way: ask for it once; what follows it is sent again too.
     if (current.nak === rx) return decision([], acked);
     return decision(
       [{ op: "setLink", peer, link: { ...current, nak: rx } }],
-      [...acked, send(ackMessage(room.jid, peer, { n: rx, resend: true }))],
+      [...acked, send(ackMessage(room.jid, peer, { s: seq.s, n: rx, resend: true }))],
     );
   }
   const d = apply(seq.at === undefined ? stanza : delayed(stanza, peer, seq.at));
   const after = applyMutations(room, d.mutations, room.version).links[peer];
   if (!after) return decision(d.mutations, [...d.effects, ...acked]); // the link ended with it
-  const applied: FederationLink = { ...after, session: current.session, rx: seq.n, nak: undefined };
+  const applied: FederationLink = { ...after, session: seq.s, rx: seq.n, nak: undefined };
   return decision(
     [...d.mutations, { op: "setLink", peer, link: applied }],
-    [...d.effects, ...acked, { kind: "ackDue", peer, rx: seq.n }],
+    [...d.effects, ...acked, { ...owed, rx: seq.n }],
   );
 }
 
-/** The link as the stanza's session sees it: a joining node takes up the session the joined
- * node starts (its first stanza names it); a stanza of another session is stale. */
+/** The link in the stanza's session. The joined node chooses sessions; the joining node takes
+ * up the one the joined node numbers in (it only ever moves on to a newer one). A stanza of
+ * another session reaching the joined node is from before the joining node took its current
+ * one up: it comes again, numbered anew. */
 function sessionOf(link: FederationLink, seq: Seq): FederationLink | undefined {
-  if (!seq.session || seq.session === link.session) return link.session ? link : undefined;
-  if (link.role !== "upstream" || seq.n !== 1) return undefined;
-  return { ...link, session: seq.session, rx: 0, nak: undefined };
+  if (seq.s === link.session) return link;
+  if (link.role !== "upstream") return undefined;
+  return { ...link, session: seq.s, rx: 0, nak: undefined };
 }
 
 /** A stanza that waited on the way keeps its time (XEP-0203), as its clients will see it. */

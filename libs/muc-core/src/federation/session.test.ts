@@ -38,14 +38,15 @@ function outage(w: ReturnType<typeof world>) {
 }
 
 describe("XEP-0289 link sessions", () => {
-  it("the spoke offers a session in its join, the hub starts one, and both number their traffic", () => {
+  it("the spoke proposes a session in its join, the hub takes it, and both number their traffic", () => {
     const { hub, spoke, flush } = world();
     spoke.step(join(HAMLET, SPOKE, "Hamlet"));
-    expect(readSession(spoke.outbox[0]!)).toEqual({ rx: 0, state: false });
+    const proposed = spoke.room.links[HUB]!.session;
+    expect(readSession(spoke.outbox[0]!)).toEqual({ id: proposed, rx: 0, state: false });
     flush();
-    const session = hub.room.links[SPOKE]!.session;
-    expect(session).toBeDefined();
-    expect(spoke.room.links[HUB]!.session).toBe(session);
+    expect(proposed).toBeDefined();
+    expect(hub.room.links[SPOKE]!.session).toBe(proposed);
+    expect(spoke.room.links[HUB]!.session).toBe(proposed);
     // The hub's state (Alice, Hamlet shown back, the subject) was numbered and applied in order.
     expect(spoke.room.links[HUB]!.rx).toBe(3);
     spoke.step(say(HAMLET, SPOKE, "hello"));
@@ -125,7 +126,7 @@ describe("XEP-0289 link sessions", () => {
     const session = hub.room.links[SPOKE]!.session!;
     const rx = hub.room.links[SPOKE]!.rx!;
     const numbered = (n: number, to: string, type: string) =>
-      `<message from="${SPOKE}/Hamlet" to="${to}" type="${type}"><body>x${n}</body><fmuc xmlns="${NS.fmuc}" from="${HAMLET}"/><seq xmlns="${NS.fedmuc}" n="${n}"/></message>`;
+      `<message from="${SPOKE}/Hamlet" to="${to}" type="${type}"><body>x${n}</body><fmuc xmlns="${NS.fmuc}" from="${HAMLET}"/><seq xmlns="${NS.fedmuc}" s="${session}" n="${n}"/></message>`;
     hub.step(numbered(rx + 1, `${HUB}/Nobody`, "chat"));
     expect(hub.room.links[SPOKE]).toMatchObject({ session, rx: rx + 1 });
     expect(hub.outbox.at(-1)!.attrs).toMatchObject({ type: "error", to: `${SPOKE}/Hamlet` });
@@ -138,7 +139,7 @@ describe("XEP-0289 link sessions", () => {
     const { hub } = joined();
     const rx = hub.room.links[SPOKE]!.rx;
     hub.step(
-      `<message from="${SPOKE}" to="${HUB}" type="error"><body>x</body><seq xmlns="${NS.fedmuc}" n="99"/><error type="wait"><remote-server-timeout xmlns="${NS.stanzas}"/></error></message>`,
+      `<message from="${SPOKE}" to="${HUB}" type="error"><body>x</body><seq xmlns="${NS.fedmuc}" s="${hub.room.links[SPOKE]!.session}" n="99"/><error type="wait"><remote-server-timeout xmlns="${NS.stanzas}"/></error></message>`,
     );
     expect(hub.room.links[SPOKE]).toMatchObject({ state: "down", rx });
   });
@@ -150,7 +151,7 @@ describe("XEP-0289 link sessions", () => {
     const held = () => spoke.unacked.get(`${HUB} ${spoke.room.links[HUB]!.session}`)!;
     expect(held()).toHaveLength(1);
     spoke.step(
-      `<message from="${HUB}" to="${SPOKE}" type="normal"><ack xmlns="${NS.fedmuc}" n="${hub.room.links[SPOKE]!.rx}"/></message>`,
+      `<message from="${HUB}" to="${SPOKE}" type="normal"><ack xmlns="${NS.fedmuc}" s="${hub.room.links[SPOKE]!.session}" n="${hub.room.links[SPOKE]!.rx}"/></message>`,
     );
     expect(held()).toEqual([]);
   });
@@ -193,6 +194,46 @@ describe("XEP-0289 link sessions", () => {
     spoke.step(say(HAMLET, SPOKE, "after"));
     flush();
     expect(bodies(hub.receivedBy(ALICE))).toEqual(["after"]);
+  });
+
+  it("a join sent again before its answer arrived starts no second session, and nothing shows twice", () => {
+    const { hub, spoke, flush } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    const [first] = spoke.outbox.splice(0);
+    spoke.fireTimers(); // no answer yet: the join goes again
+    const [second] = spoke.outbox.splice(0);
+    hub.step(first!);
+    hub.step(second!);
+    flush();
+    expect(hub.room.links[SPOKE]).toMatchObject({
+      joins: 1,
+      session: spoke.room.links[HUB]!.session,
+    });
+    expect(spoke.room.links[HUB]!.state).toBe("up");
+    expect(
+      presencesFrom(spoke.receivedBy(HAMLET)).filter((f) => f === `${SPOKE}/Alice`),
+    ).toHaveLength(1);
+    expect(presencesFrom(hub.receivedBy(ALICE)).filter((f) => f === `${HUB}/Hamlet`)).toHaveLength(
+      1,
+    );
+  });
+
+  it("joins that offer a session the hub has moved on from start one new session between them", () => {
+    const w = joined();
+    const { hub, spoke, flush } = w;
+    outage(w);
+    const { [SPOKE]: _gone, ...others } = hub.room.links;
+    hub.room = { ...hub.room, links: others };
+    spoke.fireTimers();
+    spoke.fireTimers(); // sent again before the answer: both offer the old session
+    const joins = spoke.outbox.splice(0);
+    for (const j of joins) hub.step(j);
+    expect(hub.room.links[SPOKE]!.joins).toBe(1);
+    flush();
+    expect(spoke.room.links[HUB]).toMatchObject({
+      state: "up",
+      session: hub.room.links[SPOKE]!.session,
+    });
   });
 
   it("a message that waited keeps its time on the way (at), and reaches clients with XEP-0203 delay", () => {

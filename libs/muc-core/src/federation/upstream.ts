@@ -214,6 +214,7 @@ function adoptSubject(
     state: "up",
     heard: link?.heard ?? subject.stamp,
     downSince: undefined,
+    needState: undefined,
   } as const;
   const gone = occupantList(room).filter((o) => o.node === peer && o.stale);
   const changed = room.subject?.text !== subject.text || room.subject?.nick !== subject.nick;
@@ -244,7 +245,9 @@ function adoptSubject(
  * applied goes again. */
 function resume(room: Room, peer: string, rx: number, ctx: Context): Decision {
   const link = room.links[peer];
-  if (link?.role !== "upstream" || !link.session) return NOTHING;
+  // Only a session that was up before resumes: a first join completes with the room's state.
+  const back = link?.state === "resyncing" || link?.state === "down";
+  if (link?.role !== "upstream" || !link.session || !back) return NOTHING;
   const up: FederationLink = { ...link, state: "up", downSince: undefined, needState: undefined };
   const kept: Mutation[] = occupantList(room)
     .filter((o) => o.node === peer && o.stale)
@@ -252,8 +255,8 @@ function resume(room: Room, peer: string, rx: number, ctx: Context): Decision {
   return decision(
     [{ op: "setLink", peer, link: up }, ...kept],
     [
-      { kind: "peerAcked", peer, n: rx, resend: true },
-      ...(link.state === "up" ? [] : [pingTimer(peer, up, ctx)]),
+      { kind: "peerAcked", peer, session: link.session, n: rx, resend: true },
+      pingTimer(peer, up, ctx),
       { kind: "log", level: "info", message: `resumed the session with ${peer}` },
     ],
   );

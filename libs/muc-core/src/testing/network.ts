@@ -104,8 +104,8 @@ export class Node {
     this.queued.add(stanza);
     this.outbox.push(stanza);
   }
-  /** An outbox entry as it crosses: numbered and kept until acknowledged if its link has a
-   * session (the first one names it). */
+  /** An outbox entry as it crosses: numbered in its link's session, if it has one, and kept
+   * until acknowledged. */
   crossing(entry: Element): Element {
     const peer = bareOf(entry.attrs.to!);
     const session = this.room.links[peer]?.session;
@@ -114,7 +114,7 @@ export class Node {
     const n = (this.numbered.get(key) ?? 0) + 1;
     this.numbered.set(key, n);
     const copy = clone(entry);
-    copy.append(seqElement(n === 1 ? { n, session } : { n }));
+    copy.append(seqElement({ s: session, n }));
     this.unacked.set(key, [...(this.unacked.get(key) ?? []), copy]);
     return copy;
   }

@@ -1,0 +1,40 @@
+// XEP-0289 link sessions on the joined node (libs/fmuc-core/README.md, "Link sessions"): what a
+// join gets for the session it offers.
+import type { SessionOffer } from "@fedmuc/fmuc-core";
+import type { Context, FederationLink } from "../types.js";
+
+export type Answer =
+  /** No offer: the plain specification, unnumbered. */
+  | { readonly kind: "plain" }
+  /** The link's session: resumed, with the room's occupants again if the node asks. */
+  | { readonly kind: "resume"; readonly withState: boolean }
+  /** The offer that started the link's session, again (the node has not heard the answer yet,
+   * which is on its way or lost): what the node has not acknowledged goes again. */
+  | { readonly kind: "repeat" }
+  /** A new session: the one the node proposes when it has applied nothing of it yet, else a
+   * new one, which the node takes up from the stanzas numbered in it. */
+  | { readonly kind: "fresh"; readonly session: string; readonly offered?: string };
+
+export function answerTo(
+  link: FederationLink | undefined,
+  offer: SessionOffer | undefined,
+  ctx: Context,
+): Answer {
+  if (!offer) return { kind: "plain" };
+  if (offer.id && offer.id === link?.session) return { kind: "resume", withState: offer.state };
+  if (offer.id && offer.id === link?.offered) return { kind: "repeat" };
+  const session = offer.id && offer.rx === 0 ? offer.id : sessionId(ctx);
+  return { kind: "fresh", session, ...(offer.id ? { offered: offer.id } : {}) };
+}
+
+/** The link's session fields after a fresh start (none for a plain peer). */
+export function started(answer: Answer): Partial<FederationLink> {
+  if (answer.kind !== "fresh") return { session: undefined, offered: undefined };
+  return { session: answer.session, offered: answer.offered, rx: 0, nak: undefined };
+}
+
+/** A short session id (the end of a fresh id: random hex for a UUID): every numbered stanza
+ * names its session. */
+export function sessionId(ctx: Context): string {
+  return ctx.newId().replaceAll("-", "").slice(-8);
+}
