@@ -19,10 +19,19 @@ import { inSteps } from "../steps.js";
 import { groupchat } from "../groupchat.js";
 import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantList } from "../room.js";
-import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
-import { asOccupant, resourceOf } from "./stanza.js";
+import type {
+  Context,
+  Decision,
+  FederationLink,
+  Mutation,
+  Occupant,
+  Role,
+  Room,
+} from "../types.js";
+import { asOccupant, resourceOf, shownStanding } from "./stanza.js";
 import { departure } from "./departure.js";
 import { localRemovedElsewhere } from "./removal.js";
+import { roleChangedElsewhere } from "./role.js";
 import { isLinkFailure, linkDown } from "./health.js";
 import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
@@ -87,9 +96,13 @@ export function fromNode(
       if (mine) return leave(room, peer, departure(room, mine, own));
       return occupant ? localRemovedElsewhere(room, peer, occupant, stanza) : NOTHING;
     }
-    // A join (first or again) lists the node's occupants; any other presence is a change.
+    // Not the node's own occupant: the node's moderator changed its role (5.5).
+    if (occupant && !mine) return roleChangedElsewhere(room, peer, occupant, stanza);
+    // A join (first or again) lists the node's occupants; any other presence is a change, shown
+    // with the role the node gives its occupant (5.5).
     const listed = readOccupants(stanza);
-    if (mine && !listed) return changeAvailability(room, mine, own);
+    const shown = roleShown(stanza);
+    if (mine && !listed) return changeAvailability(room, mine, own, shown);
     if (!room.exists)
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
     // Loops: a join that comes through this room already would close a cycle.
@@ -121,8 +134,8 @@ export function fromNode(
         .map((o) => (r: Room) => withoutSelf(exit(r, o), o)),
       (r) => {
         const again = occupantByJid(r, payload.jid);
-        if (!again) return enter(r, own, requested, ctx, peer);
-        const changed = changeAvailability(r, again, own);
+        if (!again) return enter(r, own, requested, ctx, peer, shown);
+        const changed = changeAvailability(r, again, own, shown);
         return decision(changed.mutations, [
           ...changed.effects,
           ...welcome(r, again, historyLimits(own)),
@@ -135,6 +148,12 @@ export function fromNode(
     if (nick) return privateMessage(room, mine, own, nick);
   }
   return NOTHING;
+}
+
+/** The role a node shows its occupant with; affiliations here are this room's own (5.5). */
+function roleShown(stanza: Element): { role?: Role } {
+  const { role } = shownStanding(stanza);
+  return role ? { role } : {};
 }
 
 /** Primary-replica: the joining node asked for the echo of its messages. */

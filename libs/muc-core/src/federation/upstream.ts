@@ -19,6 +19,7 @@ import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
 import { forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
+import { roleChangedElsewhere } from "./role.js";
 import { asOccupant, resourceOf, shownStanding, stanzaIdBy } from "./stanza.js";
 
 const CONFIG_CHANGED = 104;
@@ -70,14 +71,12 @@ export function adoptState(
   }
   if (payload?.kind !== "from") return NOTHING;
   const occupant = occupantByJid(room, payload.jid);
-  // The joined node's list of occupants includes this node's own: they are here already.
-  if (occupant && !occupant.node) {
-    if (stanza.name === "presence" && type === "unavailable") {
-      return localRemovedElsewhere(room, peer, occupant, stanza);
-    }
+  // Not one of the peer's occupants: one of this node's own, or in a chain another node's.
+  if (occupant && occupant.node !== peer) {
+    if (stanza.name === "presence") return heldElsewhere(room, peer, occupant, stanza);
     // Primary-replica: the echo of a local occupant's message is when it is delivered here.
     const echo = stanza.name === "message" && type === "groupchat" && room.links[peer]?.replica;
-    return echo
+    return echo && !occupant.node
       ? heard(room, peer, stanza, groupchat(room, occupant, asOccupant(stanza, payload.jid), ctx))
       : NOTHING;
   }
@@ -85,7 +84,7 @@ export function adoptState(
   if (stanza.name === "presence") {
     // One of this node's own occupants shown back, who left here meanwhile: not a remote one.
     if (!occupant && stanza.getChild("own", NS.fedmuc)) return NOTHING;
-    if (occupant?.node !== peer) {
+    if (!occupant) {
       if (type === "unavailable" || !nick) return NOTHING;
       return enter(room, own, nick, ctx, peer, shownStanding(stanza));
     }
@@ -105,6 +104,18 @@ export function adoptState(
   if (!occupant || occupant.node !== peer) return NOTHING;
   if (type === "groupchat") return heard(room, peer, stanza, groupchat(room, occupant, own, ctx));
   return privateMessage(room, occupant, own, resourceOf(stanza.attrs.to));
+}
+
+/**
+ * The peer's presence about an occupant it does not hold: a removal (5.5) or a role change by
+ * one of its moderators. The joined node's occupant list names this node's own occupants (5.1):
+ * only once the link is up does such a presence say that something changed.
+ */
+function heldElsewhere(room: Room, peer: string, occupant: Occupant, presence: Element): Decision {
+  const type = presence.attrs.type;
+  if (type === "unavailable") return localRemovedElsewhere(room, peer, occupant, presence);
+  if (type !== undefined || room.links[peer]?.state !== "up") return NOTHING;
+  return roleChangedElsewhere(room, peer, occupant, presence);
 }
 
 /** An occupant of the peer announced again: a presence change, or (during a rejoin) no longer
