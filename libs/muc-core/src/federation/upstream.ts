@@ -9,7 +9,6 @@ import { changeAvailability, exit } from "../exit.js";
 import { groupchat } from "../groupchat.js";
 import { historyMessage } from "../history.js";
 import { privateMessage } from "../private-message.js";
-import { removeOccupant } from "../removal.js";
 import { occupantByJid, occupantByNick, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
 import { subjectMessage } from "../subject.js";
@@ -19,6 +18,7 @@ import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
 import { forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
+import { nickTakenAbove, refusedAbove } from "./collision.js";
 import { roleChangedElsewhere } from "./role.js";
 import { asOccupant, resourceOf, shownStanding, stanzaIdBy } from "./stanza.js";
 
@@ -86,7 +86,13 @@ export function adoptState(
     if (!occupant && stanza.getChild("own", NS.fedmuc)) return NOTHING;
     if (!occupant) {
       if (type === "unavailable" || !nick) return NOTHING;
-      return enter(room, own, nick, ctx, peer, shownStanding(stanza));
+      const entered = (r: Room) => enter(r, own, nick, ctx, peer, shownStanding(stanza));
+      // Nick collisions: the joined node holds the nick; a local user who took it meanwhile
+      // gives way (the joined node refuses that user's presence too, which then finds nobody).
+      const holder = occupantByNick(room, nick);
+      if (holder && !holder.node)
+        return inSteps(room, [(r) => nickTakenAbove(r, holder, peer), entered]);
+      return entered(room);
     }
     return type === "unavailable"
       ? departure(room, occupant, own)
@@ -168,30 +174,12 @@ function failed(room: Room, error: Element, peer: string, nick: string, ctx: Con
   if (error.name !== "presence") {
     return decision([], [{ kind: "log", level: "info", message: `${peer}: ${condition}` }]);
   }
-  if (USER_REFUSALS.has(condition)) return refused(room, error, nick);
+  if (USER_REFUSALS.has(condition)) return refusedAbove(room, error, nick);
   // Not about this user (the room is missing there, the link is not allowed): the link is
   // refused, local chat goes on; the next local occupant's arrival tries again.
   const gone = unlink(room, peer);
   const note = `${peer} refused the link (${condition})`;
   return decision(gone.mutations, [{ kind: "log", level: "warn", message: note }]);
-}
-
-/**
- * The joined node refused a local occupant's presence, e.g. with <conflict/> because its nick is
- * taken there (the upper node decides nick collisions): the occupant gets that error, as if its
- * own join had been refused, and the others see it leave. Nobody vanishes without a word.
- */
-function refused(room: Room, error: Element, nick: string): Decision {
-  const occupant = occupantByNick(room, nick);
-  if (!occupant || occupant.node) return NOTHING;
-  const removal = removeOccupant(room, occupant, { codes: [] });
-  const notice = clone(error);
-  notice.attrs.from = `${room.jid}/${occupant.nick}`;
-  notice.attrs.to = occupant.jid;
-  const others = removal.effects.filter(
-    (e) => e.kind !== "send" || e.stanza.attrs.to !== occupant.jid,
-  );
-  return decision(removal.mutations, [...others, send(notice)]);
 }
 
 /** 5.1: the subject completes the join; the joining node adopts it, and the peer's occupants
