@@ -2,15 +2,8 @@
 // (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
 // copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
 import { NS, StanzaError, bareOf, errorCondition, type Element } from "@fedmuc/xmpp";
-import {
-  MalformedFmucError,
-  leftPresence,
-  readFmuc,
-  readOccupants,
-  readPath,
-  rejectPresence,
-} from "@fedmuc/fmuc-core";
-import { NOTHING, decision, send } from "../decision.js";
+import { MalformedFmucError, leftPresence, readFmuc, readOccupants } from "@fedmuc/fmuc-core";
+import { NOTHING, decision } from "../decision.js";
 import { enter, welcome } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
 import { historyLimits } from "../history.js";
@@ -35,6 +28,7 @@ import { roleChangedElsewhere } from "./role.js";
 import { isLinkFailure, linkDown } from "./health.js";
 import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
+import { isJoin, joinFromAbove, pathOf, rejected } from "./loop.js";
 
 /** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room. */
 export function peerOf(room: Room, stanza: Element): string | undefined {
@@ -61,6 +55,8 @@ export function fromNode(
   }
   const link = room.links[peer];
   if (link?.role === "upstream" || upstreamOf(room, ctx) === peer) {
+    // The room this one joins would join it in turn: a cycle of two, refused.
+    if (payload?.kind === "from" && isJoin(stanza)) return joinFromAbove(room, peer);
     return adoptState(room, stanza, peer, payload, ctx);
   }
   const type = stanza.attrs.type;
@@ -79,14 +75,7 @@ export function fromNode(
     if (stanza.name !== "presence" || type === "unavailable") {
       return ignored(`fmuc ${stanza.name} from ${peer}, which FMUC_ALLOW does not list`);
     }
-    const reason = `${room.jid} does not federate with ${peer}`;
-    return decision(
-      [],
-      [
-        send(rejectPresence(room.jid, peer, reason)),
-        { kind: "log", level: "info", message: `rejected: ${reason}` },
-      ],
-    );
+    return rejected(room, peer, `${room.jid} does not federate with ${peer}`, "info");
   }
   const occupant = occupantByJid(room, payload.jid);
   const mine = occupant?.node === peer ? occupant : undefined;
@@ -106,17 +95,8 @@ export function fromNode(
     if (!room.exists)
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
     // Loops: a join that comes through this room already would close a cycle.
-    const below = readPath(stanza) ?? [peer];
-    if (below.includes(room.jid)) {
-      const reason = `Joining ${room.jid} from ${peer} would make a loop`;
-      return decision(
-        [],
-        [
-          send(rejectPresence(room.jid, peer, reason)),
-          { kind: "log", level: "warn", message: reason },
-        ],
-      );
-    }
+    const below = pathOf(room, stanza, peer);
+    if ("loop" in below) return rejected(room, peer, below.loop);
     const joined: FederationLink = link
       ? listed
         ? { ...link, below, joins: link.joins + 1, state: "up", downSince: undefined }
