@@ -48,10 +48,9 @@ beforeAll(async () => {
   bed = await startFederatedSites({
     hub: {
       users: ["alice", "hatter", "dormouse"],
-      component: ROOMS,
-      env: { FMUC_ALLOW: TALK.domain },
+      services: [{ component: ROOMS, env: { FMUC_ALLOW: TALK.domain } }],
     },
-    spoke: { users: ["ophelia", "hamlet", "horatio"], component: TALK },
+    spoke: { users: ["ophelia", "hamlet", "horatio"], services: [{ component: TALK }] },
   });
   [alice, hatter, dormouse, ophelia, hamlet, horatio] = await Promise.all([
     bed.connect("hub", "alice"),

@@ -5,7 +5,8 @@ import { connectUser, testAccounts, type Element, type TestClient } from "./clie
 import { groupchatBody, sendGroupchat, type Predicate } from "./muc.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "./redis.js";
 import { startService, type ServiceHandle } from "./service.js";
-import { startSites, type SiteHandle, type SitesHandle, type SitesOptions } from "./sites.js";
+import { startSites, type SiteOptions, type SitesHandle } from "./sites.js";
+import type { Site } from "./shaper.js";
 import type { ComponentSpec } from "./xmpp-server.js";
 
 export const FMUC = "http://isode.com/protocol/fmuc";
@@ -42,63 +43,79 @@ export async function barrier(...rooms: InRoom[]): Promise<void> {
   }
 }
 
+/** A service of this project on one site: its component and its environment. */
+export interface SiteService {
+  component: ComponentSpec;
+  env?: Record<string, string>;
+}
+
+export interface FederatedSiteOptions {
+  users: readonly string[];
+  /** The first is the site's MUC service; each runs with its own key prefix. */
+  services: SiteService[];
+  /** Components on the site's server that are not this service (e.g. a raw test component). */
+  components?: ComponentSpec[];
+}
+
 export interface FederatedSitesOptions {
-  hub: { users: readonly string[]; component: ComponentSpec; env?: Record<string, string> };
-  spoke: { users: readonly string[]; component: ComponentSpec; env?: Record<string, string> };
-  /** Extra components on the spoke's server (e.g. a raw test component). */
-  spokeComponents?: ComponentSpec[];
+  hub: FederatedSiteOptions;
+  spoke: FederatedSiteOptions;
 }
 
 export interface FederatedSites {
   readonly sites: SitesHandle;
+  /** The services of each site, in the order given. */
+  readonly services: Record<Site, ServiceHandle[]>;
+  /** The first service of the hub, and of the spoke. */
   readonly hub: ServiceHandle;
   readonly spoke: ServiceHandle;
   /** A new connection of a registered user of `site`; stopped by stop(). */
-  connect(site: "hub" | "spoke", user: string): Promise<TestClient>;
+  connect(site: Site, user: string): Promise<TestClient>;
   stop(): Promise<void>;
 }
 
-/** The two-site bed with this service as the hub's and the spoke's MUC, each on its own Redis. */
+/** The two-site bed with this service as each site's MUC, each site on its own Redis. */
 export async function startFederatedSites(opts: FederatedSitesOptions): Promise<FederatedSites> {
-  const bedOptions: SitesOptions = {
-    hub: { users: testAccounts(opts.hub.users), components: [opts.hub.component] },
-    spoke: {
-      users: testAccounts(opts.spoke.users),
-      components: [opts.spoke.component, ...(opts.spokeComponents ?? [])],
-    },
-  };
-  const sites = await startSites(bedOptions);
+  const site = (o: FederatedSiteOptions): SiteOptions => ({
+    users: testAccounts(o.users),
+    components: [...o.services.map((s) => s.component), ...(o.components ?? [])],
+  });
+  const sites = await startSites({ hub: site(opts.hub), spoke: site(opts.spoke) });
   const redis: RedisHandle[] = [];
-  const services: ServiceHandle[] = [];
+  const services: Record<Site, ServiceHandle[]> = { hub: [], spoke: [] };
   const clients: TestClient[] = [];
   const stop = async () => {
     await Promise.all(clients.map((c) => c.stop()));
-    await Promise.all(services.map((s) => s.stop()));
+    await Promise.all([...services.hub, ...services.spoke].map((s) => s.stop()));
     await Promise.all(redis.map((r) => r.stop()));
     await sites.stop();
   };
   try {
-    redis.push(await startRedis(), await startRedis());
-    const start = (site: SiteHandle, side: FederatedSitesOptions["hub"], r: RedisHandle) =>
-      startService({
-        componentPort: site.componentPort,
-        ...side.component,
-        redis: r,
-        keyPrefix: uniquePrefix(),
-        env: { LOG_LEVEL: "info", ...side.env },
-      });
-    services.push(await start(sites.hub, opts.hub, redis[0]!));
-    services.push(await start(sites.spoke, opts.spoke, redis[1]!));
+    for (const name of ["hub", "spoke"] as const) {
+      const r = await startRedis();
+      redis.push(r);
+      for (const service of opts[name].services) {
+        const handle = await startService({
+          componentPort: sites[name].componentPort,
+          ...service.component,
+          redis: r,
+          keyPrefix: uniquePrefix(),
+          env: { LOG_LEVEL: "info", ...service.env },
+        });
+        services[name].push(handle);
+      }
+    }
   } catch (err) {
     await stop().catch(() => {});
     throw err;
   }
   return {
     sites,
-    hub: services[0]!,
-    spoke: services[1]!,
-    async connect(site, user) {
-      const client = await connectUser(sites[site], user);
+    services,
+    hub: services.hub[0]!,
+    spoke: services.spoke[0]!,
+    async connect(name, user) {
+      const client = await connectUser(sites[name], user);
       clients.push(client);
       return client;
     },
