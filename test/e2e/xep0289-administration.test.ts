@@ -5,6 +5,7 @@
 // spoke room court@talk.denmark.lit is Ophelia's, pointed at the hub's in its configuration.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  arrives,
   adminGet,
   adminSet,
   configure,
@@ -23,7 +24,6 @@ import {
   statusCodes,
   type Element,
   type Marks,
-  type Predicate,
   type TestClient,
 } from "../harness/muc.js";
 import {
@@ -32,11 +32,11 @@ import {
   subjectIs,
   withFmuc,
   type FederatedSites,
+  ROOMS,
+  TALK,
 } from "../harness/fmuc.js";
 import { waitForLog } from "../harness/service.js";
 
-const ROOMS = { domain: "rooms.wonderland.lit", secret: "rooms-secret" };
-const TALK = { domain: "talk.denmark.lit", secret: "talk-secret" };
 const HUB_ROOM = `court@${ROOMS.domain}`;
 const SPOKE_ROOM = `court@${TALK.domain}`;
 
@@ -45,21 +45,15 @@ let alice: TestClient, hatter: TestClient, dormouse: TestClient;
 let ophelia: TestClient, hamlet: TestClient, horatio: TestClient;
 
 beforeAll(async () => {
-  bed = await startFederatedSites({
+  const sites = await startFederatedSites({
     hub: {
       users: ["alice", "hatter", "dormouse"],
       services: [{ component: ROOMS, env: { FMUC_ALLOW: TALK.domain } }],
     },
     spoke: { users: ["ophelia", "hamlet", "horatio"], services: [{ component: TALK }] },
   });
-  [alice, hatter, dormouse, ophelia, hamlet, horatio] = await Promise.all([
-    bed.connect("hub", "alice"),
-    bed.connect("hub", "hatter"),
-    bed.connect("hub", "dormouse"),
-    bed.connect("spoke", "ophelia"),
-    bed.connect("spoke", "hamlet"),
-    bed.connect("spoke", "horatio"),
-  ]);
+  bed = sites;
+  ({ alice, hatter, dormouse, ophelia, hamlet, horatio } = await sites.connectUsers());
   await createRoom(alice, HUB_ROOM, "Alice", { whois: "anyone" });
   await createRoom(ophelia, SPOKE_ROOM, "Ophelia", { persistentroom: "1" });
   expectResult(await configure(ophelia, SPOKE_ROOM, { "fedmuc#upstream": HUB_ROOM }));
@@ -95,12 +89,6 @@ function removalSeen(client: TestClient, from: string, before: Marks): Removal {
     actor: item.getChild("actor")?.attrs.nick,
     reason: item.getChildText("reason") ?? undefined,
   };
-}
-
-/** Waits for a stanza matching `predicate` that `client` got after its mark in `before`. */
-function arrives(client: TestClient, predicate: Predicate, before: Marks): Promise<Element> {
-  const mark = before.get(client)!;
-  return client.waitFor((el) => predicate(el) && client.received.indexOf(el) >= mark, 15_000);
 }
 
 const isBarrier = (el: Element) => el.getChildText("body")?.startsWith("barrier ") ?? false;

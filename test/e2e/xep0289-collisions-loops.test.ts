@@ -5,6 +5,7 @@
 // (a chain), and talk would accept the hub's rooms as nodes too (so only loops stop them).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  arrives,
   configure,
   createRoom,
   errorCondition,
@@ -20,15 +21,19 @@ import {
   settle,
   since,
   type Marks,
-  type Predicate,
   type TestClient,
 } from "../harness/muc.js";
-import { barrier, startFederatedSites, withFmuc, type FederatedSites } from "../harness/fmuc.js";
+import {
+  barrier,
+  startFederatedSites,
+  withFmuc,
+  type FederatedSites,
+  ROOMS,
+  TALK,
+  CHAT,
+} from "../harness/fmuc.js";
 import { waitForLog, type ServiceHandle } from "../harness/service.js";
 
-const ROOMS = { domain: "rooms.wonderland.lit", secret: "rooms-secret" };
-const TALK = { domain: "talk.denmark.lit", secret: "talk-secret" };
-const CHAT = { domain: "chat.denmark.lit", secret: "chat-secret" };
 // Link checks would add traffic to the counts below; these tests take far less than this.
 const QUIET = { FMUC_PING_INTERVAL_MS: "600000" };
 const STAGE = { hub: `stage@${ROOMS.domain}`, spoke: `stage@${TALK.domain}` };
@@ -45,7 +50,7 @@ let alice: TestClient, hatter: TestClient, dormouse: TestClient;
 let hamlet: TestClient, ophelia: TestClient, yorick: TestClient, cox: TestClient;
 
 beforeAll(async () => {
-  bed = await startFederatedSites({
+  const sites = await startFederatedSites({
     hub: {
       users: ["alice", "hatter", "dormouse"],
       services: [{ component: ROOMS, env: { FMUC_ALLOW: TALK.domain, ...QUIET } }],
@@ -65,16 +70,9 @@ beforeAll(async () => {
       ],
     },
   });
+  bed = sites;
   [rooms, talk, chat] = [bed.hub, bed.services.spoke[0]!, bed.services.spoke[1]!];
-  [alice, hatter, dormouse, hamlet, ophelia, yorick, cox] = await Promise.all([
-    bed.connect("hub", "alice"),
-    bed.connect("hub", "hatter"),
-    bed.connect("hub", "dormouse"),
-    bed.connect("spoke", "hamlet"),
-    bed.connect("spoke", "ophelia"),
-    bed.connect("spoke", "yorick"),
-    bed.connect("spoke", "cox"),
-  ]);
+  ({ alice, hatter, dormouse, hamlet, ophelia, yorick, cox } = await sites.connectUsers());
   await createRoom(alice, STAGE.hub, "Alice", { whois: "anyone" });
   await join(hamlet, STAGE.spoke, "Hamlet");
   await arrives(alice, presenceFrom(`${STAGE.hub}/Hamlet`), marks(alice));
@@ -83,12 +81,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed?.stop();
 });
-
-/** Waits for a stanza matching `predicate` that `client` got after its mark in `before`. */
-function arrives(client: TestClient, predicate: Predicate, before: Marks, timeoutMs = 20_000) {
-  const mark = before.get(client)!;
-  return client.waitFor((el) => predicate(el) && client.received.indexOf(el) >= mark, timeoutMs);
-}
 
 /** Who `client` saw in `room`/`nick` since `before`: presence types and real JIDs, in order. */
 const seenAs = (client: TestClient, occupant: string, before: Marks) =>

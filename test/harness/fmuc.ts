@@ -10,6 +10,11 @@ import type { Site } from "./shaper.js";
 import type { ComponentSpec } from "./xmpp-server.js";
 
 export const FMUC = "http://isode.com/protocol/fmuc";
+
+/** The MUC services of XEP-0289's examples: the hub's, and the spoke's (and a second one). */
+export const ROOMS = { domain: "rooms.wonderland.lit", secret: "rooms-secret" };
+export const TALK = { domain: "talk.denmark.lit", secret: "talk-secret" };
+export const CHAT = { domain: "chat.denmark.lit", secret: "chat-secret" };
 const FMUC_ELEMENT = /<fmuc[^>]*xmlns="http:\/\/isode\.com\/protocol\/fmuc"/;
 
 /** The stanzas a client received that carry an fmuc payload (there must be none, 5.1). */
@@ -49,20 +54,20 @@ export interface SiteService {
   env?: Record<string, string>;
 }
 
-export interface FederatedSiteOptions {
-  users: readonly string[];
+export interface FederatedSiteOptions<U extends string = string> {
+  users: readonly U[];
   /** The first is the site's MUC service; each runs with its own key prefix. */
   services: SiteService[];
   /** Components on the site's server that are not this service (e.g. a raw test component). */
   components?: ComponentSpec[];
 }
 
-export interface FederatedSitesOptions {
-  hub: FederatedSiteOptions;
-  spoke: FederatedSiteOptions;
+export interface FederatedSitesOptions<U extends string = string> {
+  hub: FederatedSiteOptions<U>;
+  spoke: FederatedSiteOptions<U>;
 }
 
-export interface FederatedSites {
+export interface FederatedSites<U extends string = string> {
   readonly sites: SitesHandle;
   /** The services of each site, in the order given. */
   readonly services: Record<Site, ServiceHandle[]>;
@@ -71,12 +76,16 @@ export interface FederatedSites {
   readonly spoke: ServiceHandle;
   /** A new connection of a registered user of `site`; stopped by stop(). */
   connect(site: Site, user: string): Promise<TestClient>;
+  /** A connection of every user of both sites, by name. */
+  connectUsers(): Promise<Record<U, TestClient>>;
   stop(): Promise<void>;
 }
 
 /** The two-site bed with this service as each site's MUC, each site on its own Redis. */
-export async function startFederatedSites(opts: FederatedSitesOptions): Promise<FederatedSites> {
-  const site = (o: FederatedSiteOptions): SiteOptions => ({
+export async function startFederatedSites<const U extends string>(
+  opts: FederatedSitesOptions<U>,
+): Promise<FederatedSites<U>> {
+  const site = (o: FederatedSiteOptions<U>): SiteOptions => ({
     users: testAccounts(o.users),
     components: [...o.services.map((s) => s.component), ...(o.components ?? [])],
   });
@@ -109,15 +118,24 @@ export async function startFederatedSites(opts: FederatedSitesOptions): Promise<
     await stop().catch(() => {});
     throw err;
   }
+  const connect = async (name: Site, user: string) => {
+    const client = await connectUser(sites[name], user);
+    clients.push(client);
+    return client;
+  };
   return {
     sites,
     services,
     hub: services.hub[0]!,
     spoke: services.spoke[0]!,
-    async connect(name, user) {
-      const client = await connectUser(sites[name], user);
-      clients.push(client);
-      return client;
+    connect,
+    async connectUsers() {
+      const users = [
+        ...opts.hub.users.map((u) => [u, "hub"] as const),
+        ...opts.spoke.users.map((u) => [u, "spoke"] as const),
+      ];
+      const clients = await Promise.all(users.map(([u, site]) => connect(site, u)));
+      return Object.fromEntries(users.map(([u], i) => [u, clients[i]])) as Record<U, TestClient>;
     },
     stop,
   };

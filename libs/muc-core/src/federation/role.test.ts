@@ -3,17 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { NS, bareOf, type Element } from "@fedmuc/xmpp";
 import { applyMutations } from "../room.js";
-import {
-  ALICE,
-  HAMLET,
-  HATTER,
-  HUB,
-  Node,
-  SPOKE,
-  join,
-  network,
-  world,
-} from "../testing/network.js";
+import type { Node } from "../testing/network.js";
+import { ALICE, HAMLET, HATTER, HUB, SPOKE, join, chain, world } from "../testing/network.js";
 
 const OPHELIA = "ophelia@denmark.lit/castle";
 
@@ -113,31 +104,12 @@ describe("XEP-0289 5.5 role changes travel, but only cosmetically", () => {
 
 describe("XEP-0289 5.5 kicks in a chain: C joins B joins A", () => {
   it("a kick at the top of an occupant of the bottom node reaches the bottom, which removes him", () => {
-    const TOP = "deck@muc.fleet.example";
-    const MID = "deck@muc.ship.example";
-    const LOW = "deck@muc.boat.example";
-    const top = new Node(TOP, { allows: (p) => p === MID, upstream: () => null, replica: false });
-    const mid = new Node(MID, { allows: (p) => p === LOW, upstream: () => TOP, replica: false });
-    const low = new Node(LOW, { allows: () => false, upstream: () => MID, replica: false });
-    const flush = network(top, mid, low);
-    const [ADMIRAL, CAPTAIN, COX] = [
-      "admiral@f.example/a",
-      "captain@s.example/c",
-      "cox@b.example/x",
-    ];
-    top.step(join(ADMIRAL, TOP, "Admiral"));
-    top.step(
-      `<iq from="${ADMIRAL}" to="${TOP}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
-    );
-    mid.step(join(CAPTAIN, MID, "Captain"));
-    flush();
-    low.step(join(COX, LOW, "Cox"));
-    flush();
-    top.step(setRole(ADMIRAL, TOP, "Cox", "none"));
+    const { top, mid, low, flush, ADMIRAL, CAPTAIN, COX } = chain();
+    top.step(setRole(ADMIRAL, top.room.jid, "Cox", "none"));
     flush();
     for (const node of [top, mid, low]) expect(node.room.occupants.Cox).toBeUndefined();
     const out = low.receivedBy(COX).at(-1)!;
-    expect(out.attrs).toMatchObject({ from: `${LOW}/Cox`, type: "unavailable" });
+    expect(out.attrs).toMatchObject({ from: `${low.room.jid}/Cox`, type: "unavailable" });
     expect(
       out
         .getChild("x", NS.mucUser)!

@@ -126,6 +126,30 @@ export function world() {
   return { hub, spoke, flush };
 }
 
+/** A chain, C joins B joins A: the fleet's deck (the Admiral's), the ship's (the Captain's)
+ * joining it, and the boat's (Cox's) joining the ship's, each with its occupant in. */
+export function chain() {
+  const TOP = "deck@muc.fleet.example";
+  const MID = "deck@muc.ship.example";
+  const LOW = "deck@muc.boat.example";
+  const top = new Node(TOP, { allows: (p) => p === MID, upstream: () => null, replica: false });
+  const mid = new Node(MID, { allows: (p) => p === LOW, upstream: () => TOP, replica: false });
+  const low = new Node(LOW, { allows: () => false, upstream: () => MID, replica: false });
+  const flush = network(top, mid, low);
+  const ADMIRAL = "admiral@fleet.example/bridge";
+  const CAPTAIN = "captain@ship.example/helm";
+  const COX = "cox@boat.example/tiller";
+  top.step(join(ADMIRAL, TOP, "Admiral"));
+  top.step(
+    `<iq from="${ADMIRAL}" to="${TOP}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+  );
+  mid.step(join(CAPTAIN, MID, "Captain"));
+  flush();
+  low.step(join(COX, LOW, "Cox"));
+  flush();
+  return { top, mid, low, flush, ADMIRAL, CAPTAIN, COX };
+}
+
 export const join = (jid: string, room: string, nick: string) =>
   `<presence from="${jid}" to="${room}/${nick}"><x xmlns="${NS.muc}"/></presence>`;
 export const say = (jid: string, room: string, text: string) =>
