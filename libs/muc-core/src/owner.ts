@@ -6,6 +6,7 @@ import { decision, iqResult, send } from "./decision.js";
 import { affiliationOf } from "./privileges.js";
 import { removeOccupant } from "./removal.js";
 import { occupantByJid, occupantList } from "./room.js";
+import { checkUpstreamChoice } from "./federation/loop.js";
 import { inSteps, type Step } from "./steps.js";
 import type { Context, Decision, Room, RoomConfig } from "./types.js";
 
@@ -39,6 +40,8 @@ export function ownerQuery(room: Room, iq: Element, ctx: Context): Decision {
 function configure(room: Room, iq: Element, form: Element, ctx: Context): Decision {
   const submitted = applyConfigForm(room.config, formValues(form), ctx.defaults.maxHistory);
   const { config } = submitted;
+  // XEP-0289: an upstream room that federates with this one already would close a cycle.
+  if (config.upstream) checkUpstreamChoice(room, config.upstream);
   const actor = { affiliation: "owner" as const, nick: occupantByJid(room, iq.attrs.from!)?.nick };
   const listed = (jids: readonly string[] | undefined, affiliation: "owner" | "admin"): Step[] =>
     (jids ?? [])

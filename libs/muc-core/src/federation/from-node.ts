@@ -7,13 +7,9 @@ import {
   leftPresence,
   readFmuc,
   readOccupants,
-  readPath,
   readSession,
-  rejectPresence,
-  resumedPresence,
-  type SessionOffer,
 } from "@fedmuc/fmuc-core";
-import { NOTHING, decision, send } from "../decision.js";
+import { NOTHING, decision } from "../decision.js";
 import { enter, welcome } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
 import { historyLimits } from "../history.js";
@@ -22,22 +18,16 @@ import { inSteps } from "../steps.js";
 import { groupchat } from "../groupchat.js";
 import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantList } from "../room.js";
-import type {
-  Context,
-  Decision,
-  Effect,
-  FederationLink,
-  Mutation,
-  Occupant,
-  Room,
-} from "../types.js";
-import { answerTo, started, type Answer } from "./offer.js";
-import { asOccupant, resourceOf } from "./stanza.js";
+import type { Context, Decision, Mutation, Occupant, Role, Room } from "../types.js";
+import { asOccupant, resourceOf, shownStanding } from "./stanza.js";
 import { departure } from "./departure.js";
 import { localRemovedElsewhere } from "./removal.js";
+import { roleChangedElsewhere } from "./role.js";
 import { isLinkFailure, linkDown } from "./health.js";
 import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
+import { isJoin, joinFromAbove, pathOf, rejected } from "./loop.js";
+import { answerTo, joinedLink, resumption } from "./offer.js";
 
 /** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room. */
 export function peerOf(room: Room, stanza: Element): string | undefined {
@@ -64,6 +54,8 @@ export function fromNode(
   }
   const link = room.links[peer];
   if (link?.role === "upstream" || upstreamOf(room, ctx) === peer) {
+    // The room this one joins would join it in turn: a cycle of two, refused.
+    if (payload?.kind === "from" && isJoin(stanza)) return joinFromAbove(room, peer);
     return adoptState(room, stanza, peer, payload, ctx);
   }
   const type = stanza.attrs.type;
@@ -82,14 +74,7 @@ export function fromNode(
     if (stanza.name !== "presence" || type === "unavailable") {
       return ignored(`fmuc ${stanza.name} from ${peer}, which FMUC_ALLOW does not list`);
     }
-    const reason = `${room.jid} does not federate with ${peer}`;
-    return decision(
-      [],
-      [
-        send(rejectPresence(room.jid, peer, reason)),
-        { kind: "log", level: "info", message: `rejected: ${reason}` },
-      ],
-    );
+    return rejected(room, peer, `${room.jid} does not federate with ${peer}`, "info");
   }
   const occupant = occupantByJid(room, payload.jid);
   const mine = occupant?.node === peer ? occupant : undefined;
@@ -99,37 +84,34 @@ export function fromNode(
       if (mine) return leave(room, peer, departure(room, mine, own));
       return occupant ? localRemovedElsewhere(room, peer, occupant, stanza) : NOTHING;
     }
-    // A join (first or again) lists the node's occupants; any other presence is a change.
+    // Not the node's own occupant: the node's moderator changed its role (5.5).
+    if (occupant && !mine) return roleChangedElsewhere(room, peer, occupant, stanza);
+    // A join (first or again) lists the node's occupants; any other presence is a change, shown
+    // with the role the node gives its occupant (5.5).
     const listed = readOccupants(stanza);
-    if (mine && !listed) return changeAvailability(room, mine, own);
+    const shown = roleShown(stanza);
+    if (mine && !listed) return changeAvailability(room, mine, own, shown);
     if (!room.exists)
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
     // Loops: a join that comes through this room already would close a cycle.
-    const below = readPath(stanza) ?? [peer];
-    if (below.includes(room.jid)) {
-      const reason = `Joining ${room.jid} from ${peer} would make a loop`;
-      return decision(
-        [],
-        [
-          send(rejectPresence(room.jid, peer, reason)),
-          { kind: "log", level: "warn", message: reason },
-        ],
-      );
-    }
+    const below = pathOf(room, stanza, peer);
+    if ("loop" in below) return rejected(room, peer, below.loop);
     // A join offering the link's session resumes it: only what the node has not applied goes
     // again; a join without one, or with another, starts over with the room's state.
-    const answer = answerTo(link, listed ? readSession(stanza) : undefined, ctx);
-    const again = answer.kind === "resume" || answer.kind === "repeat";
+    const offer = listed ? readSession(stanza) : undefined;
+    const answer = answerTo(link, offer, ctx);
+    const resumed = answer.kind === "resume" || answer.kind === "repeat";
     const joined = joinedLink(link, answer, below, wantsEcho(stanza), listed !== undefined);
     const requested = nick || resourceOf(stanza.attrs.from);
-    // A rejoin gets the room's state and history again: what waited for the node and is carried
-    // by them goes (its private messages stay, and go after).
-    const replaced: Mutation[] = link && listed && !again ? [{ op: "dropReplaceable", peer }] : [];
+    // A rejoin that starts over gets the room's state and history again: what waited for the
+    // node and is carried by them goes (its private messages stay, and go after).
+    const replaced: Mutation[] =
+      link && listed && !resumed ? [{ op: "dropReplaceable", peer }] : [];
     return inSteps(room, [
       () =>
         decision(
           [...replaced, { op: "setLink", peer, link: joined }],
-          link && again ? resumption(room, peer, link, answer, readSession(stanza)!) : [],
+          link && offer && resumed ? resumption(room.jid, peer, link, answer, offer) : [],
         ),
       // A rejoin: the node's occupants it no longer lists left while the link was down.
       ...occupantList(room)
@@ -137,10 +119,10 @@ export function fromNode(
         .map((o) => (r: Room) => withoutSelf(exit(r, o), o)),
       (r) => {
         const again = occupantByJid(r, payload.jid);
-        if (!again) return enter(r, own, requested, ctx, peer);
-        const changed = changeAvailability(r, again, own);
+        if (!again) return enter(r, own, requested, ctx, peer, shown);
+        const changed = changeAvailability(r, again, own, shown);
         // A resumed session has the history already: what it missed is on its way.
-        const limits = again ? { maxstanzas: 0 } : historyLimits(own);
+        const limits = resumed ? { maxstanzas: 0 } : historyLimits(own);
         return decision(changed.mutations, [...changed.effects, ...welcome(r, again, limits)]);
       },
     ]);
@@ -152,41 +134,10 @@ export function fromNode(
   return NOTHING;
 }
 
-/** The link after a node's join (first or again), or after another presence of the node. */
-function joinedLink(
-  link: FederationLink | undefined,
-  answer: Answer,
-  below: string[],
-  replica: boolean,
-  isJoin: boolean,
-): FederationLink {
-  const back = { below, state: "up", downSince: undefined } as const;
-  if (!link) return { role: "downstream", replica, joins: 1, ...back, ...started(answer) };
-  if (!isJoin) return { ...link, below };
-  if (answer.kind === "repeat") return { ...link, ...back };
-  if (answer.kind === "resume") {
-    return { ...link, ...back, joins: link.joins + (answer.withState ? 1 : 0) };
-  }
-  return { ...link, ...back, joins: link.joins + 1, ...started(answer) };
-}
-
-/** The node resumes the session (or repeats the join that started it): it learns how far this
- * room got, and this room how far the node got, so each sends again only what the other has
- * not applied. */
-function resumption(
-  room: Room,
-  peer: string,
-  link: FederationLink,
-  answer: Answer,
-  offer: SessionOffer,
-): Effect[] {
-  const session = link.session!;
-  if (answer.kind === "repeat") return [{ kind: "peerAcked", peer, session, n: 0, resend: true }];
-  return [
-    send(resumedPresence(room.jid, peer, link.rx ?? 0)),
-    { kind: "peerAcked", peer, session, n: offer.rx, resend: true },
-    { kind: "log", level: "info", message: `${peer} resumed its session` },
-  ];
+/** The role a node shows its occupant with; affiliations here are this room's own (5.5). */
+function roleShown(stanza: Element): { role?: Role } {
+  const { role } = shownStanding(stanza);
+  return role ? { role } : {};
 }
 
 /** Primary-replica: the joining node asked for the echo of its messages. */

@@ -9,6 +9,7 @@ import {
   HUB,
   SPOKE,
   bodies,
+  chain,
   join,
   presencesFrom,
   say,
@@ -143,6 +144,24 @@ describe("XEP-0289 a failed link and its resync", () => {
     expect(presencesFrom(hub.receivedBy(ALICE)).filter((f) => f === `${HUB}/Hamlet`)).toHaveLength(
       1,
     );
+  });
+});
+
+describe("XEP-0289 a failed link in a chain (C joins B joins A)", () => {
+  it("B's rejoin of A represents C's occupants too: A keeps them, and nobody sees them leave", () => {
+    const { top, mid, low, flush, ADMIRAL, COX } = chain();
+    mid.timers = [];
+    mid.step(
+      bounce("remote-server-timeout").replaceAll(HUB, top.room.jid).replaceAll(SPOKE, mid.room.jid),
+    );
+    mid.fireTimers();
+    const listed = mid.outbox[0]!.getChild("occupants", NS.fedmuc)!.getChildren("occupant");
+    expect(listed.map((o) => o.attrs.jid).sort()).toEqual(["captain@ship.example/helm", COX]);
+    flush();
+    expect(mid.room.links[top.room.jid]).toMatchObject({ state: "up" });
+    expect(Object.keys(top.room.occupants).sort()).toEqual(["Admiral", "Captain", "Cox"]);
+    expect(unavailableFrom(top.receivedBy(ADMIRAL), `${top.room.jid}/Cox`)).toEqual([]);
+    expect(Object.keys(low.room.occupants).sort()).toEqual(["Admiral", "Captain", "Cox"]);
   });
 });
 

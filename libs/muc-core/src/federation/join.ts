@@ -20,12 +20,18 @@ function afterElement(id: string | undefined) {
   return id ? xml("after", { xmlns: NS.fedmuc, id }) : undefined;
 }
 
-/** The join's stanzas: each local occupant's presence for the peer, the first one asking for
- * the history since the last message heard (all of it on a first join). They go out at once,
- * ahead of the link's outbox, which waits until the join completes; a lost join is sent again
- * on the link's timer. */
+/** The occupants this room represents at `peer`: its own, and in a chain those of the rooms
+ * that joined it. */
+function representedAt(room: Room, peer: string) {
+  return occupantList(room).filter((o) => o.node !== peer);
+}
+
+/** The join's stanzas: the presence for the peer of each occupant this room represents there,
+ * the first one asking for the history since the last message heard (all of it on a first join)
+ * and listing them all. They go out at once, ahead of the link's outbox, which waits until the
+ * join completes; a lost join is sent again on the link's timer. */
 function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
-  const locals = occupantList(room).filter((o) => !o.node);
+  const locals = representedAt(room, peer);
   const below = roomsBelow(room);
   return locals.map((o, i) => {
     const presence = forNode(occupantPresence(room, o, o), peer, link, o, below);
@@ -84,13 +90,13 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
 /**
  * The link's timer: a join that has not completed (or a link that went down) is sent again.
  * What the peer announced before is marked stale; what it does not announce again by the end of
- * the join has left meanwhile (see adoptSubject). A room left without local occupants has
- * nothing to join for.
+ * the join has left meanwhile (see adoptSubject). A room left without occupants to represent
+ * there has nothing to join for.
  */
 export function rejoin(room: Room, peer: string, joins: number): Decision {
   const link = room.links[peer];
   if (link?.role !== "upstream" || link.joins !== joins || link.state === "up") return NOTHING;
-  if (!occupantList(room).some((o) => !o.node)) {
+  if (representedAt(room, peer).length === 0) {
     return decision([{ op: "setLink", peer, link: null }], []);
   }
   const state = link.heard ? "resyncing" : "joining";
@@ -120,12 +126,10 @@ export function closeUpstream(room: Room, d: Decision, ctx: Context): Decision {
   if (upstreamOf(after, ctx) === old) return d;
   const link = room.links[old]!;
   const below = roomsBelow(room);
-  const leaving: Mutation[] = occupantList(after)
-    .filter((o) => !o.node)
-    .map((o) => {
-      const gone = occupantPresence(after, o, o, { unavailable: true });
-      return { op: "enqueue", peer: old, stanza: forNode(gone, old, link, o, below).toString() };
-    });
+  const leaving: Mutation[] = representedAt(after, old).map((o) => {
+    const gone = occupantPresence(after, o, o, { unavailable: true });
+    return { op: "enqueue", peer: old, stanza: forNode(gone, old, link, o, below).toString() };
+  });
   const theirs = occupantList(after).filter((o) => o.node === old);
   const exits = inSteps(
     after,

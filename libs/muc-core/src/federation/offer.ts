@@ -1,7 +1,8 @@
 // XEP-0289 link sessions on the joined node (libs/fmuc-core/README.md, "Link sessions"): what a
 // join gets for the session it offers.
-import type { SessionOffer } from "@fedmuc/fmuc-core";
-import type { Context, FederationLink } from "../types.js";
+import { resumedPresence, type SessionOffer } from "@fedmuc/fmuc-core";
+import { send } from "../decision.js";
+import type { Context, Effect, FederationLink } from "../types.js";
 
 export type Answer =
   /** No offer: the plain specification, unnumbered. */
@@ -37,4 +38,41 @@ export function started(answer: Answer): Partial<FederationLink> {
  * names its session. */
 export function sessionId(ctx: Context): string {
   return ctx.newId().replaceAll("-", "").slice(-8);
+}
+
+/** The link after a node's join (first or again), or after another presence of the node. */
+export function joinedLink(
+  link: FederationLink | undefined,
+  answer: Answer,
+  below: readonly string[],
+  replica: boolean,
+  isJoin: boolean,
+): FederationLink {
+  const back = { below, state: "up", downSince: undefined } as const;
+  if (!link) return { role: "downstream", replica, joins: 1, ...back, ...started(answer) };
+  if (!isJoin) return { ...link, below };
+  if (answer.kind === "repeat") return { ...link, ...back };
+  if (answer.kind === "resume") {
+    return { ...link, ...back, joins: link.joins + (answer.withState ? 1 : 0) };
+  }
+  return { ...link, ...back, joins: link.joins + 1, ...started(answer) };
+}
+
+/** The node resumes the session (or repeats the join that started it): it learns how far this
+ * room got, and this room how far the node got, so each sends again only what the other has
+ * not applied. */
+export function resumption(
+  room: string,
+  peer: string,
+  link: FederationLink,
+  answer: Answer,
+  offer: SessionOffer,
+): Effect[] {
+  const session = link.session!;
+  if (answer.kind === "repeat") return [{ kind: "peerAcked", peer, session, n: 0, resend: true }];
+  return [
+    send(resumedPresence(room, peer, link.rx ?? 0)),
+    { kind: "peerAcked", peer, session, n: offer.rx, resend: true },
+    { kind: "log", level: "info", message: `${peer} resumed its session` },
+  ];
 }

@@ -181,6 +181,8 @@ describe("XEP-0289 link sessions", () => {
     const { hub, spoke, flush } = w;
     const old = spoke.room.links[HUB]!.session;
     outage(w);
+    hub.step(say(ALICE, HUB, "while apart"));
+    hub.lose();
     // The hub lost the link (its store was lost, say): the offer names a session it lacks.
     const { [SPOKE]: _gone, ...others } = hub.room.links;
     hub.room = { ...hub.room, links: others };
@@ -191,9 +193,11 @@ describe("XEP-0289 link sessions", () => {
     expect(session).not.toBe(old);
     expect(spoke.room.links[HUB]).toMatchObject({ state: "up", session });
     expect(Object.keys(hub.room.occupants).sort()).toEqual(["Alice", "Hamlet", "Hatter"]);
+    // What the spoke missed comes with the room's history, once.
+    expect(bodies(spoke.receivedBy(HAMLET))).toEqual(["while apart"]);
     spoke.step(say(HAMLET, SPOKE, "after"));
     flush();
-    expect(bodies(hub.receivedBy(ALICE))).toEqual(["after"]);
+    expect(bodies(hub.receivedBy(ALICE))).toEqual(["while apart", "after"]);
   });
 
   it("a join sent again before its answer arrived starts no second session, and nothing shows twice", () => {

@@ -9,7 +9,6 @@ import { changeAvailability, exit } from "../exit.js";
 import { groupchat } from "../groupchat.js";
 import { historyMessage } from "../history.js";
 import { privateMessage } from "../private-message.js";
-import { removeOccupant } from "../removal.js";
 import { occupantByJid, occupantByNick, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
 import { subjectMessage } from "../subject.js";
@@ -27,6 +26,8 @@ import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
 import { forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
+import { nickTakenAbove, refusedAbove } from "./collision.js";
+import { roleChangedElsewhere } from "./role.js";
 import { asOccupant, resourceOf, shownStanding, stanzaIdBy } from "./stanza.js";
 
 const CONFIG_CHANGED = 104;
@@ -80,14 +81,12 @@ export function adoptState(
   }
   if (payload?.kind !== "from") return NOTHING;
   const occupant = occupantByJid(room, payload.jid);
-  // The joined node's list of occupants includes this node's own: they are here already.
-  if (occupant && !occupant.node) {
-    if (stanza.name === "presence" && type === "unavailable") {
-      return localRemovedElsewhere(room, peer, occupant, stanza);
-    }
+  // Not one of the peer's occupants: one of this node's own, or in a chain another node's.
+  if (occupant && occupant.node !== peer) {
+    if (stanza.name === "presence") return heldElsewhere(room, peer, occupant, stanza);
     // Primary-replica: the echo of a local occupant's message is when it is delivered here.
     const echo = stanza.name === "message" && type === "groupchat" && room.links[peer]?.replica;
-    return echo
+    return echo && !occupant.node
       ? heard(room, peer, stanza, groupchat(room, occupant, asOccupant(stanza, payload.jid), ctx))
       : NOTHING;
   }
@@ -95,9 +94,15 @@ export function adoptState(
   if (stanza.name === "presence") {
     // One of this node's own occupants shown back, who left here meanwhile: not a remote one.
     if (!occupant && stanza.getChild("own", NS.fedmuc)) return NOTHING;
-    if (occupant?.node !== peer) {
+    if (!occupant) {
       if (type === "unavailable" || !nick) return NOTHING;
-      return enter(room, own, nick, ctx, peer, shownStanding(stanza));
+      const entered = (r: Room) => enter(r, own, nick, ctx, peer, shownStanding(stanza));
+      // Nick collisions: the joined node holds the nick; a local user who took it meanwhile
+      // gives way (the joined node refuses that user's presence too, which then finds nobody).
+      const holder = occupantByNick(room, nick);
+      if (holder && !holder.node)
+        return inSteps(room, [(r) => nickTakenAbove(r, holder, peer), entered]);
+      return entered(room);
     }
     return type === "unavailable"
       ? departure(room, occupant, own)
@@ -115,6 +120,18 @@ export function adoptState(
   if (!occupant || occupant.node !== peer) return NOTHING;
   if (type === "groupchat") return heard(room, peer, stanza, groupchat(room, occupant, own, ctx));
   return privateMessage(room, occupant, own, resourceOf(stanza.attrs.to));
+}
+
+/**
+ * The peer's presence about an occupant it does not hold: a removal (5.5) or a role change by
+ * one of its moderators. The joined node's occupant list names this node's own occupants (5.1):
+ * only once the link is up does such a presence say that something changed.
+ */
+function heldElsewhere(room: Room, peer: string, occupant: Occupant, presence: Element): Decision {
+  const type = presence.attrs.type;
+  if (type === "unavailable") return localRemovedElsewhere(room, peer, occupant, presence);
+  if (type !== undefined || room.links[peer]?.state !== "up") return NOTHING;
+  return roleChangedElsewhere(room, peer, occupant, presence);
 }
 
 /** An occupant of the peer announced again: a presence change, or (during a rejoin) no longer
@@ -167,30 +184,12 @@ function failed(room: Room, error: Element, peer: string, nick: string, ctx: Con
   if (error.name !== "presence") {
     return decision([], [{ kind: "log", level: "info", message: `${peer}: ${condition}` }]);
   }
-  if (USER_REFUSALS.has(condition)) return refused(room, error, nick);
+  if (USER_REFUSALS.has(condition)) return refusedAbove(room, error, nick);
   // Not about this user (the room is missing there, the link is not allowed): the link is
   // refused, local chat goes on; the next local occupant's arrival tries again.
   const gone = unlink(room, peer);
   const note = `${peer} refused the link (${condition})`;
   return decision(gone.mutations, [{ kind: "log", level: "warn", message: note }]);
-}
-
-/**
- * The joined node refused a local occupant's presence, e.g. with <conflict/> because its nick is
- * taken there (the upper node decides nick collisions): the occupant gets that error, as if its
- * own join had been refused, and the others see it leave. Nobody vanishes without a word.
- */
-function refused(room: Room, error: Element, nick: string): Decision {
-  const occupant = occupantByNick(room, nick);
-  if (!occupant || occupant.node) return NOTHING;
-  const removal = removeOccupant(room, occupant, { codes: [] });
-  const notice = clone(error);
-  notice.attrs.from = `${room.jid}/${occupant.nick}`;
-  notice.attrs.to = occupant.jid;
-  const others = removal.effects.filter(
-    (e) => e.kind !== "send" || e.stanza.attrs.to !== occupant.jid,
-  );
-  return decision(removal.mutations, [...others, send(notice)]);
 }
 
 /** 5.1: the subject completes the join; the joining node adopts it, and the peer's occupants

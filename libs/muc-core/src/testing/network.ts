@@ -80,7 +80,7 @@ export class Node {
       if (m.op === "appendHistory") this.history.push(m.entry);
       if (m.op === "enqueue") this.queue(parse(m.stanza));
       if (m.op === "enqueueHistory") {
-        const latest = this.history.slice(-m.count);
+        const latest = m.count > 0 ? this.history.slice(-m.count) : []; // as XREVRANGE COUNT
         const heard = m.after ? latest.findIndex((e) => e.id === m.after) : -1;
         const chosen =
           heard >= 0
@@ -162,6 +162,30 @@ export function world() {
     `<iq from="${ALICE}" to="${HUB}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
   );
   return { hub, spoke, flush };
+}
+
+/** A chain, C joins B joins A: the fleet's deck (the Admiral's), the ship's (the Captain's)
+ * joining it, and the boat's (Cox's) joining the ship's, each with its occupant in. */
+export function chain() {
+  const TOP = "deck@muc.fleet.example";
+  const MID = "deck@muc.ship.example";
+  const LOW = "deck@muc.boat.example";
+  const top = new Node(TOP, { allows: (p) => p === MID, upstream: () => null, replica: false });
+  const mid = new Node(MID, { allows: (p) => p === LOW, upstream: () => TOP, replica: false });
+  const low = new Node(LOW, { allows: () => false, upstream: () => MID, replica: false });
+  const flush = network(top, mid, low);
+  const ADMIRAL = "admiral@fleet.example/bridge";
+  const CAPTAIN = "captain@ship.example/helm";
+  const COX = "cox@boat.example/tiller";
+  top.step(join(ADMIRAL, TOP, "Admiral"));
+  top.step(
+    `<iq from="${ADMIRAL}" to="${TOP}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+  );
+  mid.step(join(CAPTAIN, MID, "Captain"));
+  flush();
+  low.step(join(COX, LOW, "Cox"));
+  flush();
+  return { top, mid, low, flush, ADMIRAL, CAPTAIN, COX };
 }
 
 export const join = (jid: string, room: string, nick: string) =>

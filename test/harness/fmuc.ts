@@ -1,0 +1,142 @@
+// XEP-0289 helpers for the federation suites: a hub and a spoke service of this project on the
+// two-site bed (sites.ts), each with its own Redis, and the client-side checks every federation
+// suite makes (barriers across sites, no fmuc payload at any client).
+import { connectUser, testAccounts, type Element, type TestClient } from "./client.js";
+import { groupchatBody, sendGroupchat, type Predicate } from "./muc.js";
+import { startRedis, uniquePrefix, type RedisHandle } from "./redis.js";
+import { startService, type ServiceHandle } from "./service.js";
+import { startSites, type SiteOptions, type SitesHandle } from "./sites.js";
+import type { Site } from "./shaper.js";
+import type { ComponentSpec } from "./xmpp-server.js";
+
+export const FMUC = "http://isode.com/protocol/fmuc";
+
+/** The MUC services of XEP-0289's examples: the hub's, and the spoke's (and a second one). */
+export const ROOMS = { domain: "rooms.wonderland.lit", secret: "rooms-secret" };
+export const TALK = { domain: "talk.denmark.lit", secret: "talk-secret" };
+export const CHAT = { domain: "chat.denmark.lit", secret: "chat-secret" };
+const FMUC_ELEMENT = /<fmuc[^>]*xmlns="http:\/\/isode\.com\/protocol\/fmuc"/;
+
+/** The stanzas a client received that carry an fmuc payload (there must be none, 5.1). */
+export const withFmuc = (c: TestClient): Element[] =>
+  c.received.filter((el) => FMUC_ELEMENT.test(el.toString()));
+
+export const subjectIs =
+  (text: string): Predicate =>
+  (el) =>
+    el.is("message") && el.getChildText("subject") === text;
+
+/** A room and clients in it; the first one speaks for the room in a barrier. */
+export interface InRoom {
+  readonly room: string;
+  readonly clients: readonly TestClient[];
+}
+
+let barriers = 0;
+
+/**
+ * Everything the previous steps caused has reached every client: a message from each room,
+ * sent after them, has reached every client of every room. Each link and each client stream
+ * delivers in order, so anything due before the barrier came before it (a duplicate too).
+ */
+export async function barrier(...rooms: InRoom[]): Promise<void> {
+  const n = ++barriers;
+  const bodies = rooms.map((r, i) => `barrier ${n}.${i}`);
+  await Promise.all(rooms.map((r, i) => sendGroupchat(r.clients[0]!, r.room, bodies[i]!)));
+  for (const c of rooms.flatMap((r) => r.clients)) {
+    for (const body of bodies) await c.waitFor(groupchatBody(body), 20_000);
+  }
+}
+
+/** A service of this project on one site: its component and its environment. */
+export interface SiteService {
+  component: ComponentSpec;
+  env?: Record<string, string>;
+}
+
+export interface FederatedSiteOptions<U extends string = string> {
+  users: readonly U[];
+  /** The first is the site's MUC service; each runs with its own key prefix. */
+  services: SiteService[];
+  /** Components on the site's server that are not this service (e.g. a raw test component). */
+  components?: ComponentSpec[];
+}
+
+export interface FederatedSitesOptions<U extends string = string> {
+  hub: FederatedSiteOptions<U>;
+  spoke: FederatedSiteOptions<U>;
+}
+
+export interface FederatedSites<U extends string = string> {
+  readonly sites: SitesHandle;
+  /** The services of each site, in the order given. */
+  readonly services: Record<Site, ServiceHandle[]>;
+  /** The first service of the hub, and of the spoke. */
+  readonly hub: ServiceHandle;
+  readonly spoke: ServiceHandle;
+  /** A new connection of a registered user of `site`; stopped by stop(). */
+  connect(site: Site, user: string): Promise<TestClient>;
+  /** A connection of every user of both sites, by name. */
+  connectUsers(): Promise<Record<U, TestClient>>;
+  stop(): Promise<void>;
+}
+
+/** The two-site bed with this service as each site's MUC, each site on its own Redis. */
+export async function startFederatedSites<const U extends string>(
+  opts: FederatedSitesOptions<U>,
+): Promise<FederatedSites<U>> {
+  const site = (o: FederatedSiteOptions<U>): SiteOptions => ({
+    users: testAccounts(o.users),
+    components: [...o.services.map((s) => s.component), ...(o.components ?? [])],
+  });
+  const sites = await startSites({ hub: site(opts.hub), spoke: site(opts.spoke) });
+  const redis: RedisHandle[] = [];
+  const services: Record<Site, ServiceHandle[]> = { hub: [], spoke: [] };
+  const clients: TestClient[] = [];
+  const stop = async () => {
+    await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all([...services.hub, ...services.spoke].map((s) => s.stop()));
+    await Promise.all(redis.map((r) => r.stop()));
+    await sites.stop();
+  };
+  try {
+    for (const name of ["hub", "spoke"] as const) {
+      const r = await startRedis();
+      redis.push(r);
+      for (const service of opts[name].services) {
+        const handle = await startService({
+          componentPort: sites[name].componentPort,
+          ...service.component,
+          redis: r,
+          keyPrefix: uniquePrefix(),
+          env: { LOG_LEVEL: "info", ...service.env },
+        });
+        services[name].push(handle);
+      }
+    }
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+  const connect = async (name: Site, user: string) => {
+    const client = await connectUser(sites[name], user);
+    clients.push(client);
+    return client;
+  };
+  return {
+    sites,
+    services,
+    hub: services.hub[0]!,
+    spoke: services.spoke[0]!,
+    connect,
+    async connectUsers() {
+      const users = [
+        ...opts.hub.users.map((u) => [u, "hub"] as const),
+        ...opts.spoke.users.map((u) => [u, "spoke"] as const),
+      ];
+      const clients = await Promise.all(users.map(([u, site]) => connect(site, u)));
+      return Object.fromEntries(users.map(([u], i) => [u, clients[i]])) as Record<U, TestClient>;
+    },
+    stop,
+  };
+}
