@@ -1,7 +1,7 @@
 // XEP-0289 5.1 join retries and the rejoin after a failed link (this service's design, see
 // libs/fmuc-core/README.md): in memory, with lost traffic and timers fired by the test.
 import { describe, expect, it } from "vitest";
-import { NS } from "@fedmuc/xmpp";
+import { NS, parse, xml } from "@fedmuc/xmpp";
 import {
   ALICE,
   HAMLET,
@@ -100,6 +100,21 @@ describe("XEP-0289 a failed link and its resync", () => {
     expect(spoke.clients).toHaveLength(before);
     expect(spoke.pending()).toEqual([{ peer: HUB, joins: 1 }]);
     expect(spoke.logs.join("\n")).toContain("down (remote-server-not-found)");
+  });
+
+  it("history from a peer that answers `since` by time alone does not repeat the message heard last", () => {
+    const { hub, spoke, flush } = joined();
+    hub.step(say(ALICE, HUB, "heard last"));
+    const [relayed] = hub.outbox;
+    flush();
+    const heardId = spoke.room.links[HUB]!.heardId;
+    expect(heardId).toBeDefined();
+    // The same message again, as the history of a rejoin that asked `since` its time.
+    const again = parse(relayed!.toString());
+    again.append(xml("delay", { xmlns: NS.delay, stamp: "2026-01-01T12:00:00Z" }));
+    const before = spoke.receivedBy(HAMLET).length;
+    spoke.step(again);
+    expect(spoke.receivedBy(HAMLET)).toHaveLength(before);
   });
 
   it("the rejoin asks only for missed history and reconciles who left and joined meanwhile", () => {

@@ -115,8 +115,13 @@ export function adoptState(
   // messages, relayed before the outage): its clients have it.
   if (type === "groupchat" && stanzaIdBy(stanza, room.jid)) return NOTHING;
   const delay = stanza.getChild("delay", NS.delay) ?? stanza.getChild("x", NS.delay);
-  if (type === "groupchat" && delay)
+  if (type === "groupchat" && delay) {
+    // History from `since` the latest message heard starts with that message itself (a peer
+    // that answers by time alone): it is here already.
+    const id = stanzaIdBy(stanza, peer);
+    if (id && id === room.links[peer]?.heardId) return NOTHING;
     return heard(room, peer, stanza, adoptHistory(room, own, nick, delay, ctx));
+  }
   if (!occupant || occupant.node !== peer) return NOTHING;
   if (type === "groupchat") return heard(room, peer, stanza, groupchat(room, occupant, own, ctx));
   return privateMessage(room, occupant, own, resourceOf(stanza.attrs.to));
