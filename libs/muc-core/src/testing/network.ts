@@ -78,6 +78,7 @@ export class Node {
     this.room = applyMutations(this.room, d.mutations, this.room.version + 1);
     for (const m of d.mutations) {
       if (m.op === "appendHistory") this.history.push(m.entry);
+      if (m.op === "destroy") this.history.splice(0); // the store deletes it with the room
       if (m.op === "enqueue") this.queue(parse(m.stanza));
       if (m.op === "enqueueHistory") {
         const latest = m.count > 0 ? this.history.slice(-m.count) : []; // as XREVRANGE COUNT
@@ -164,9 +165,10 @@ export function world() {
   return { hub, spoke, flush };
 }
 
-/** A chain, C joins B joins A: the fleet's deck (the Admiral's), the ship's (the Captain's)
- * joining it, and the boat's (Cox's) joining the ship's, each with its occupant in. */
-export function chain() {
+/** The rooms of a chain, C joins B joins A: the fleet's deck (the Admiral's, with the Admiral
+ * in it), and the services of the ship and the boat, each set to join the one above; nobody is
+ * on the ship's or the boat's deck yet. */
+export function fleet() {
   const TOP = "deck@muc.fleet.example";
   const MID = "deck@muc.ship.example";
   const LOW = "deck@muc.boat.example";
@@ -181,11 +183,26 @@ export function chain() {
   top.step(
     `<iq from="${ADMIRAL}" to="${TOP}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
   );
-  mid.step(join(CAPTAIN, MID, "Captain"));
-  flush();
-  low.step(join(COX, LOW, "Cox"));
-  flush();
   return { top, mid, low, flush, ADMIRAL, CAPTAIN, COX };
+}
+
+/** The chain with its occupants: the Captain on the ship's deck, then Cox on the boat's. */
+export function chain() {
+  const rooms = fleet();
+  const { mid, low, flush, CAPTAIN, COX } = rooms;
+  mid.step(join(CAPTAIN, mid.room.jid, "Captain"));
+  flush();
+  low.step(join(COX, low.room.jid, "Cox"));
+  flush();
+  return rooms;
+}
+
+/** Delivers, in order, what `from` has for `to`'s room; what it has for others waits. */
+export function deliver(from: Node, to: Node): void {
+  const forTo = (el: Element) => bareOf(el.attrs.to!) === to.room.jid;
+  const entries = from.outbox.filter(forTo);
+  from.outbox.splice(0, from.outbox.length, ...from.outbox.filter((el) => !forTo(el)));
+  for (const entry of entries) to.step(from.crossing(entry));
 }
 
 export const join = (jid: string, room: string, nick: string) =>
