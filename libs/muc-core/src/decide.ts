@@ -26,8 +26,12 @@ export function decide(room: Room, stanza: Element, ctx: Context): Decision {
   const peer = peerOf(room, stanza);
   if (peer) {
     const nick = addressOf(stanza.attrs.to).nick;
+    // In a chain, a room below may bring this room its first occupant: it joins upstream then.
     const fromPeer = (s: Element) =>
-      guarded(s, () => federate(room, fromNode(room, s, peer, nick, ctx), peer, ctx.now));
+      guarded(s, () => {
+        const routed = federate(room, fromNode(room, s, peer, nick, ctx), peer, ctx.now);
+        return openUpstream(room, routed, ctx);
+      });
     return withTemporaryRoomsCleared(room, inSequence(room, stanza, peer, fromPeer));
   }
   const decided = guarded(stanza, () => {

@@ -10,7 +10,7 @@ import {
   readSession,
 } from "@fedmuc/fmuc-core";
 import { NOTHING, decision } from "../decision.js";
-import { enter, welcome } from "../enter.js";
+import { creation, enter, welcome } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
 import { historyLimits } from "../history.js";
 import { roomQuery } from "../iq.js";
@@ -91,7 +91,9 @@ export function fromNode(
     const listed = readOccupants(stanza);
     const shown = roleShown(stanza);
     if (mine && !listed) return changeAvailability(room, mine, own, shown);
-    if (!room.exists)
+    // A room here that would mirror a room above is made on demand, as a relay (a regional hub
+    // with no users of its own); one that would not must exist already.
+    if (!room.exists && !upstreamOf(room, ctx))
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
     // Loops: a join that comes through this room already would close a cycle.
     const below = pathOf(room, stanza, peer);
@@ -108,6 +110,8 @@ export function fromNode(
     const replaced: Mutation[] =
       link && listed && !resumed ? [{ op: "dropReplaceable", peer }] : [];
     return inSteps(room, [
+      // Made first: making a room starts it afresh, without links.
+      () => decision(room.exists ? [] : creation(room, ctx), []),
       () =>
         decision(
           [...replaced, { op: "setLink", peer, link: joined }],

@@ -60,16 +60,18 @@ export function forgetLink(room: Room, peer: string): Mutation[] {
   return [...heard, { op: "setLink", peer, link: null }];
 }
 
-/** 5.1: the first local occupant opens the link to the room this room federates with. */
+/** 5.1: the first occupant this room represents there (its own, or in a chain one of a room
+ * below it: a relay with no users of its own) opens the link to the room it federates with. */
 export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
   const after = applyMutations(room, d.mutations, room.version);
   const peer = upstreamOf(after, ctx);
   if (!peer || room.links[peer] || after.links[peer]) return d;
-  const joinsLocally = d.mutations.some(
-    (m) => m.op === "putOccupant" && !m.occupant.node && !occupantByJid(room, m.occupant.jid),
+  const arrives = d.mutations.some(
+    (m) =>
+      m.op === "putOccupant" && m.occupant.node !== peer && !occupantByJid(room, m.occupant.jid),
   );
-  const pointed = upstreamOf(room, ctx) !== peer && occupantList(after).some((o) => !o.node);
-  if (!joinsLocally && !pointed) return d;
+  const pointed = upstreamOf(room, ctx) !== peer && representedAt(after, peer).length > 0;
+  if (!arrives && !pointed) return d;
   // A room that was in the set before asks only for what it missed since.
   const before = room.heard?.peer === peer ? room.heard : undefined;
   const link: FederationLink = {
