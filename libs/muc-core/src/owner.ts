@@ -71,21 +71,29 @@ function configure(room: Room, iq: Element, form: Element, ctx: Context): Decisi
   return decision(done.mutations, [...done.effects, ...notices]);
 }
 
-/** 10.2.1: the message telling each occupant that the configuration changed, with 172 or 173
- * when the room became non-anonymous or semi-anonymous. */
+/** 10.2.1: the message telling each occupant that the configuration changed. */
 export function configChangeNotices(room: Room, before: RoomConfig, after: RoomConfig): Element[] {
+  return occupantList(room).map((o) => configChangeNotice(room.jid, o.jid, before, after));
+}
+
+/** 10.2.1: the message telling `to` that the configuration of `room` changed, with 172 or 173
+ * when the room became non-anonymous or semi-anonymous. */
+export function configChangeNotice(
+  room: string,
+  to: string,
+  before: RoomConfig,
+  after: RoomConfig,
+): Element {
   const codes = [
     CONFIG_CODES.changed,
     ...(after.whois !== before.whois
       ? [after.whois === "anyone" ? CONFIG_CODES.nowNonAnonymous : CONFIG_CODES.nowSemiAnonymous]
       : []),
   ];
-  return occupantList(room).map((o) =>
-    xml(
-      "message",
-      { from: room.jid, to: o.jid, type: "groupchat" },
-      xml("x", { xmlns: NS.mucUser }, ...codes.map((code) => xml("status", { code }))),
-    ),
+  return xml(
+    "message",
+    { from: room, to, type: "groupchat" },
+    xml("x", { xmlns: NS.mucUser }, ...codes.map((code) => xml("status", { code }))),
   );
 }
 

@@ -2,7 +2,7 @@
 // central hub): the ship's service relays the boat's room to the fleet's. In memory, each node
 // deciding with its own rules.
 import { describe, expect, it } from "vitest";
-import type { Element } from "@fedmuc/xmpp";
+import { NS, type Element } from "@fedmuc/xmpp";
 import { Node, bodies, deliver, fleet, join, network, say } from "../testing/network.js";
 
 const ORDERS = "Steady as she goes";
@@ -10,8 +10,13 @@ const COXSWAIN = "coxswain@boat.example/oar";
 
 const subject = (jid: string, room: string, text: string) =>
   `<message from="${jid}" to="${room}" type="groupchat"><subject>${text}</subject></message>`;
+const leave = (jid: string, room: string, nick: string) =>
+  `<presence from="${jid}" to="${room}/${nick}" type="unavailable"/>`;
+const subjects = (els: Element[], text: string) =>
+  els.filter((el) => el.is("message") && el.getChildText("subject") === text);
 const presences = (els: Element[], from: string, type?: string) =>
   els.filter((el) => el.is("presence") && el.attrs.from === from && el.attrs.type === type);
+const history = (els: Element[]) => els.filter((el) => el.getChild("delay", NS.delay));
 
 /** The fleet with a subject and a message of history on its deck, and nobody on the ship's. */
 function relay() {
@@ -35,6 +40,38 @@ describe("XEP-0289 chains: a middle room with no users of its own", () => {
     expect(low.room.occupants.Admiral).toMatchObject({ node: mid.room.jid });
   });
 
+  it("the bottom's users get the top's occupants, history and subject once each, in that order", () => {
+    const { top, mid, low, flush, COX } = relay();
+    low.step(join(COX, low.room.jid, "Cox"));
+    flush();
+    const got = low.receivedBy(COX);
+    expect(presences(got, `${low.room.jid}/Admiral`)).toHaveLength(1);
+    const old = history(got);
+    expect(bodies(old)).toEqual(["Old orders"]);
+    expect(old[0]!.getChild("delay", NS.delay)!.attrs.stamp).toBe(top.history[0]!.stamp);
+    // The empty subject of a room that has none, on entering; then the top's, after the history.
+    const told = got.filter((el) => el.getChild("subject"));
+    expect(told.map((el) => el.getChildText("subject"))).toEqual(["", ORDERS]);
+    expect(got.indexOf(told[1]!)).toBeGreaterThan(got.indexOf(old[0]!));
+    // The rooms keep them too, for whoever comes next.
+    expect(mid.room.subject?.text).toBe(ORDERS);
+    expect(low.room.subject?.text).toBe(ORDERS);
+    expect(low.history.map((e) => e.nick)).toEqual(["Admiral"]);
+    expect(got.filter((el) => el.toString().includes(NS.fmuc))).toEqual([]);
+  });
+
+  it("messages from the bottom and from the top reach every user once", () => {
+    const { top, low, flush, ADMIRAL, COX } = relay();
+    low.step(join(COX, low.room.jid, "Cox"));
+    flush();
+    low.step(say(COX, low.room.jid, "Land ho"));
+    flush();
+    top.step(say(ADMIRAL, top.room.jid, "Well spotted"));
+    flush();
+    expect(bodies(top.receivedBy(ADMIRAL))).toEqual(["Old orders", "Land ho", "Well spotted"]);
+    expect(bodies(low.receivedBy(COX))).toEqual(["Old orders", "Land ho", "Well spotted"]);
+  });
+
   it("an occupant who arrives below while its join above is on its way is shown above too", () => {
     const { top, mid, low, flush, ADMIRAL, COX } = relay();
     low.step(join(COX, low.room.jid, "Cox"));
@@ -46,6 +83,53 @@ describe("XEP-0289 chains: a middle room with no users of its own", () => {
     flush();
     expect(top.room.occupants.Coxswain).toMatchObject({ jid: COXSWAIN, node: mid.room.jid });
     expect(presences(top.receivedBy(ADMIRAL), `${top.room.jid}/Coxswain`)).toHaveLength(1);
+  });
+
+  it("leaves the room above when the last occupant below leaves (the top confirms), and joins again", () => {
+    const { top, mid, low, flush, ADMIRAL, COX } = relay();
+    low.step(join(COX, low.room.jid, "Cox"));
+    flush();
+    low.step(leave(COX, low.room.jid, "Cox"));
+    flush();
+    expect(presences(top.receivedBy(ADMIRAL), `${top.room.jid}/Cox`, "unavailable")).toHaveLength(
+      1,
+    );
+    expect(mid.logs).toContain(`left the set of ${top.room.jid}`);
+    expect(top.room.links).toEqual({});
+    expect(mid.room.exists).toBe(false);
+    expect(low.room.exists).toBe(false);
+    top.step(say(ADMIRAL, top.room.jid, "Anyone there?"));
+    expect(top.outbox).toEqual([]); // no traffic toward a room that left
+
+    low.step(join(COX, low.room.jid, "Cox"));
+    flush();
+    expect(top.room.occupants.Cox).toMatchObject({ node: mid.room.jid });
+    const again = low
+      .receivedBy(COX)
+      .slice(
+        low
+          .receivedBy(COX)
+          .indexOf(presences(low.receivedBy(COX), `${low.room.jid}/Cox`, "unavailable")[0]!),
+      );
+    expect(presences(again, `${low.room.jid}/Admiral`)).toHaveLength(1);
+    expect(subjects(again, ORDERS)).toHaveLength(1);
+    low.step(say(COX, low.room.jid, "Back"));
+    flush();
+    expect(bodies(top.receivedBy(ADMIRAL)).filter((b) => b === "Back")).toHaveLength(1);
+  });
+
+  it("a later change of subject or configuration at the top reaches the bottom", () => {
+    const { top, low, flush, ADMIRAL, COX } = relay();
+    low.step(join(COX, low.room.jid, "Cox"));
+    flush();
+    top.step(subject(ADMIRAL, top.room.jid, "Make for port"));
+    top.step(
+      `<iq from="${ADMIRAL}" to="${top.room.jid}" type="set" id="n"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"><field var="muc#roomconfig_roomname"><value>Fleet deck</value></field></x></query></iq>`,
+    );
+    flush();
+    expect(subjects(low.receivedBy(COX), "Make for port")).toHaveLength(1);
+    expect(low.room.subject?.text).toBe("Make for port");
+    expect(low.room.config.name).toBe("Fleet deck");
   });
 });
 

@@ -1,27 +1,18 @@
 // XEP-0289 on the joining node: adopt what the joined node sends (its occupants, history and
 // subject, 5.1; its traffic, 5.2 to 5.4), close the link on <reject/> or <left/>, and tell a
 // refused user from a failed link.
-import { NS, bareOf, clone, errorCondition, xml, type Element } from "@fedmuc/xmpp";
+import { NS, errorCondition, type Element } from "@fedmuc/xmpp";
 import { readResumed, type FmucPayload } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter, type Standing } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
 import { groupchat } from "../groupchat.js";
-import { historyMessage } from "../history.js";
 import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantByNick, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
-import { subjectMessage } from "../subject.js";
-import type {
-  Context,
-  Decision,
-  FederationLink,
-  HistoryEntry,
-  Mutation,
-  Occupant,
-  Room,
-} from "../types.js";
+import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
+import { adoptHistory, adoptSubject } from "./adopt.js";
 import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
 import { forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
@@ -197,53 +188,6 @@ function failed(room: Room, error: Element, peer: string, nick: string, ctx: Con
   return decision(gone.mutations, [{ kind: "log", level: "warn", message: note }]);
 }
 
-/** 5.1: the subject completes the join; the joining node adopts it, and the peer's occupants
- * it did not announce again in a rejoin have left meanwhile. */
-function adoptSubject(
-  room: Room,
-  stanza: Element,
-  peer: string,
-  nick: string,
-  ctx: Context,
-): Decision {
-  const subject = {
-    text: stanza.getChildText("subject") ?? "",
-    nick,
-    stamp: ctx.now.toISOString(),
-  };
-  const link = room.links[peer];
-  const completes = link && link.state !== "up";
-  const up = {
-    ...link!,
-    state: "up",
-    heard: link?.heard ?? subject.stamp,
-    downSince: undefined,
-    needState: undefined,
-  } as const;
-  const gone = occupantList(room).filter((o) => o.node === peer && o.stale);
-  const changed = room.subject?.text !== subject.text || room.subject?.nick !== subject.nick;
-  return inSteps(room, [
-    // Once joined, the configuration comes from the upstream room.
-    () =>
-      completes
-        ? decision(
-            [{ op: "setLink", peer, link: up }],
-            [send(configQuery(room, peer)), pingTimer(peer, up, ctx)],
-          )
-        : NOTHING,
-    ...gone.map((o) => (r: Room) => exit(r, o)),
-    (r) => {
-      if (!changed && completes && room.subject) return NOTHING; // joined again: known
-      const adopted: Room = { ...r, subject };
-      const locals = occupantList(r).filter((o) => !o.node);
-      return {
-        mutations: [{ op: "setSubject", subject }],
-        effects: locals.map((o) => send(subjectMessage(adopted, o.jid))),
-      };
-    },
-  ]);
-}
-
 /** The joined node resumed the link's session (it has applied `rx` of this room's stanzas):
  * the link is up again, the peer's occupants are all still there, and what the peer has not
  * applied goes again. */
@@ -264,46 +208,4 @@ function resume(room: Room, peer: string, rx: number, ctx: Context): Decision {
       { kind: "log", level: "info", message: `resumed the session with ${peer}` },
     ],
   );
-}
-
-/** 5.1: history from the joined node joins this room's history, with its original time. */
-function adoptHistory(
-  room: Room,
-  own: Element,
-  nick: string,
-  delay: Element,
-  ctx: Context,
-): Decision {
-  const stamp = normalStamp(delay.attrs.stamp) ?? ctx.now.toISOString();
-  const id = ctx.newId();
-  const kept = xml(
-    "message",
-    { from: `${room.jid}/${nick}`, type: "groupchat" },
-    ...own
-      .getChildElements()
-      .filter((c) => c !== delay && c.attrs.xmlns !== NS.delay)
-      .map(clone),
-    xml("stanza-id", { xmlns: NS.sid, id, by: room.jid }),
-  );
-  const entry: HistoryEntry = {
-    nick,
-    jid: bareOf(own.attrs.from!),
-    stamp,
-    id,
-    stanza: kept.toString(),
-  };
-  const locals = occupantList(room).filter((o) => !o.node);
-  return decision(
-    [{ op: "appendHistory", entry, max: room.config.maxHistory }],
-    locals.map((o) => send(historyMessage(entry, room.jid, o.jid))),
-  );
-}
-
-/** XEP-0082 stamps, and the spec's example form 20120419T16:00:44 (tolerated on input). */
-function normalStamp(stamp: string | undefined): string | undefined {
-  if (!stamp) return undefined;
-  const legacy = /^(\d{4})(\d{2})(\d{2})T(\d{2}:\d{2}:\d{2})$/.exec(stamp);
-  const text = legacy ? `${legacy[1]}-${legacy[2]}-${legacy[3]}T${legacy[4]}Z` : stamp;
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }
