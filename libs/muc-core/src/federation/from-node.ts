@@ -84,6 +84,10 @@ export function fromNode(
       if (mine) return leave(room, peer, departure(room, mine, own));
       return occupant ? localRemovedElsewhere(room, peer, occupant, stanza) : NOTHING;
     }
+    // Loops: a join that comes through this room already would close a cycle (in a ring, it
+    // brings this room's own occupants back).
+    const below = pathOf(room, stanza, peer);
+    if ("loop" in below) return rejected(room, peer, below.loop);
     // Not the node's own occupant: the node's moderator changed its role (5.5).
     if (occupant && !mine) return roleChangedElsewhere(room, peer, occupant, stanza);
     // A join (first or again) lists the node's occupants; any other presence is a change, shown
@@ -95,9 +99,6 @@ export function fromNode(
     // with no users of its own); one that would not must exist already.
     if (!room.exists && !upstreamOf(room, ctx))
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
-    // Loops: a join that comes through this room already would close a cycle.
-    const below = pathOf(room, stanza, peer);
-    if ("loop" in below) return rejected(room, peer, below.loop);
     // A join offering the link's session resumes it: only what the node has not applied goes
     // again; a join without one, or with another, starts over with the room's state.
     const offer = listed ? readSession(stanza) : undefined;

@@ -149,4 +149,24 @@ describe("XEP-0289 chains: what a middle service does not relay", () => {
     low.step(say(COX, LOW, "alone"));
     expect(bodies(low.receivedBy(COX))).toEqual(["alone"]);
   });
+
+  it("a ring of services, each set to join the next, is cut where a join would close it", () => {
+    const [A, B, C] = ["deck@a.example", "deck@b.example", "deck@c.example"];
+    const next = { [A]: B, [B]: C, [C]: A };
+    const node = (jid: string) =>
+      new Node(jid, { allows: () => true, upstream: (r) => next[r]!, replica: false });
+    const [a, b, c] = [node(A), node(B), node(C)];
+    const flush = network(a, b, c);
+    const ANN = "ann@a.example/x";
+    a.step(join(ANN, A, "Ann"));
+    flush();
+    expect(a.room.links[B]).toMatchObject({ role: "upstream", state: "up" });
+    expect(b.room.links[C]).toMatchObject({ role: "upstream", state: "up" });
+    expect(c.room.links[A]).toBeUndefined(); // rejected: A is on its path
+    expect(c.logs.join("\n")).toContain("rejected the link");
+    a.step(say(ANN, A, "round and round?"));
+    flush();
+    expect(bodies(a.receivedBy(ANN))).toEqual(["round and round?"]);
+    expect(c.history.map((e) => e.nick)).toEqual(["Ann"]);
+  });
 });
