@@ -23,7 +23,7 @@ import type { Context, Decision, LinkTimerPurpose, Room } from "./types.js";
 export function decide(room: Room, stanza: Element, ctx: Context): Decision {
   // XEP-0289: a stanza from another node goes through its own rules, in its link's order;
   // either way federate() routes the effects between local occupants and the links.
-  const peer = peerOf(room, stanza);
+  const peer = peerOf(room, stanza, ctx);
   if (peer) {
     const nick = addressOf(stanza.attrs.to).nick;
     // In a chain, a room below may bring this room its first occupant: it joins upstream then.

@@ -2,13 +2,7 @@
 // (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
 // copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
 import { NS, StanzaError, bareOf, errorCondition, type Element } from "@fedmuc/xmpp";
-import {
-  MalformedFmucError,
-  leftPresence,
-  readFmuc,
-  readOccupants,
-  readSession,
-} from "@fedmuc/fmuc-core";
+import { MalformedFmucError, readFmuc, readOccupants, readSession } from "@fedmuc/fmuc-core";
 import { NOTHING, decision } from "../decision.js";
 import { creation, enter, welcome } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
@@ -20,7 +14,7 @@ import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantList } from "../room.js";
 import type { Context, Decision, Mutation, Occupant, Role, Room } from "../types.js";
 import { asOccupant, resourceOf, shownStanding } from "./stanza.js";
-import { departure } from "./departure.js";
+import { departure, leave } from "./departure.js";
 import { localRemovedElsewhere } from "./removal.js";
 import { roleChangedElsewhere } from "./role.js";
 import { isLinkFailure, linkDown } from "./health.js";
@@ -29,12 +23,17 @@ import { upstreamOf } from "./upstream-of.js";
 import { isJoin, joinFromAbove, pathOf, rejected } from "./loop.js";
 import { answerTo, joinedLink, resumption } from "./offer.js";
 
-/** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room. */
-export function peerOf(room: Room, stanza: Element): string | undefined {
+/** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room
+ * or the room this one federates with (in a chain, its refusal of a user may come after its
+ * <left/>). */
+export function peerOf(room: Room, stanza: Element, ctx: Context): string | undefined {
   const from = stanza.attrs.from;
   if (!from) return undefined;
   const peer = bareOf(from);
-  const linked = room.links[peer] !== undefined || stanza.getChild("fmuc", NS.fmuc) !== undefined;
+  const linked =
+    room.links[peer] !== undefined ||
+    stanza.getChild("fmuc", NS.fmuc) !== undefined ||
+    upstreamOf(room, ctx) === peer;
   return linked && peer !== room.jid ? peer : undefined;
 }
 
@@ -160,16 +159,4 @@ function withoutSelf(d: Decision, occupant: Occupant) {
 
 function ignored(message: string): Decision {
   return decision([], [{ kind: "log", level: "warn", message: `ignored ${message}` }]);
-}
-
-/** 5.4: when a node's last occupant has left, the node has left the set. */
-function leave(room: Room, peer: string, left: Decision): Decision {
-  const remaining = occupantList(room).filter((o) => o.node === peer);
-  if (remaining.length > 1) return left;
-  const mutations: Mutation[] = [
-    ...left.mutations,
-    { op: "setLink", peer, link: null },
-    { op: "enqueue", peer, stanza: leftPresence(room.jid, peer).toString() },
-  ];
-  return decision(mutations, left.effects);
 }

@@ -118,6 +118,36 @@ describe("XEP-0289 chains: a middle room with no users of its own", () => {
     expect(bodies(top.receivedBy(ADMIRAL)).filter((b) => b === "Back")).toHaveLength(1);
   });
 
+  // The ship passes the refusal down at once, and its <left/> through the link's outbox: either
+  // may reach the boat first.
+  for (const refusalFirst of [false, true]) {
+    it(`a user below whose nickname the top holds gets its conflict, node by node (${refusalFirst ? "the refusal" : "<left/>"} first)`, () => {
+      const { top, mid, low, flush, COX } = relay();
+      const GALLEY_COX = "cox@fleet.example/galley";
+      top.step(join(GALLEY_COX, top.room.jid, "Cox"));
+      low.step(join(COX, low.room.jid, "Cox"));
+      deliver(low, mid);
+      deliver(mid, top);
+      deliver(top, mid); // the fleet refuses the ship's Cox
+      const [left, refusal] = mid.outbox.slice(-2);
+      expect(left!.getChild("fmuc", NS.fmuc)?.getChild("left")).toBeDefined();
+      expect(refusal!.attrs).toMatchObject({ type: "error", to: `${low.room.jid}/Cox` });
+      if (refusalFirst) mid.outbox.splice(-2, 2, refusal!, left!);
+      flush();
+      const errors = low.receivedBy(COX).filter((el) => el.attrs.type === "error");
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.attrs.from).toBe(`${low.room.jid}/Cox`);
+      expect(errors[0]!.getChild("error")!.getChild("conflict", NS.stanzas)).toBeDefined();
+      // Nobody merged, and nobody left to relay for: the ship's deck and the boat's are gone.
+      expect(top.room.occupants.Cox).toMatchObject({ jid: GALLEY_COX });
+      expect(top.room.links).toEqual({});
+      expect(mid.room.exists).toBe(false);
+      expect(low.room.exists).toBe(false);
+      mid.fireTimers();
+      expect(mid.outbox).toEqual([]);
+    });
+  }
+
   it("a later change of subject or configuration at the top reaches the bottom", () => {
     const { top, low, flush, ADMIRAL, COX } = relay();
     low.step(join(COX, low.room.jid, "Cox"));

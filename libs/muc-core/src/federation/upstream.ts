@@ -180,7 +180,7 @@ function failed(room: Room, error: Element, peer: string, nick: string, ctx: Con
   if (error.name !== "presence") {
     return decision([], [{ kind: "log", level: "info", message: `${peer}: ${condition}` }]);
   }
-  if (USER_REFUSALS.has(condition)) return refusedAbove(room, error, nick);
+  if (USER_REFUSALS.has(condition)) return refusedAbove(room, error, peer, nick);
   // Not about this user (the room is missing there, the link is not allowed): the link is
   // refused, local chat goes on; the next local occupant's arrival tries again.
   const gone = unlink(room, peer);
