@@ -3,8 +3,8 @@
 // fleet's (spoke -> regional hub -> central hub). The ship's service relays rooms it has no users
 // in: a join from the boat makes the ship's room, which joins the fleet's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectUser, testAccounts, type TestClient } from "../harness/client.js";
-import { barrier, subjectIs, withFmuc } from "../harness/fmuc.js";
+import type { TestClient } from "../harness/client.js";
+import { barrier, startServerBed, subjectIs, withFmuc, type ServerBed } from "../harness/fmuc.js";
 import {
   NS,
   arrives,
@@ -21,48 +21,29 @@ import {
   settle,
   type Predicate,
 } from "../harness/muc.js";
-import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
-import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
-import { startService, waitForLog, type ServiceHandle } from "../harness/service.js";
+import { waitForLog, type ServiceHandle } from "../harness/service.js";
 
 const FLEET = { domain: "fleet.localhost", secret: "fleet-secret" };
 const SHIP = { domain: "ship.localhost", secret: "ship-secret" };
 const BOAT = { domain: "boat.localhost", secret: "boat-secret" };
-const USERS = ["admiral", "captain", "cox", "mate"];
 
-let redis: RedisHandle;
-let prosody: ProsodyHandle;
+let bed: ServerBed;
 let fleet: ServiceHandle, ship: ServiceHandle, boat: ServiceHandle;
-const clients: TestClient[] = [];
+const user = (name: string) => bed.user(name);
 
 beforeAll(async () => {
-  redis = await startRedis();
-  prosody = await startProsody({ components: [FLEET, SHIP, BOAT], users: testAccounts(USERS) });
-  const start = (side: typeof FLEET, env: Record<string, string>) =>
-    startService({
-      componentPort: prosody.componentPort,
-      ...side,
-      redis,
-      keyPrefix: uniquePrefix(),
-      env: { LOG_LEVEL: "info", ...env },
-    });
-  fleet = await start(FLEET, { FMUC_ALLOW: SHIP.domain });
-  ship = await start(SHIP, { FMUC_UPSTREAM: FLEET.domain, FMUC_ALLOW: BOAT.domain });
-  boat = await start(BOAT, { FMUC_UPSTREAM: SHIP.domain });
+  bed = await startServerBed({
+    users: ["admiral", "captain", "cox", "mate"],
+    services: [
+      { component: FLEET, env: { FMUC_ALLOW: SHIP.domain } },
+      { component: SHIP, env: { FMUC_UPSTREAM: FLEET.domain, FMUC_ALLOW: BOAT.domain } },
+      { component: BOAT, env: { FMUC_UPSTREAM: SHIP.domain } },
+    ],
+  });
+  [fleet, ship, boat] = bed.services as [ServiceHandle, ServiceHandle, ServiceHandle];
 }, 90_000);
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.stop()));
-  await Promise.all([fleet, ship, boat].filter(Boolean).map((s) => s.stop()));
-  await prosody?.stop();
-  await redis?.stop();
-});
-
-async function user(name: string): Promise<TestClient> {
-  const client = await connectUser(prosody, name);
-  clients.push(client);
-  return client;
-}
+afterAll(() => bed?.stop());
 
 describe("XEP-0289 in a chain: the boat joins the ship, which joins the fleet", () => {
   it("a message from the bottom reaches the top once, and the reply comes back down once", async () => {

@@ -2,7 +2,7 @@
 // federate upstream with a hub service, real clients on each side (section 5's flows). Chains
 // of three are in xep0289-chains.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectUser, testAccounts, type TestClient } from "../harness/client.js";
+import type { TestClient } from "../harness/client.js";
 import {
   createRoom,
   groupchatBody,
@@ -13,52 +13,28 @@ import {
   settle,
   type Element,
 } from "../harness/muc.js";
-import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
-import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
-import { startService, type ServiceHandle } from "../harness/service.js";
+import { startServerBed, type ServerBed } from "../harness/fmuc.js";
 
 const HUB = { domain: "hub.localhost", secret: "hub-secret" };
 const SPOKE = { domain: "spoke.localhost", secret: "spoke-secret" };
 // A spoke in primary-replica mode: it delivers its users' messages when the hub echoes them.
 const REPLICA = { domain: "replica.localhost", secret: "replica-secret" };
-const USERS = ["alice", "hamlet", "ophelia"];
 
-let redis: RedisHandle;
-let prosody: ProsodyHandle;
-const services: ServiceHandle[] = [];
-const clients: TestClient[] = [];
+let bed: ServerBed;
+const user = (name: string) => bed.user(name);
 
 beforeAll(async () => {
-  redis = await startRedis();
-  prosody = await startProsody({
-    components: [HUB, SPOKE, REPLICA],
-    users: testAccounts(USERS),
+  bed = await startServerBed({
+    users: ["alice", "hamlet", "ophelia"],
+    services: [
+      { component: HUB, env: { FMUC_ALLOW: `${SPOKE.domain},${REPLICA.domain}` } },
+      { component: REPLICA, env: { FMUC_UPSTREAM: HUB.domain, FMUC_MODE: "primary-replica" } },
+      { component: SPOKE, env: { FMUC_UPSTREAM: HUB.domain } },
+    ],
   });
-  const start = (side: typeof HUB, env: Record<string, string>) =>
-    startService({
-      componentPort: prosody.componentPort,
-      ...side,
-      redis,
-      keyPrefix: uniquePrefix(),
-      env: { LOG_LEVEL: "info", ...env },
-    });
-  services.push(await start(HUB, { FMUC_ALLOW: `${SPOKE.domain},${REPLICA.domain}` }));
-  services.push(await start(REPLICA, { FMUC_UPSTREAM: HUB.domain, FMUC_MODE: "primary-replica" }));
-  services.push(await start(SPOKE, { FMUC_UPSTREAM: HUB.domain }));
 }, 90_000);
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.stop()));
-  await Promise.all(services.map((s) => s.stop()));
-  await prosody?.stop();
-  await redis?.stop();
-});
-
-async function user(name: string): Promise<TestClient> {
-  const client = await connectUser(prosody, name);
-  clients.push(client);
-  return client;
-}
+afterAll(() => bed?.stop());
 
 const FMUC = "http://isode.com/protocol/fmuc";
 const noFmuc = (c: TestClient) => c.received.filter((el) => el.toString().includes(FMUC));

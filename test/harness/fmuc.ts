@@ -1,8 +1,10 @@
-// XEP-0289 helpers for the federation suites: a hub and a spoke service of this project on the
-// two-site bed (sites.ts), each with its own Redis, and the client-side checks every federation
-// suite makes (barriers across sites, no fmuc payload at any client).
+// XEP-0289 helpers for the federation suites: services of this project behind one Prosody, or a
+// hub and a spoke service on the two-site bed (sites.ts), each with its own Redis, and the
+// client-side checks every federation suite makes (barriers across sites, no fmuc payload at
+// any client).
 import { connectUser, testAccounts, type Element, type TestClient } from "./client.js";
 import { groupchatBody, sendGroupchat, type Predicate } from "./muc.js";
+import { startProsody, type ProsodyHandle } from "./prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "./redis.js";
 import { startService, type ServiceHandle } from "./service.js";
 import { startSites, type SiteOptions, type SitesHandle } from "./sites.js";
@@ -81,6 +83,23 @@ export interface FederatedSites<U extends string = string> {
   stop(): Promise<void>;
 }
 
+/** This project's `specs` on a server's component port, each with its own key prefix, started
+ * one after the other into `started` (so that a failure leaves them there to stop). */
+async function startServices(
+  componentPort: number,
+  redis: RedisHandle,
+  specs: readonly SiteService[],
+  started: ServiceHandle[],
+): Promise<void> {
+  for (const service of specs) {
+    const env = { LOG_LEVEL: "info", ...service.env };
+    const keyPrefix = uniquePrefix();
+    started.push(
+      await startService({ componentPort, ...service.component, redis, keyPrefix, env }),
+    );
+  }
+}
+
 /** The two-site bed with this service as each site's MUC, each site on its own Redis. */
 export async function startFederatedSites<const U extends string>(
   opts: FederatedSitesOptions<U>,
@@ -103,16 +122,7 @@ export async function startFederatedSites<const U extends string>(
     for (const name of ["hub", "spoke"] as const) {
       const r = await startRedis();
       redis.push(r);
-      for (const service of opts[name].services) {
-        const handle = await startService({
-          componentPort: sites[name].componentPort,
-          ...service.component,
-          redis: r,
-          keyPrefix: uniquePrefix(),
-          env: { LOG_LEVEL: "info", ...service.env },
-        });
-        services[name].push(handle);
-      }
+      await startServices(sites[name].componentPort, r, opts[name].services, services[name]);
     }
   } catch (err) {
     await stop().catch(() => {});
@@ -136,6 +146,52 @@ export async function startFederatedSites<const U extends string>(
       ];
       const clients = await Promise.all(users.map(([u, site]) => connect(site, u)));
       return Object.fromEntries(users.map(([u], i) => [u, clients[i]])) as Record<U, TestClient>;
+    },
+    stop,
+  };
+}
+
+/** Services of this project as separate components behind one Prosody, on one Redis (each with
+ * its own key prefix). */
+export interface ServerBed {
+  readonly prosody: ProsodyHandle;
+  /** The services, in the order given. */
+  readonly services: ServiceHandle[];
+  /** A new connection of a registered user; stopped by stop(). */
+  user(name: string): Promise<TestClient>;
+  stop(): Promise<void>;
+}
+
+export async function startServerBed(opts: {
+  users: readonly string[];
+  services: SiteService[];
+}): Promise<ServerBed> {
+  const redis = await startRedis();
+  const components = opts.services.map((s) => s.component);
+  const services: ServiceHandle[] = [];
+  const clients: TestClient[] = [];
+  let prosody: ProsodyHandle | undefined;
+  const stop = async () => {
+    await Promise.all(clients.map((c) => c.stop()));
+    await Promise.all(services.map((s) => s.stop()));
+    await prosody?.stop();
+    await redis.stop();
+  };
+  try {
+    prosody = await startProsody({ components, users: testAccounts(opts.users) });
+    await startServices(prosody.componentPort, redis, opts.services, services);
+  } catch (err) {
+    await stop().catch(() => {});
+    throw err;
+  }
+  const server = prosody;
+  return {
+    prosody: server,
+    services,
+    async user(name) {
+      const client = await connectUser(server, name);
+      clients.push(client);
+      return client;
     },
     stop,
   };
