@@ -1,8 +1,9 @@
-// XEP-0289 5.1 on the joining node: the join, sent when the first local occupant arrives and
-// sent again until the joined node completes it (its subject) or refuses it. A join carries every
-// local occupant's presence, the first with the muc element, its <history/> limit and the list
-// of those occupants, so a rejoin after an outage is the same step as the first join and asks
-// only for the history this room has not heard.
+// XEP-0289 5.1 on the joining node: the join, sent when the first occupant it represents there
+// arrives (its own, or in a chain one of a room below) and sent again until the joined node
+// completes it (its subject) or refuses it. A join carries the presence of every occupant it
+// represents, the first with the muc element, its <history/> limit and the list of those
+// occupants, so a rejoin after an outage is the same step as the first join and asks only for
+// the history this room has not heard.
 import { NS, xml } from "@fedmuc/xmpp";
 import { occupantsElement, sessionElement } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";

@@ -48,7 +48,7 @@ export function adoptState(
     return decision(unlink(room, peer).mutations, [{ kind: "log", level: "info", message: note }]);
   }
   if (payload?.kind === "reject") {
-    // 5.1: refused; local chat goes on, and the next local occupant's arrival tries again.
+    // 5.1: refused; local chat goes on, and the next occupant's arrival tries again.
     const note = `${peer} rejected the link: ${payload.reason}`;
     return decision(unlink(room, peer).mutations, [{ kind: "log", level: "warn", message: note }]);
   }
@@ -182,7 +182,7 @@ function failed(room: Room, error: Element, peer: string, nick: string, ctx: Con
   }
   if (USER_REFUSALS.has(condition)) return refusedAbove(room, error, peer, nick);
   // Not about this user (the room is missing there, the link is not allowed): the link is
-  // refused, local chat goes on; the next local occupant's arrival tries again.
+  // refused, local chat goes on; the next occupant's arrival tries again.
   const gone = unlink(room, peer);
   const note = `${peer} refused the link (${condition})`;
   return decision(gone.mutations, [{ kind: "log", level: "warn", message: note }]);
