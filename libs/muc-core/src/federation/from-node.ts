@@ -27,7 +27,7 @@ import { isLinkFailure, linkDown } from "./health.js";
 import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
 import { isJoin, joinFromAbove, pathOf, rejected } from "./loop.js";
-import { answerTo, joinedLink, resumption } from "./offer.js";
+import { answerTo, askMissing, joinedLink, resumption } from "./offer.js";
 
 /** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room. */
 export function peerOf(room: Room, stanza: Element): string | undefined {
@@ -107,7 +107,7 @@ export function fromNode(
     // node and is carried by them goes (its private messages stay, and go after).
     const replaced: Mutation[] =
       link && listed && !resumed ? [{ op: "dropReplaceable", peer }] : [];
-    return inSteps(room, [
+    const join = inSteps(room, [
       () =>
         decision(
           [...replaced, { op: "setLink", peer, link: joined }],
@@ -126,6 +126,7 @@ export function fromNode(
         return decision(changed.mutations, [...changed.effects, ...welcome(r, again, limits)]);
       },
     ]);
+    return askMissing(room, join, peer, offer, listed);
   }
   if (stanza.name === "message" && mine) {
     if (type === "groupchat") return groupchat(room, mine, own, ctx);
