@@ -25,10 +25,11 @@ export interface Row {
   cpu?: Record<string, number>;
 }
 
-const HEADER = `# Fan-out benchmark results
+const HEADER = `# Benchmark results
 
-Written by \`npm run bench\` (test/bench/fanout.ts); each run appends a section. One Prosody; a
-room of 100 anonymous occupants of whom 10 send; each copy of a groupchat message is counted and
+Written by \`npm run bench\` (test/bench/fanout.ts) and \`npm run bench:scale\` (test/bench/scale.ts,
+whose sections say what they measure); each run appends a section. \`npm run bench\`: one Prosody;
+a room of 100 anonymous occupants of whom 10 send; each copy of a groupchat message is counted and
 timed (send to receipt, one clock) at its receiver. Targets run in turn, in interleaved rounds.
 
 - paced: open loop at a modest fixed rate every target carries: latency without queueing.
