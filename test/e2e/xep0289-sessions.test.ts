@@ -3,9 +3,9 @@
 // way. S2S loses what was in flight; the sessions deliver every message exactly once, in order,
 // and a rejoin resumes the session instead of sending the room's state again. The spoke's Redis
 // keeps its data on disk and is restarted during an outage: nothing is lost with it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { connectUser, testAccounts, type TestClient } from "../harness/client.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestClient } from "../harness/client.js";
 import {
   createRoom,
   groupchatBody,
@@ -14,47 +14,41 @@ import {
   sendGroupchat,
   type Element,
 } from "../harness/muc.js";
-import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
-import { startService, waitForLog, type ServiceHandle } from "../harness/service.js";
-import { startSites, type SitesHandle } from "../harness/sites.js";
+import {
+  ROOMS,
+  TALK,
+  barrier,
+  startFederatedSites,
+  withFmuc,
+  type FederatedSites,
+} from "../harness/fmuc.js";
+import { waitForLog, type ServiceHandle } from "../harness/service.js";
 
-const ROOMS = { domain: "rooms.wonderland.lit", secret: "rooms-secret" };
-const TALK = { domain: "talk.denmark.lit", secret: "talk-secret" };
 const HUB_ROOM = `rabbithole@${ROOMS.domain}`;
 const SPOKE_ROOM = `rabbithole@${TALK.domain}`;
 // Short timers, so that the outages of this suite are noticed and healed in seconds.
 const TIMERS = {
-  LOG_LEVEL: "info",
   FMUC_JOIN_TIMEOUT_MS: "1500",
   FMUC_RETRY_MAX_MS: "1000",
   FMUC_PING_INTERVAL_MS: "2000",
 };
 
-let bed: SitesHandle;
-let hubRedis: RedisHandle, spokeRedis: RedisHandle;
-let hub: ServiceHandle, spoke: ServiceHandle;
+let bed: FederatedSites<"alice" | "hamlet">;
 let alice: TestClient, hamlet: TestClient;
 
 beforeAll(async () => {
-  bed = await startSites({
-    hub: { users: testAccounts(["alice"]), components: [ROOMS] },
-    spoke: { users: testAccounts(["hamlet"]), components: [TALK] },
+  bed = await startFederatedSites({
+    hub: {
+      users: ["alice"],
+      services: [{ component: ROOMS, env: { ...TIMERS, FMUC_ALLOW: TALK.domain } }],
+    },
+    spoke: {
+      users: ["hamlet"],
+      services: [{ component: TALK, env: { ...TIMERS, FMUC_UPSTREAM: ROOMS.domain } }],
+      redis: { persistence: true },
+    },
   });
-  [hubRedis, spokeRedis] = await Promise.all([startRedis(), startRedis({ persistence: true })]);
-  const start = (site: typeof bed.hub, side: typeof ROOMS, redis: RedisHandle, env = {}) =>
-    startService({
-      componentPort: site.componentPort,
-      ...side,
-      redis,
-      keyPrefix: uniquePrefix(),
-      env: { ...TIMERS, ...env },
-    });
-  hub = await start(bed.hub, ROOMS, hubRedis, { FMUC_ALLOW: TALK.domain });
-  spoke = await start(bed.spoke, TALK, spokeRedis, { FMUC_UPSTREAM: ROOMS.domain });
-  [alice, hamlet] = await Promise.all([
-    connectUser(bed.hub, "alice"),
-    connectUser(bed.spoke, "hamlet"),
-  ]);
+  ({ alice, hamlet } = await bed.connectUsers());
   await createRoom(alice, HUB_ROOM, "Alice", { persistentroom: "1" });
   await join(hamlet, SPOKE_ROOM, "Hamlet");
   await alice.waitFor(presenceFrom(`${HUB_ROOM}/Hamlet`), 15_000);
@@ -62,9 +56,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([alice, hamlet].map((c) => c?.stop()));
-  await Promise.all([hub, spoke].map((s) => s?.stop()));
-  await Promise.all([hubRedis, spokeRedis].map((r) => r?.stop()));
   await bed?.stop();
 });
 
@@ -74,29 +65,23 @@ const bodies = (c: TestClient, prefix: string) =>
     .map((el) => el.getChildText("body")!);
 const numbered = (prefix: string, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `${prefix} ${from + i}`);
+const bothRooms = () =>
+  [
+    { room: HUB_ROOM, clients: [alice] },
+    { room: SPOKE_ROOM, clients: [hamlet] },
+  ] as const;
 
 /** Sends `texts` into the room, one after the other, without waiting for them to arrive. */
 async function say(client: TestClient, room: string, texts: string[]): Promise<void> {
   for (const text of texts) await sendGroupchat(client, room, text);
 }
 
-/** Waits until `client` has each of `texts`; then checks each came once, in order. */
-async function arrivedOnce(client: TestClient, prefix: string, texts: string[]): Promise<void> {
+/** Waits until `client` has each of `texts`. */
+async function arrived(client: TestClient, texts: string[]): Promise<void> {
   for (const text of texts) {
-    if (!client.received.some(groupchatBody(text)))
+    if (!client.received.some(groupchatBody(text))) {
       await client.waitFor(groupchatBody(text), 60_000);
-  }
-  expect(bodies(client, prefix)).toEqual(texts);
-}
-
-/** The ends of a barrier: a message each way after everything else, so a duplicate would be
- * seen before it (each link delivers in order). */
-async function barrier(tag: string): Promise<void> {
-  await sendGroupchat(alice, HUB_ROOM, `${tag} hub`);
-  await sendGroupchat(hamlet, SPOKE_ROOM, `${tag} spoke`);
-  for (const c of [alice, hamlet]) {
-    await c.waitFor(groupchatBody(`${tag} hub`), 60_000);
-    await c.waitFor(groupchatBody(`${tag} spoke`), 60_000);
+    }
   }
 }
 
@@ -112,24 +97,25 @@ const leftAnyone = (c: TestClient) =>
 
 describe("XEP-0289 link sessions over real S2S", () => {
   it("messages on their way when the link breaks cross once when it is back; the rejoin resumes the session", async () => {
-    bed.shaper.setLatency(400); // so that a burst is still on the wire when the link breaks
+    const { shaper } = bed.sites;
+    shaper.setLatency(400); // so that a burst is still on the wire when the link breaks
     const fromHub = numbered("cut-h", 0, 20);
     const fromSpoke = numbered("cut-s", 0, 20);
     await Promise.all([say(alice, HUB_ROOM, fromHub), say(hamlet, SPOKE_ROOM, fromSpoke)]);
     await alice.waitFor(groupchatBody(fromHub.at(-1)!)); // sent: now on its way to the spoke
-    await bed.shaper.cut();
-    // Both sides chat on while the link is down.
+    await shaper.cut();
+    // Both sides chat on while the link is down, and see their stanzas bounce.
     const moreHub = numbered("cut-h", 20, 25);
     const moreSpoke = numbered("cut-s", 20, 25);
     await Promise.all([say(alice, HUB_ROOM, moreHub), say(hamlet, SPOKE_ROOM, moreSpoke)]);
-    // Both sides see their stanzas bounce: the link is down at each end.
-    await Promise.all([linkDown(spoke), linkDown(hub)]);
-    await bed.shaper.restore();
-    await waitForLog(spoke.logFile, `resumed the session with ${HUB_ROOM}`, 60_000);
+    await Promise.all([linkDown(bed.spoke), linkDown(bed.hub)]);
+    await shaper.restore();
+    await waitForLog(bed.spoke.logFile, `resumed the session with ${HUB_ROOM}`, 60_000);
 
-    await arrivedOnce(hamlet, "cut-h", [...fromHub, ...moreHub]);
-    await arrivedOnce(alice, "cut-s", [...fromSpoke, ...moreSpoke]);
-    await barrier("after the cut");
+    await arrived(hamlet, [...fromHub, ...moreHub]);
+    await arrived(alice, [...fromSpoke, ...moreSpoke]);
+    await barrier(...bothRooms());
+    // Exactly once, in order.
     expect(bodies(hamlet, "cut-h")).toEqual([...fromHub, ...moreHub]);
     expect(bodies(alice, "cut-s")).toEqual([...fromSpoke, ...moreSpoke]);
     // Nobody left, and nobody was shown again: the state did not cross a second time.
@@ -140,18 +126,20 @@ describe("XEP-0289 link sessions over real S2S", () => {
     // What waited reached the clients with the time it was sent (XEP-0203).
     const late = hamlet.received.find(groupchatBody(moreHub[0]!))!;
     expect(late.getChild("delay", "urn:xmpp:delay")?.attrs.stamp).toMatch(/^\d{4}-/);
+    expect([...withFmuc(alice), ...withFmuc(hamlet)]).toEqual([]);
   }, 180_000);
 
   it("the spoke's Redis restarts during an outage: what waited there crosses once afterwards", async () => {
-    bed.shaper.setLatency(0);
-    await bed.shaper.cut();
+    const { shaper } = bed.sites;
+    shaper.setLatency(0);
+    await shaper.cut();
     const during = numbered("redis-s", 0, 10);
     await say(hamlet, SPOKE_ROOM, during);
-    for (const text of during) await hamlet.waitFor(groupchatBody(text));
-    await spokeRedis.restart!();
-    await bed.shaper.restore();
-    await arrivedOnce(alice, "redis-s", during);
-    await barrier("after the restart");
+    await arrived(hamlet, during);
+    await bed.redis.spoke.restart!();
+    await shaper.restore();
+    await arrived(alice, during);
+    await barrier(...bothRooms());
     expect(bodies(alice, "redis-s")).toEqual(during);
     expect(leftAnyone(alice)).toEqual([]);
   }, 180_000);

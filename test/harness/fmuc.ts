@@ -5,7 +5,7 @@
 import { connectUser, testAccounts, type Element, type TestClient } from "./client.js";
 import { groupchatBody, sendGroupchat, type Predicate } from "./muc.js";
 import { startProsody, type ProsodyHandle } from "./prosody.js";
-import { startRedis, uniquePrefix, type RedisHandle } from "./redis.js";
+import { startRedis, uniquePrefix, type RedisHandle, type StartRedisOptions } from "./redis.js";
 import { startService, type ServiceHandle } from "./service.js";
 import { startSites, type SiteOptions, type SitesHandle } from "./sites.js";
 import type { Site } from "./shaper.js";
@@ -62,6 +62,8 @@ export interface FederatedSiteOptions<U extends string = string> {
   services: SiteService[];
   /** Components on the site's server that are not this service (e.g. a raw test component). */
   components?: ComponentSpec[];
+  /** The site's Redis (e.g. persistent, to restart it). */
+  redis?: StartRedisOptions;
 }
 
 export interface FederatedSitesOptions<U extends string = string> {
@@ -73,6 +75,8 @@ export interface FederatedSites<U extends string = string> {
   readonly sites: SitesHandle;
   /** The services of each site, in the order given. */
   readonly services: Record<Site, ServiceHandle[]>;
+  /** Each site's Redis. */
+  readonly redis: Record<Site, RedisHandle>;
   /** The first service of the hub, and of the spoke. */
   readonly hub: ServiceHandle;
   readonly spoke: ServiceHandle;
@@ -109,19 +113,19 @@ export async function startFederatedSites<const U extends string>(
     components: [...o.services.map((s) => s.component), ...(o.components ?? [])],
   });
   const sites = await startSites({ hub: site(opts.hub), spoke: site(opts.spoke) });
-  const redis: RedisHandle[] = [];
+  const redis: Partial<Record<Site, RedisHandle>> = {};
   const services: Record<Site, ServiceHandle[]> = { hub: [], spoke: [] };
   const clients: TestClient[] = [];
   const stop = async () => {
     await Promise.all(clients.map((c) => c.stop()));
     await Promise.all([...services.hub, ...services.spoke].map((s) => s.stop()));
-    await Promise.all(redis.map((r) => r.stop()));
+    await Promise.all(Object.values(redis).map((r) => r.stop()));
     await sites.stop();
   };
   try {
     for (const name of ["hub", "spoke"] as const) {
-      const r = await startRedis();
-      redis.push(r);
+      const r = await startRedis(opts[name].redis);
+      redis[name] = r;
       await startServices(sites[name].componentPort, r, opts[name].services, services[name]);
     }
   } catch (err) {
@@ -136,6 +140,7 @@ export async function startFederatedSites<const U extends string>(
   return {
     sites,
     services,
+    redis: redis as Record<Site, RedisHandle>,
     hub: services.hub[0]!,
     spoke: services.spoke[0]!,
     connect,

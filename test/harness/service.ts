@@ -35,6 +35,8 @@ export interface ServiceHandle {
   get(path: string): Promise<{ status: number; body: string }>;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
+  /** The whole log, once stopped (its directory is gone then). */
+  readonly finalLog: string;
 }
 
 export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
@@ -64,11 +66,22 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     return { status: res.status, body: await res.text() };
   };
   await waitReady(proc, get, logFile);
+  let finalLog = "";
   const stop = async () => {
     await proc.stop(15_000);
+    finalLog = readFileSync(logFile, "utf8");
     await removeTempDir(dir);
   };
-  return { process: proc, httpPort, logFile, get, stop };
+  return {
+    process: proc,
+    httpPort,
+    logFile,
+    get,
+    stop,
+    get finalLog() {
+      return finalLog;
+    },
+  };
 }
 
 async function waitReady(

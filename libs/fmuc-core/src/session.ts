@@ -108,3 +108,15 @@ export function readResumed(stanza: Element): number | undefined {
   const el = stanza.getChild("resumed", NS.fedmuc);
   return el ? (count(el.attrs.rx, "resumed rx") ?? 0) : undefined;
 }
+
+/** The joined node lacks these occupants of a joining node whose join (a rejoin of a session,
+ * which carries one presence and the list of all) named them: their presences are to follow. */
+export function missingPresence(from: string, to: string, jids: readonly string[]): Element {
+  const list = jids.map((jid) => xml("occupant", { jid }));
+  return xml("presence", { from, to }, xml("missing", { xmlns: NS.fedmuc }, ...list));
+}
+
+export function readMissing(stanza: Element): string[] | undefined {
+  const el = stanza.getChild("missing", NS.fedmuc);
+  return el?.getChildren("occupant").flatMap((o) => (o.attrs.jid ? [o.attrs.jid] : []));
+}

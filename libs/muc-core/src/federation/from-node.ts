@@ -21,7 +21,7 @@ import { isLinkFailure, linkDown } from "./health.js";
 import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
 import { isJoin, joinFromAbove, pathOf, rejected } from "./loop.js";
-import { answerTo, joinedLink, resumption } from "./offer.js";
+import { answerTo, askMissing, joinedLink, resumption } from "./offer.js";
 
 /** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room
  * or the room this one federates with (in a chain, its refusal of a user may come after its
@@ -109,7 +109,7 @@ export function fromNode(
     // node and is carried by them goes (its private messages stay, and go after).
     const replaced: Mutation[] =
       link && listed && !resumed ? [{ op: "dropReplaceable", peer }] : [];
-    return inSteps(room, [
+    const join = inSteps(room, [
       // Made first: making a room starts it afresh, without links.
       () => decision(room.exists ? [] : creation(room, ctx), []),
       () =>
@@ -130,6 +130,7 @@ export function fromNode(
         return decision(changed.mutations, [...changed.effects, ...welcome(r, again, limits)]);
       },
     ]);
+    return askMissing(room, join, peer, offer, listed);
   }
   if (stanza.name === "message" && mine) {
     if (type === "groupchat") return groupchat(room, mine, own, ctx);

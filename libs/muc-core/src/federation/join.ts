@@ -11,7 +11,15 @@ import { occupantPresence } from "../occupant-presence.js";
 import { exit } from "../exit.js";
 import { applyMutations, occupantByJid, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
-import type { Context, Decision, Effect, FederationLink, Mutation, Room } from "../types.js";
+import type {
+  Context,
+  Decision,
+  Effect,
+  FederationLink,
+  Mutation,
+  Occupant,
+  Room,
+} from "../types.js";
 import { forNode, roomsBelow } from "./copy.js";
 import { linkTimer } from "./timer.js";
 import { sessionId } from "./offer.js";
@@ -30,12 +38,13 @@ function representedAt(room: Room, peer: string) {
 /** The join's stanzas: the presence for the peer of each occupant this room represents there,
  * the first one asking for the history since the last message heard (all of it on a first join)
  * and listing them all. They go out at once, ahead of the link's outbox, which waits until the
- * join completes; a lost join is sent again on the link's timer. */
+ * join completes; a lost join is sent again on the link's timer. A peer of this service that
+ * numbered its traffic (a session that was up) has the others already: a rejoin carries the
+ * first presence only, and the peer asks for any it lacks (`<missing/>`). */
 function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
   const locals = representedAt(room, peer);
-  const below = roomsBelow(room);
-  return locals.map((o, i) => {
-    const presence = forNode(occupantPresence(room, o, o), peer, link, o, below);
+  const sent = (link.rx ?? 0) > 0 ? locals.slice(0, 1) : locals;
+  return presencesFor(room, peer, link, sent).map((presence, i) => {
     if (i === 0) {
       // All the history on a first join; after a failure, what came since the latest message
       // heard (by its id for a peer of this service, by its time for any other).
@@ -50,6 +59,20 @@ function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
     }
     return send(presence);
   });
+}
+
+/** The presences that represent `occupants` at `peer`, as a join sends them. */
+function presencesFor(room: Room, peer: string, link: FederationLink, occupants: Occupant[]) {
+  const below = roomsBelow(room);
+  return occupants.map((o) => forNode(occupantPresence(room, o, o), peer, link, o, below));
+}
+
+/** The joined node lacks some of the occupants a rejoin listed: their presences go. */
+export function announceMissing(room: Room, peer: string, jids: readonly string[]): Decision {
+  const link = room.links[peer];
+  if (link?.role !== "upstream") return NOTHING;
+  const lacking = representedAt(room, peer).filter((o) => jids.includes(o.jid));
+  return decision([], presencesFor(room, peer, link, lacking).map(send));
 }
 
 /** Removes the link to `peer`, remembering the latest message heard there for the next join. */

@@ -1,8 +1,9 @@
 // XEP-0289 link sessions on the joined node (libs/fmuc-core/README.md, "Link sessions"): what a
 // join gets for the session it offers.
-import { resumedPresence, type SessionOffer } from "@fedmuc/fmuc-core";
-import { send } from "../decision.js";
-import type { Context, Effect, FederationLink } from "../types.js";
+import { missingPresence, resumedPresence, type SessionOffer } from "@fedmuc/fmuc-core";
+import { decision, send } from "../decision.js";
+import { applyMutations, occupantByJid } from "../room.js";
+import type { Context, Decision, Effect, FederationLink, Room } from "../types.js";
 
 export type Answer =
   /** No offer: the plain specification, unnumbered. */
@@ -75,4 +76,21 @@ export function resumption(
     { kind: "peerAcked", peer, session, n: offer.rx, resend: true },
     { kind: "log", level: "info", message: `${peer} resumed its session` },
   ];
+}
+
+/** A rejoin in a session (the node has applied some of it) carries one presence and the list of
+ * all the node's occupants: the node is asked for those this room does not have (its grace
+ * period ended, or it lost them). */
+export function askMissing(
+  room: Room,
+  d: Decision,
+  peer: string,
+  offer: SessionOffer | undefined,
+  listed: readonly string[] | undefined,
+): Decision {
+  if (!offer || offer.rx === 0 || !listed) return d;
+  const after = applyMutations(room, d.mutations, room.version);
+  const lacking = listed.filter((jid) => occupantByJid(after, jid)?.node !== peer);
+  if (lacking.length === 0 || !after.links[peer]) return d;
+  return decision(d.mutations, [...d.effects, send(missingPresence(room.jid, peer, lacking))]);
 }

@@ -18,6 +18,7 @@ import {
 } from "../testing/network.js";
 import { DEFAULT_GRACE_MS } from "./health.js";
 
+const OPHELIA = "ophelia@denmark.lit/castle";
 const bounce = (from: string, to: string) =>
   `<message from="${from}" to="${to}" type="error"><error type="wait"><remote-server-timeout xmlns="${NS.stanzas}"/></error></message>`;
 
@@ -198,6 +199,24 @@ describe("XEP-0289 link sessions", () => {
     spoke.step(say(HAMLET, SPOKE, "after"));
     flush();
     expect(bodies(hub.receivedBy(ALICE))).toEqual(["while apart", "after"]);
+  });
+
+  it("a rejoin carries one presence; the hub asks for the occupants it let go after its grace period", () => {
+    const w = world();
+    const { hub, spoke, flush } = w;
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    spoke.step(join(OPHELIA, SPOKE, "Ophelia"));
+    flush();
+    outage(w);
+    hub.later(DEFAULT_GRACE_MS);
+    hub.fireTimers("grace");
+    expect(Object.keys(hub.room.occupants)).toEqual(["Alice"]);
+    spoke.fireTimers();
+    expect(spoke.outbox.filter((el) => el.is("presence"))).toHaveLength(1);
+    flush();
+    expect(Object.keys(hub.room.occupants).sort()).toEqual(["Alice", "Hamlet", "Ophelia"]);
+    const back = presencesFrom(hub.receivedBy(ALICE)).filter((f) => f === `${HUB}/Ophelia`);
+    expect(back).toHaveLength(3); // joined, left with the grace period, back once
   });
 
   it("a join sent again before its answer arrived starts no second session, and nothing shows twice", () => {

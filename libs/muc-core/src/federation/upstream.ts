@@ -2,7 +2,7 @@
 // subject, 5.1; its traffic, 5.2 to 5.4), close the link on <reject/> or <left/>, and tell a
 // refused user from a failed link.
 import { NS, errorCondition, type Element } from "@fedmuc/xmpp";
-import { readResumed, type FmucPayload } from "@fedmuc/fmuc-core";
+import { readMissing, readResumed, type FmucPayload } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter, type Standing } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
@@ -14,7 +14,7 @@ import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from
 import { departure } from "./departure.js";
 import { adoptHistory, adoptSubject } from "./adopt.js";
 import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
-import { forgetLink } from "./join.js";
+import { announceMissing, forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
 import { nickTakenAbove, refusedAbove } from "./collision.js";
@@ -54,6 +54,8 @@ export function adoptState(
   }
   const resumed = readResumed(stanza);
   if (resumed !== undefined) return resume(room, peer, resumed, ctx);
+  const missing = readMissing(stanza);
+  if (missing) return announceMissing(room, peer, missing);
   const nick = resourceOf(stanza.attrs.from);
   const type = stanza.attrs.type;
   if (stanza.name === "message" && type === "groupchat" && stanza.getChild("subject")) {
