@@ -1,5 +1,6 @@
 // The copy of a stanza that goes over a federation link: addressed for the peer, with fmuc,
-// without the status codes meant for the occupant itself, and, toward the room this one joined,
+// without the status codes meant for the occupant itself nor this room's occupant ids, and,
+// toward the room this one joined,
 // with what a join carries (XEP-0289 5.1, and this service's path and replica request).
 import { pathElement } from "@fedmuc/fmuc-core";
 import { NS, clone, xml, type Element } from "@fedmuc/xmpp";
@@ -37,6 +38,10 @@ export function forNode(
 ) {
   const copy = clone(stanza);
   copy.attrs.to = addressFor(stanza, peer, link, only);
+  // XEP-0421 occupant ids are each room's own: the peer gives its own, so this one need not cross.
+  copy.children = copy.children.filter(
+    (c) => typeof c === "string" || c.attrs.xmlns !== NS.occupantId,
+  );
   const x = copy.getChild("x", NS.mucUser);
   if (x)
     x.children = x.children.filter(

@@ -68,6 +68,8 @@ describe("XEP-0289 routing of room effects", () => {
     });
     expect(copy!.stanza.getChild("fmuc", NS.fmuc)!.attrs.from).toBe(OWNER);
     expect(copy!.stanza.getChildText("body")).toBe("Hi Hamlet");
+    // The peer gives the occupant its own XEP-0421 id: this room's does not cross.
+    expect(copy!.stanza.getChild("occupant-id", NS.occupantId)).toBeUndefined();
   });
 
   it("does not send a node's own message back to it (primary-primary, 5.2)", () => {
