@@ -73,7 +73,9 @@ export interface ScenarioResult {
   bytes: {
     perMessage: Record<Direction, number>;
     missed: Record<Direction, number>;
+    /** Resync bytes, both ways, and each way. */
     resync: number;
+    resyncByDirection: Record<Direction, number>;
     expected: number;
     ratio: number;
   };
@@ -114,7 +116,12 @@ export async function runScenario(bed: LinkBed, s: Scenario): Promise<ScenarioRe
     const resynced = await delivered(everyone, bodies(result), restoreAt + s.resyncBoundMs);
     const convergedMs = resynced.all ? Date.now() - restoreAt : null;
     const lastArrivalMs = resynced.lastAt === undefined ? null : resynced.lastAt - restoreAt;
-    const resync = total(shaper.stats());
+    const after = shaper.stats();
+    const resyncByDirection = {
+      hubToSpoke: after.hubToSpoke.bytes,
+      spokeToHub: after.spokeToHub.bytes,
+    };
+    const resync = total(after);
     const expected = DIRECTIONS.reduce((sum, d) => sum + missed[d] * perMessage[d], 0);
     const barrier = await roundTrip(sides, `${tag} resynced`, 30_000).then(
       () => true,
@@ -139,7 +146,7 @@ export async function runScenario(bed: LinkBed, s: Scenario): Promise<ScenarioRe
       ),
       fmuc: everyone.flatMap((c) => c.received.map(String).filter((x) => FMUC.test(x))),
       barrier,
-      bytes: { perMessage, missed, resync, expected, ratio: resync / expected },
+      bytes: { perMessage, missed, resync, resyncByDirection, expected, ratio: resync / expected },
     };
     console.info(summary(s, r, sent.length));
     return r;
