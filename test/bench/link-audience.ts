@@ -1,0 +1,100 @@
+// Who listens across the link in the link benchmark: one registered occupant of the hub's room,
+// and N anonymous users of the spoke's server, either in the spoke's room, which federates with
+// the hub's (this service on both sites), or in the hub's room directly, over S2S (the peer: what
+// the link carries without a spoke service). The spoke's users are load clients (raw-client.ts).
+import { connectUser, type TestClient } from "../harness/client.js";
+import type { LinkBed } from "../harness/link-bed.js";
+import { createRoom, groupchatBody, presenceFrom, seen, sendGroupchat } from "../harness/muc.js";
+import { RawClient } from "./raw-client.js";
+
+export type Path = "federated" | "direct";
+export const PATHS: readonly Path[] = ["federated", "direct"];
+
+export interface Audience {
+  /** The hub's occupant, in the hub's room. */
+  readonly hub: TestClient;
+  readonly hubRoom: string;
+  /** The spoke's occupants (nicks u0, u1...), in `spokeRoom`. */
+  readonly spoke: readonly RawClient[];
+  /** The spoke's room (federated), or the hub's (direct). */
+  readonly spokeRoom: string;
+  close(): Promise<void>;
+}
+
+/** The hub's occupant creates room `name` at the hub; `n` spoke users enter by `path`. Resolves
+ * once the hub's occupant has seen all of them and a message of its own has reached them all. */
+export async function gather(bed: LinkBed, path: Path, name: string, n: number): Promise<Audience> {
+  const hubRoom = bed.room("hub", name);
+  const spokeRoom = path === "federated" ? bed.room("spoke", name) : hubRoom;
+  const hub = await connectUser(bed.sites.hub, "alice");
+  const spoke: RawClient[] = [];
+  const close = async () => {
+    await Promise.all(spoke.map((c) => c.close()));
+    await hub.stop();
+  };
+  try {
+    await createRoom(hub, hubRoom, "Alice");
+    const { c2sPort, domain } = bed.sites.spoke;
+    for (let i = 0; i < n; i += 10) {
+      const batch = Array.from({ length: Math.min(10, n - i) }, () =>
+        RawClient.connect(c2sPort, `anon.${domain}`),
+      );
+      spoke.push(...(await Promise.all(batch)));
+    }
+    for (const [i, c] of spoke.entries()) await c.join(spokeRoom, `u${i}`);
+    for (let i = 0; i < n; i++) await seen(hub, presenceFrom(`${hubRoom}/u${i}`), 120_000);
+    const warm = `${name} warm`;
+    const arrived = heardBy(spoke, [warm], 120_000);
+    await sendGroupchat(hub, hubRoom, warm);
+    await arrived;
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { hub, hubRoom, spoke, spokeRoom, close };
+}
+
+/** When each body first reached the first client, and when the last client got the last one. */
+export interface Heard {
+  readonly firstAt: number;
+  readonly lastAt: number;
+}
+
+/** Resolves once every client has received every body (Date.now() times). */
+export function heardBy(
+  clients: readonly RawClient[],
+  bodies: readonly string[],
+  timeoutMs: number,
+): Promise<Heard> {
+  return new Promise((resolve, reject) => {
+    const wanted = new Set(bodies);
+    const left = clients.map(() => new Set(bodies));
+    let waiting = clients.length;
+    let firstAt = NaN;
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      for (const c of clients) c.onMessage = undefined;
+      if (err) reject(err);
+      else resolve({ firstAt, lastAt: Date.now() });
+    };
+    const timer = setTimeout(() => {
+      const missing = left.reduce((sum, l) => sum + l.size, 0);
+      done(
+        new Error(`${missing} copies of ${bodies.length} messages missing after ${timeoutMs} ms`),
+      );
+    }, timeoutMs);
+    for (const [i, client] of clients.entries()) {
+      client.onMessage = (body, isError) => {
+        if (isError || !wanted.has(body)) return;
+        if (Number.isNaN(firstAt)) firstAt = Date.now();
+        if (left[i]!.delete(body) && left[i]!.size === 0 && --waiting === 0) done();
+      };
+    }
+    if (waiting === 0) done();
+  });
+}
+
+/** Resolves once the test client has received every body as groupchat. */
+export async function heardByClient(client: TestClient, bodies: readonly string[]) {
+  for (const body of bodies) await seen(client, groupchatBody(body), 120_000);
+}
