@@ -1,9 +1,9 @@
 // The link benchmark's figures: tables on stdout, and a dated section appended to
 // test/bench/links-results.md.
-import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import { ACCEPTANCE } from "../harness/acceptance.js";
 import type { ScenarioResult } from "../harness/outage-scenario.js";
 import type { BytesRow } from "./link-bytes.js";
+import { appendSection, type RunMeta } from "./report.js";
 import type { ThroughputRow } from "./link-throughput.js";
 
 export interface LinkFigures {
@@ -87,11 +87,7 @@ function resyncTable(runs: LinkFigures["resync"]): string[] {
   ];
 }
 
-export function linksReport(
-  f: LinkFigures,
-  meta: { command: string; nproc: number; settings: string },
-  file: string,
-): void {
+export function linksReport(f: LinkFigures, meta: RunMeta, file: string): void {
   const body = [
     "Bytes over the link per groupchat message:",
     "",
@@ -105,14 +101,5 @@ export function linksReport(
     "",
     ...resyncTable(f.resync),
   ];
-  const head = [
-    `## ${new Date().toISOString()}`,
-    "",
-    `- command: \`${meta.command}\``,
-    `- nproc: ${meta.nproc}; ${meta.settings}`,
-    "",
-  ];
-  process.stdout.write(`\n${body.join("\n")}\n`);
-  if (!existsSync(file)) writeFileSync(file, HEADER);
-  appendFileSync(file, `\n${[...head, ...body].join("\n")}\n`);
+  appendSection(file, HEADER, meta, body);
 }

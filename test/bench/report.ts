@@ -111,11 +111,7 @@ function ratios(rounds: Row[][], of: (r: Row) => number): string {
     .join(", ");
 }
 
-export function report(
-  rounds: Row[][],
-  meta: { command: string; nproc: number; settings: string },
-  file: string,
-): void {
+export function report(rounds: Row[][], meta: RunMeta, file: string): void {
   const summary = summarize(rounds);
   const brief = [
     `Medians over ${rounds.length} round(s):`,
@@ -133,6 +129,24 @@ export function report(
     COLUMNS,
     ...rows.map(line),
   ]);
+  appendSection(file, HEADER, meta, brief, details);
+}
+
+export interface RunMeta {
+  command: string;
+  nproc: number;
+  settings: string;
+}
+
+/** Prints `brief`, and appends a dated section (the run, `brief`, then `details`) to `file`,
+ * which starts with `header` when new. */
+export function appendSection(
+  file: string,
+  header: string,
+  meta: RunMeta,
+  brief: readonly string[],
+  details: readonly string[] = [],
+): void {
   const head = [
     `## ${new Date().toISOString()}`,
     "",
@@ -141,6 +155,6 @@ export function report(
     "",
   ];
   process.stdout.write(`\n${brief.join("\n")}\n`);
-  if (!existsSync(file)) writeFileSync(file, HEADER);
+  if (!existsSync(file)) writeFileSync(file, header);
   appendFileSync(file, `\n${[...head, ...brief, ...details].join("\n")}\n`);
 }
