@@ -22,7 +22,7 @@ export interface Audience {
 }
 
 /** The hub's occupant creates room `name` at the hub; `n` spoke users enter by `path`. Resolves
- * once the hub's occupant has seen all of them and a message of its own has reached them all. */
+ * once the hub's occupant has seen all of them and the link is quiet. */
 export async function gather(bed: LinkBed, path: Path, name: string, n: number): Promise<Audience> {
   const hubRoom = bed.room("hub", name);
   const spokeRoom = path === "federated" ? bed.room("spoke", name) : hubRoom;
@@ -43,9 +43,14 @@ export async function gather(bed: LinkBed, path: Path, name: string, n: number):
     }
     for (const [i, c] of spoke.entries()) await c.join(spokeRoom, `u${i}`);
     for (let i = 0; i < n; i++) await seen(hub, presenceFrom(`${hubRoom}/u${i}`), 120_000);
-    const warm = `${name} warm`;
-    const arrived = heardBy(spoke, [warm], 120_000);
-    await sendGroupchat(hub, hubRoom, warm);
+    // A message up, then one down: what the joins set off (the spoke room's configuration
+    // query and its answer) has crossed by then, as each direction delivers in order.
+    const up = `${name} up`;
+    spoke[0]!.say(spokeRoom, up);
+    await seen(hub, groupchatBody(up), 120_000);
+    const down = `${name} down`;
+    const arrived = heardBy(spoke, [down], 120_000);
+    await sendGroupchat(hub, hubRoom, down);
     await arrived;
   } catch (err) {
     await close();
