@@ -9,10 +9,11 @@
 // spoke's messages are refused while the link is down (they then do not count as sent).
 //
 // The resync's bytes, measured on the shaper (payload bytes, both directions):
-// - bytes per message, per direction: a calm phase of the same chat before the outage, until
-//   everything has arrived everywhere; the bytes that crossed each way divided by the messages
-//   that had to cross that way (the hub's down; the spoke's up, and in primary-replica down
-//   again as the echo). Whatever else crossed meanwhile (pings) is part of the price.
+// - bytes per message, per direction: a calm phase of the same chat before the outage (once
+//   the join and what it set off have crossed), until everything has arrived everywhere; the
+//   bytes that crossed each way divided by the messages that had to cross that way (the hub's
+//   down; the spoke's up, and in primary-replica down again as the echo). Whatever else crossed
+//   meanwhile (a liveness ping) is part of the price.
 // - missed, per direction: the accepted messages that had to cross and that no occupant on the
 //   far side had received when the link came back. Chat stops at the restore (sending stops,
 //   then each sender's room answers a ping, so that every refusal is in), so what crosses after
