@@ -2,14 +2,14 @@
 // Prosody's own MUC, (b) the in-memory echo component and (c) our service, with the same load,
 // in interleaved rounds (a b c a b c ...) so that a slow spell of the machine hits all of them.
 // Reports figures, asserts nothing. Run: npm run bench; the BENCH_* variables below tune it.
-import { availableParallelism, loadavg, setPriority } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { startProsody } from "../harness/prosody.js";
+import { commandLine, env, NICE, only, prioritize, run, say } from "./cli.js";
 import { measure, type MeasureOptions } from "./measure.js";
 import { report, type Row } from "./report.js";
 import { ECHO, PROSODY_MUC, SERVICE, TARGETS, type Running, type Target } from "./targets.js";
 
-const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const OPTIONS: MeasureOptions = {
   occupants: env("BENCH_OCCUPANTS", 100),
   senders: env("BENCH_SENDERS", 10),
@@ -21,12 +21,8 @@ const OPTIONS: MeasureOptions = {
   capMs: env("BENCH_CAP_MS", 60_000),
 };
 const ROUNDS = env("BENCH_ROUNDS", 3);
-const ONLY = process.env.BENCH_TARGETS?.split(","); // e.g. "a,c": a subset of the targets
-// Scheduling priority of the bench's processes; as root, e.g. -10 puts them ahead of other work.
-const NICE = env("BENCH_NICE", 0);
+const ONLY = only();
 const RESULTS = fileURLToPath(new URL("results.md", import.meta.url));
-
-const say = (text: string): boolean => process.stdout.write(`${text}\n`);
 
 async function main(): Promise<void> {
   const loadBefore = loadavg()[0] ?? NaN; // other work on the machine skews the figures
@@ -82,30 +78,11 @@ async function main(): Promise<void> {
     `paced: ${o.pacedRate} messages/s for ${o.pacedSeconds} s; saturated: ${o.messages} ` +
     `messages per sender, window ${o.window}; ${ROUNDS} rounds; nice ${NICE}; Node ${process.version}; ` +
     `load average before ${loadBefore.toFixed(2)}`;
-  report(rounds, { command: commandLine(), nproc: availableParallelism(), settings }, RESULTS);
+  report(
+    rounds,
+    { command: commandLine("bench"), nproc: availableParallelism(), settings },
+    RESULTS,
+  );
 }
 
-function prioritize(pid: number | undefined): void {
-  if (pid === undefined || NICE === 0) return;
-  try {
-    setPriority(pid, NICE);
-  } catch (err) {
-    say(`cannot set priority ${NICE} on pid ${pid} (${(err as Error).message}): figures vary more`);
-  }
-}
-
-function commandLine(): string {
-  const vars = Object.entries(process.env)
-    .filter(([k]) => k.startsWith("BENCH_"))
-    .map(([k, v]) => `${k}=${v} `)
-    .join("");
-  return `${vars}npm run bench`;
-}
-
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+run(main, "bench");

@@ -1,11 +1,12 @@
 // Who listens across the link in the link benchmark: one registered occupant of the hub's room,
 // and N anonymous users of the spoke's server, either in the spoke's room, which federates with
 // the hub's (this service on both sites), or in the hub's room directly, over S2S (the peer: what
-// the link carries without a spoke service). The spoke's users are load clients (raw-client.ts).
+// the link carries without a spoke service). The spoke's users are a crowd of load clients.
 import { connectUser, type TestClient } from "../harness/client.js";
-import type { LinkBed } from "../harness/link-bed.js";
+import { ROOMS, TALK, type FederatedSites } from "../harness/fmuc.js";
 import { createRoom, groupchatBody, presenceFrom, seen, sendGroupchat } from "../harness/muc.js";
-import { RawClient } from "./raw-client.js";
+import { growRoom } from "../harness/crowd.js";
+import type { RawClient } from "../harness/raw-client.js";
 
 export type Path = "federated" | "direct";
 export const PATHS: readonly Path[] = ["federated", "direct"];
@@ -23,9 +24,14 @@ export interface Audience {
 
 /** The hub's occupant creates room `name` at the hub; `n` spoke users enter by `path`. Resolves
  * once the hub's occupant has seen all of them and the link is quiet. */
-export async function gather(bed: LinkBed, path: Path, name: string, n: number): Promise<Audience> {
-  const hubRoom = bed.room("hub", name);
-  const spokeRoom = path === "federated" ? bed.room("spoke", name) : hubRoom;
+export async function gather(
+  bed: FederatedSites,
+  path: Path,
+  name: string,
+  n: number,
+): Promise<Audience> {
+  const hubRoom = `${name}@${ROOMS.domain}`;
+  const spokeRoom = path === "federated" ? `${name}@${TALK.domain}` : hubRoom;
   const hub = await connectUser(bed.sites.hub, "alice");
   const spoke: RawClient[] = [];
   const close = async () => {
@@ -35,13 +41,7 @@ export async function gather(bed: LinkBed, path: Path, name: string, n: number):
   try {
     await createRoom(hub, hubRoom, "Alice");
     const { c2sPort, domain } = bed.sites.spoke;
-    for (let i = 0; i < n; i += 10) {
-      const batch = Array.from({ length: Math.min(10, n - i) }, () =>
-        RawClient.connect(c2sPort, `anon.${domain}`),
-      );
-      spoke.push(...(await Promise.all(batch)));
-    }
-    for (const [i, c] of spoke.entries()) await c.join(spokeRoom, `u${i}`);
+    await growRoom(spoke, { c2sPort, domain: `anon.${domain}`, room: spokeRoom }, n);
     for (let i = 0; i < n; i++) await seen(hub, presenceFrom(`${hubRoom}/u${i}`), 120_000);
     // A message up, then one down: what the joins set off (the spoke room's configuration
     // query and its answer) has crossed by then, as each direction delivers in order.

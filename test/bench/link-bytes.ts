@@ -1,7 +1,7 @@
 // Bytes over the link per groupchat message, by path (the spoke's users in a federated spoke
 // room, or in the hub's room directly over S2S), by number of spoke occupants and by which side
 // sends. The link is neither slowed nor delayed here: bytes are bytes.
-import type { LinkBed } from "../harness/link-bed.js";
+import type { FederatedSites } from "../harness/fmuc.js";
 import { sendGroupchat } from "../harness/muc.js";
 import {
   PATHS,
@@ -23,7 +23,7 @@ export interface BytesRow {
 
 /** `messages` messages from each side, for each number of spoke occupants, on both paths. */
 export async function bytesPerMessage(
-  bed: LinkBed,
+  bed: FederatedSites,
   occupants: readonly number[],
   messages: number,
   bodyChars: number,

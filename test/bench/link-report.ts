@@ -3,7 +3,7 @@
 import { ACCEPTANCE } from "../harness/acceptance.js";
 import type { ScenarioResult } from "../harness/outage-scenario.js";
 import type { BytesRow } from "./link-bytes.js";
-import { appendSection, type RunMeta } from "./report.js";
+import { appendRun, type RunMeta } from "./report.js";
 import type { ThroughputRow } from "./link-throughput.js";
 
 export interface LinkFigures {
@@ -101,5 +101,5 @@ export function linksReport(f: LinkFigures, meta: RunMeta, file: string): void {
     "",
     ...resyncTable(f.resync),
   ];
-  appendSection(file, HEADER, meta, body);
+  appendRun(file, meta, body, [], HEADER);
 }

@@ -2,7 +2,7 @@
 // to one spoke occupant, by path. Useful throughput is the message bodies' bits per second at the
 // receiver, as a fraction of the link's rate; the link's use is all bits it carried meanwhile,
 // as a fraction of its rate (near 1: the burst kept it full).
-import type { LinkBed } from "../harness/link-bed.js";
+import type { FederatedSites } from "../harness/fmuc.js";
 import { sendGroupchat } from "../harness/muc.js";
 import { PATHS, gather, heardBy, type Path } from "./link-audience.js";
 
@@ -17,7 +17,7 @@ export interface ThroughputRow {
 }
 
 export async function throughput(
-  bed: LinkBed,
+  bed: FederatedSites,
   rate: number,
   latencyMs: number,
   messages: number,
@@ -63,7 +63,7 @@ export async function throughput(
   return rows;
 }
 
-function total(bed: LinkBed): number {
+function total(bed: FederatedSites): number {
   const { hubToSpoke, spokeToHub } = bed.sites.shaper.stats();
   return hubToSpoke.bytes + spokeToHub.bytes;
 }

@@ -8,8 +8,7 @@
 import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { ACCEPTANCE, withAcceptanceBed } from "../harness/acceptance.js";
-import { testAccounts } from "../harness/client.js";
-import { startLinkBed, type LinkBed } from "../harness/link-bed.js";
+import { ROOMS, TALK, startFederatedSites, type FederatedSites } from "../harness/fmuc.js";
 import { runScenario, type ScenarioResult } from "../harness/outage-scenario.js";
 import { bytesPerMessage } from "./link-bytes.js";
 import { linksReport } from "./link-report.js";
@@ -79,13 +78,18 @@ async function main(): Promise<void> {
 }
 
 /** A bed with anonymous users on both sites (the spoke's load clients) and the hub's alice. */
-async function onBed<T>(run: (bed: LinkBed) => Promise<T>): Promise<T> {
-  const bed = await startLinkBed({
-    sites: {
-      hub: { users: testAccounts(["alice"]), anonymousHost: true },
-      spoke: { anonymousHost: true },
+async function onBed<T>(run: (bed: FederatedSites) => Promise<T>): Promise<T> {
+  const bed = await startFederatedSites({
+    hub: {
+      users: ["alice"],
+      services: [{ component: ROOMS, env: { FMUC_ALLOW: TALK.domain, ...QUIET } }],
+      anonymousHost: true,
     },
-    env: { hub: QUIET, spoke: QUIET },
+    spoke: {
+      users: [],
+      services: [{ component: TALK, env: { FMUC_UPSTREAM: ROOMS.domain, ...QUIET } }],
+      anonymousHost: true,
+    },
   });
   try {
     return await run(bed);

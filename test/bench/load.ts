@@ -3,7 +3,8 @@
 // can carry) or open loop at a fixed rate (the latency at a load every target can carry). Each
 // body carries the phase, sender, sequence number and send time (performance.now(), this thread's
 // clock), so each receiver measures the latency of every copy it gets.
-import { RawClient } from "./raw-client.js";
+import { growRoom } from "../harness/crowd.js";
+import type { RawClient } from "../harness/raw-client.js";
 
 export interface LoadOptions {
   c2sPort: number;
@@ -37,17 +38,11 @@ export interface PhaseResult {
   latencies: Float64Array;
 }
 
-/** Connects and joins all occupants (joins one at a time: a room's first join creates it). */
+/** Connects and joins all occupants. */
 export async function joinRoom(opts: LoadOptions): Promise<RawClient[]> {
   const clients: RawClient[] = [];
   try {
-    for (let i = 0; i < opts.occupants; i += 10) {
-      const batch = Array.from({ length: Math.min(10, opts.occupants - i) }, () =>
-        RawClient.connect(opts.c2sPort, opts.domain),
-      );
-      clients.push(...(await Promise.all(batch)));
-    }
-    for (const [i, c] of clients.entries()) await c.join(opts.room, `u${i}`);
+    await growRoom(clients, opts, opts.occupants);
   } catch (err) {
     await leave(clients);
     throw err;

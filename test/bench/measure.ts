@@ -22,7 +22,8 @@ export interface MeasureOptions {
   capMs: number;
 }
 
-const figures = (r: PhaseResult): Figures => ({
+/** A phase's figures: copies per second, latency percentiles, counts. */
+export const figures = (r: PhaseResult): Figures => ({
   rate: r.delivered / r.seconds,
   p50: percentile(r.latencies, r.delivered, 50),
   p99: percentile(r.latencies, r.delivered, 99),

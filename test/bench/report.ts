@@ -25,10 +25,11 @@ export interface Row {
   cpu?: Record<string, number>;
 }
 
-const HEADER = `# Fan-out benchmark results
+const HEADER = `# Benchmark results
 
-Written by \`npm run bench\` (test/bench/fanout.ts); each run appends a section. One Prosody; a
-room of 100 anonymous occupants of whom 10 send; each copy of a groupchat message is counted and
+Written by \`npm run bench\` (test/bench/fanout.ts) and \`npm run bench:scale\` (test/bench/scale.ts,
+whose sections say what they measure); each run appends a section. \`npm run bench\`: one Prosody;
+a room of 100 anonymous occupants of whom 10 send; each copy of a groupchat message is counted and
 timed (send to receipt, one clock) at its receiver. Targets run in turn, in interleaved rounds.
 
 - paced: open loop at a modest fixed rate every target carries: latency without queueing.
@@ -39,7 +40,7 @@ timed (send to receipt, one clock) at its receiver. Targets run in turn, in inte
 - Compare targets within one run: the ratios are taken round by round, then their median.
 `;
 
-const fmt = (n: number | undefined, digits = 0): string =>
+export const fmt = (n: number | undefined, digits = 0): string =>
   n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits);
 const short = (label: string): string => label.split(" ")[0] ?? label;
 /** Copies per CPU-second of Prosody. */
@@ -49,24 +50,33 @@ const COLUMNS =
   "| target | delivered/s | per Prosody CPU-s | saturated p50 / p99 ms | paced p50 / p99 ms | CPU % of a core |\n" +
   "| --- | ---: | ---: | ---: | ---: | --- |";
 
-function line(r: Row): string {
-  if (r.note !== undefined) return `| ${r.label} | - | - | - | - | ${r.note.split("\n")[0]} |`;
-  const { saturated: s, paced: p } = r;
-  const incomplete = [s, p]
+/** What did not arrive (or came back as errors) in the row's phases, or "". */
+export function incomplete(r: Row): string {
+  return [r.saturated, r.paced]
     .filter((f) => f && (f.delivered < f.expected || f.errors > 0))
     .map((f) => ` (${f?.delivered}/${f?.expected} delivered, ${f?.errors} errors)`)
     .join("");
-  const cpu = Object.entries(r.cpu ?? {})
+}
+
+/** CPU % by role: "prosody 92, clients 4". */
+export const cpuText = (r: Row): string =>
+  Object.entries(r.cpu ?? {})
     .map(([k, v]) => `${k} ${fmt(v)}`)
     .join(", ");
+
+/** Latency p50 / p99 of a phase, ms. */
+export const latency = (f: Figures | undefined): string => `${fmt(f?.p50, 1)} / ${fmt(f?.p99, 1)}`;
+
+function line(r: Row): string {
+  if (r.note !== undefined) return `| ${r.label} | - | - | - | - | ${r.note.split("\n")[0]} |`;
   return (
-    `| ${r.label} | ${fmt(s?.rate)}${incomplete} | ${fmt(efficiency(r))} | ` +
-    `${fmt(s?.p50, 1)} / ${fmt(s?.p99, 1)} | ${fmt(p?.p50, 1)} / ${fmt(p?.p99, 1)} | ${cpu} |`
+    `| ${r.label} | ${fmt(r.saturated?.rate)}${incomplete(r)} | ${fmt(efficiency(r))} | ` +
+    `${latency(r.saturated)} | ${latency(r.paced)} | ${cpuText(r)} |`
   );
 }
 
 /** One row per target: the median of each figure over the rounds where it ran. */
-function summarize(rounds: Row[][]): Row[] {
+export function summarize(rounds: Row[][]): Row[] {
   const labels = [...new Set(rounds.flat().map((r) => r.label))];
   return labels.map((label) => {
     const runs = rounds.flat().filter((r) => r.label === label && r.note === undefined);
@@ -94,10 +104,12 @@ function summarize(rounds: Row[][]): Row[] {
  * Each later target relative to each earlier one, taken within each round (same conditions),
  * then the median over the rounds and the range: "(c)/(b) 0.42 (0.40-0.45)".
  */
-function ratios(rounds: Row[][], of: (r: Row) => number): string {
+export function ratios<R extends Row>(rounds: R[][], of: (r: R) => number): string {
   const labels = [...new Set(rounds.flat().map((r) => r.label))];
-  const value = (rows: Row[], label: string): number =>
-    of(rows.find((r) => r.label === label && r.note === undefined) ?? { label });
+  const value = (rows: R[], label: string): number => {
+    const row = rows.find((r) => r.label === label && r.note === undefined);
+    return row ? of(row) : NaN;
+  };
   return labels
     .flatMap((a, i) =>
       labels.slice(0, i).map((b) => {
@@ -109,6 +121,12 @@ function ratios(rounds: Row[][], of: (r: Row) => number): string {
     )
     .filter((x) => x !== undefined)
     .join(", ");
+}
+
+export interface RunMeta {
+  command: string;
+  nproc: number;
+  settings: string;
 }
 
 export function report(rounds: Row[][], meta: RunMeta, file: string): void {
@@ -129,23 +147,17 @@ export function report(rounds: Row[][], meta: RunMeta, file: string): void {
     COLUMNS,
     ...rows.map(line),
   ]);
-  appendSection(file, HEADER, meta, brief, details);
+  appendRun(file, meta, brief, details);
 }
 
-export interface RunMeta {
-  command: string;
-  nproc: number;
-  settings: string;
-}
-
-/** Prints `brief`, and appends a dated section (the run, `brief`, then `details`) to `file`,
+/** Prints the brief; appends a dated section (command, settings, brief, details) to `file`,
  * which starts with `header` when new. */
-export function appendSection(
+export function appendRun(
   file: string,
-  header: string,
   meta: RunMeta,
-  brief: readonly string[],
-  details: readonly string[] = [],
+  brief: string[],
+  details: string[],
+  header = HEADER,
 ): void {
   const head = [
     `## ${new Date().toISOString()}`,

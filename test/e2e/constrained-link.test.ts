@@ -23,7 +23,7 @@
 //   message.
 import { describe, expect, it } from "vitest";
 import { ACCEPTANCE, withAcceptanceBed } from "../harness/acceptance.js";
-import type { LinkBed } from "../harness/link-bed.js";
+import type { FederatedSites } from "../harness/fmuc.js";
 import { errorCondition, errorText } from "../harness/muc.js";
 import { runScenario, type Scenario, type ScenarioResult } from "../harness/outage-scenario.js";
 import type { Site } from "../harness/shaper.js";
@@ -31,7 +31,7 @@ import type { Site } from "../harness/shaper.js";
 const BYTES_BOUND = 1.2;
 const TIMEOUT_MS = 300_000;
 
-const scenario = (bed: LinkBed, label: string, extra: Partial<Scenario> = {}) =>
+const scenario = (bed: FederatedSites, label: string, extra: Partial<Scenario> = {}) =>
   runScenario(bed, { ...ACCEPTANCE, label, ...extra });
 
 /** What every variant must show, whatever was refused. */

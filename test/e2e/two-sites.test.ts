@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { connectRawComponent, type RawComponent } from "../harness/component.js";
+import { connectRawComponent, receivedBy } from "../harness/component.js";
 import { connectUser, testAccounts, xml, type TestClient } from "../harness/client.js";
 import { isAlive } from "../harness/process.js";
 import { startSites, type SitesHandle } from "../harness/sites.js";
@@ -86,7 +86,7 @@ describe("two sites", () => {
     ]);
     try {
       bed.shaper.resetStats();
-      const arrived = received(rooms, "<body>over the link</body>");
+      const arrived = receivedBy(rooms, "<body>over the link</body>");
       talk.socket.write(
         `<message from='lobby@${TALK.domain}' to='lobby@${ROOMS.domain}'><body>over the link</body></message>`,
       );
@@ -153,16 +153,3 @@ describe("two sites", () => {
     expect(bed.shaper.isCut).toBe(true);
   });
 });
-
-/** Resolves once the component has received `text`. */
-function received(component: RawComponent, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    const check = (): void => {
-      if (!component.transcript().includes(text)) return;
-      component.socket.off("data", check);
-      resolve();
-    };
-    component.socket.on("data", check);
-    check();
-  });
-}

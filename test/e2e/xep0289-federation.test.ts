@@ -1,7 +1,8 @@
 // XEP-0289 between two nodes of this service behind one Prosody: a spoke service whose rooms
-// federate upstream with a hub service, real clients on each side (section 5's flows).
+// federate upstream with a hub service, real clients on each side (section 5's flows). Chains
+// of three are in xep0289-chains.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectUser, testAccounts, type TestClient } from "../harness/client.js";
+import type { TestClient } from "../harness/client.js";
 import {
   createRoom,
   groupchatBody,
@@ -12,59 +13,28 @@ import {
   settle,
   type Element,
 } from "../harness/muc.js";
-import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
-import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
-import { startService, type ServiceHandle } from "../harness/service.js";
+import { startServerBed, type ServerBed } from "../harness/fmuc.js";
 
 const HUB = { domain: "hub.localhost", secret: "hub-secret" };
 const SPOKE = { domain: "spoke.localhost", secret: "spoke-secret" };
-// A chain: the boat's rooms join the ship's, whose rooms join the fleet's.
-const FLEET = { domain: "fleet.localhost", secret: "fleet-secret" };
-const SHIP = { domain: "ship.localhost", secret: "ship-secret" };
-const BOAT = { domain: "boat.localhost", secret: "boat-secret" };
 // A spoke in primary-replica mode: it delivers its users' messages when the hub echoes them.
 const REPLICA = { domain: "replica.localhost", secret: "replica-secret" };
-const USERS = ["alice", "hamlet", "ophelia", "admiral", "captain", "cox"];
 
-let redis: RedisHandle;
-let prosody: ProsodyHandle;
-const services: ServiceHandle[] = [];
-const clients: TestClient[] = [];
+let bed: ServerBed;
+const user = (name: string) => bed.user(name);
 
 beforeAll(async () => {
-  redis = await startRedis();
-  prosody = await startProsody({
-    components: [HUB, SPOKE, REPLICA, FLEET, SHIP, BOAT],
-    users: testAccounts(USERS),
+  bed = await startServerBed({
+    users: ["alice", "hamlet", "ophelia"],
+    services: [
+      { component: HUB, env: { FMUC_ALLOW: `${SPOKE.domain},${REPLICA.domain}` } },
+      { component: REPLICA, env: { FMUC_UPSTREAM: HUB.domain, FMUC_MODE: "primary-replica" } },
+      { component: SPOKE, env: { FMUC_UPSTREAM: HUB.domain } },
+    ],
   });
-  const start = (side: typeof HUB, env: Record<string, string>) =>
-    startService({
-      componentPort: prosody.componentPort,
-      ...side,
-      redis,
-      keyPrefix: uniquePrefix(),
-      env: { LOG_LEVEL: "info", ...env },
-    });
-  services.push(await start(HUB, { FMUC_ALLOW: `${SPOKE.domain},${REPLICA.domain}` }));
-  services.push(await start(REPLICA, { FMUC_UPSTREAM: HUB.domain, FMUC_MODE: "primary-replica" }));
-  services.push(await start(SPOKE, { FMUC_UPSTREAM: HUB.domain }));
-  services.push(await start(FLEET, { FMUC_ALLOW: SHIP.domain }));
-  services.push(await start(SHIP, { FMUC_UPSTREAM: FLEET.domain, FMUC_ALLOW: BOAT.domain }));
-  services.push(await start(BOAT, { FMUC_UPSTREAM: SHIP.domain }));
 }, 90_000);
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.stop()));
-  await Promise.all(services.map((s) => s.stop()));
-  await prosody?.stop();
-  await redis?.stop();
-});
-
-async function user(name: string): Promise<TestClient> {
-  const client = await connectUser(prosody, name);
-  clients.push(client);
-  return client;
-}
+afterAll(() => bed?.stop());
 
 const FMUC = "http://isode.com/protocol/fmuc";
 const noFmuc = (c: TestClient) => c.received.filter((el) => el.toString().includes(FMUC));
@@ -120,49 +90,6 @@ describe("XEP-0289 between a spoke and a hub", () => {
     // 5.4: Hamlet leaves; Alice sees him go.
     await leave(hamlet, spokeRoom, "Hamlet");
     await alice.waitFor(presenceFrom(`${hubRoom}/Hamlet`, "unavailable"), 10_000);
-  });
-});
-
-describe("XEP-0289 in a chain: the boat joins the ship, which joins the fleet", () => {
-  it("a message from the bottom reaches the top once, and the reply comes back down once", async () => {
-    const [admiral, captain, cox] = [
-      await user("admiral"),
-      await user("captain"),
-      await user("cox"),
-    ];
-    const rooms = {
-      fleet: `deck@${FLEET.domain}`,
-      ship: `deck@${SHIP.domain}`,
-      boat: `deck@${BOAT.domain}`,
-    };
-    await createRoom(admiral, rooms.fleet, "Admiral");
-    await join(captain, rooms.ship, "Captain");
-    await admiral.waitFor(presenceFrom(`${rooms.fleet}/Captain`), 10_000);
-    await join(cox, rooms.boat, "Cox");
-    await admiral.waitFor(presenceFrom(`${rooms.fleet}/Cox`), 10_000);
-    await cox.waitFor(presenceFrom(`${rooms.boat}/Admiral`), 10_000);
-
-    await sendGroupchat(cox, rooms.boat, "Land ho");
-    await admiral.waitFor(groupchatBody("Land ho"), 10_000);
-    await captain.waitFor(groupchatBody("Land ho"), 10_000);
-    await sendGroupchat(admiral, rooms.fleet, "Well spotted");
-    await cox.waitFor(groupchatBody("Well spotted"), 10_000);
-    await captain.waitFor(groupchatBody("Well spotted"), 10_000);
-    await settle(rooms.fleet, admiral);
-    await settle(rooms.ship, captain);
-    await settle(rooms.boat, cox);
-    for (const [client, room] of [
-      [admiral, rooms.fleet],
-      [captain, rooms.ship],
-      [cox, rooms.boat],
-    ] as const) {
-      const heard = client.received.filter((el) => el.getChildText("body") !== null);
-      expect(heard.map((el) => [el.attrs.from, el.getChildText("body")])).toEqual([
-        [`${room}/Cox`, "Land ho"],
-        [`${room}/Admiral`, "Well spotted"],
-      ]);
-      expect(noFmuc(client)).toEqual([]);
-    }
   });
 });
 

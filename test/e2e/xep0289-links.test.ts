@@ -21,6 +21,7 @@ import {
 import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
 import { startService, type ServiceHandle } from "../harness/service.js";
+import { withFmuc } from "../harness/fmuc.js";
 
 const HUB = { domain: "hub.localhost", secret: "hub-secret" };
 const SPOKE = { domain: "spoke.localhost", secret: "spoke-secret" };
@@ -75,9 +76,6 @@ async function user(name: string): Promise<TestClient> {
   clients.push(client);
   return client;
 }
-
-const FMUC_ELEMENT = /<fmuc[^>]*xmlns="http:\/\/isode\.com\/protocol\/fmuc"/;
-const withFmuc = (c: TestClient) => c.received.filter((el) => FMUC_ELEMENT.test(el.toString()));
 
 describe("XEP-0289 a join is sent again until the joined room answers", () => {
   it("joins the hub's room once the hub's service is back, with nobody at the spoke noticing", async () => {

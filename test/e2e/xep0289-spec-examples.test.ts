@@ -22,18 +22,22 @@ import {
   sendSubject,
   statusCodes,
   xml,
-  type Element,
   type Marks,
   type Predicate,
 } from "../harness/muc.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
 import { startService, waitForLog, type ServiceHandle } from "../harness/service.js";
+// CHAT: a MUC service of denmark.lit that wonderland.lit does not federate with.
+import {
+  CHAT,
+  ROOMS,
+  TALK,
+  barrier as roomsBarrier,
+  subjectIs,
+  withFmuc,
+} from "../harness/fmuc.js";
 import { startSites, type SitesHandle } from "../harness/sites.js";
 
-const ROOMS = { domain: "rooms.wonderland.lit", secret: "rooms-secret" };
-const TALK = { domain: "talk.denmark.lit", secret: "talk-secret" };
-// A MUC service of denmark.lit that wonderland.lit does not federate with.
-const CHAT = { domain: "chat.denmark.lit", secret: "chat-secret" };
 const RABBITHOLE = `rabbithole@${ROOMS.domain}`;
 const ELSINORE = `elsinore@${TALK.domain}`;
 
@@ -97,29 +101,19 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-const FMUC_ELEMENT = /<fmuc[^>]*xmlns="http:\/\/isode\.com\/protocol\/fmuc"/;
-let barriers = 0;
-
 /** Everything the previous step caused has reached every client: a message from each site,
  * sent after it, has reached every client in both rooms. */
-async function barrier(inRoom: { hub: TestClient[]; spoke: TestClient[] }): Promise<void> {
-  const [fromHub, fromSpoke] = [`barrier ${++barriers} hub`, `barrier ${barriers} spoke`];
-  const all = [...inRoom.hub, ...inRoom.spoke];
-  if (inRoom.hub[0]) await sendGroupchat(inRoom.hub[0], RABBITHOLE, fromHub);
-  if (inRoom.spoke[0]) await sendGroupchat(inRoom.spoke[0], ELSINORE, fromSpoke);
-  for (const c of all) {
-    if (inRoom.hub[0]) await c.waitFor(groupchatBody(fromHub), 15_000);
-    if (inRoom.spoke[0]) await c.waitFor(groupchatBody(fromSpoke), 15_000);
-  }
+function barrier(inRoom: { hub: TestClient[]; spoke: TestClient[] }): Promise<void> {
+  return roomsBarrier(
+    ...(inRoom.hub[0] ? [{ room: RABBITHOLE, clients: inRoom.hub }] : []),
+    ...(inRoom.spoke[0] ? [{ room: ELSINORE, clients: inRoom.spoke }] : []),
+  );
 }
 
 const chatBody =
   (body: string): Predicate =>
   (el) =>
     el.is("message") && el.attrs.type === "chat" && el.getChildText("body") === body;
-function subjectIs(text: string): Predicate {
-  return (el) => el.is("message") && el.getChildText("subject") === text;
-}
 const bareOf = (jid: string) => jid.split("/")[0]!;
 
 describe("XEP-0289 5.1 initial federation", () => {
@@ -270,7 +264,7 @@ describe("XEP-0289 5.4 leaving", () => {
 
   it("no client ever received an fmuc payload, nor a stanza from the other site's room", () => {
     for (const c of [alice, hatter, hamlet, ophelia]) {
-      expect(c.received.filter((el: Element) => FMUC_ELEMENT.test(el.toString()))).toEqual([]);
+      expect(withFmuc(c)).toEqual([]);
     }
     const rooms = (c: TestClient) => new Set(c.received.map((el) => bareOf(el.attrs.from ?? "")));
     expect(rooms(hamlet).has(RABBITHOLE)).toBe(false);

@@ -1,8 +1,7 @@
 // The constrained-links acceptance scenario's set-up, shared by its suite
 // (test/e2e/constrained-link.test.ts) and the link benchmark: three occupants on each side, a
 // 64 kbit/s link with 1 s latency each way, a 60 s outage, steady chat.
-import { testAccounts } from "./client.js";
-import { startLinkBed, type LinkBed } from "./link-bed.js";
+import { ROOMS, TALK, startFederatedSites, type FederatedSites } from "./fmuc.js";
 import type { Scenario } from "./outage-scenario.js";
 
 const USERS = { hub: ["alice", "hatter", "queen"], spoke: ["hamlet", "ophelia", "horatio"] };
@@ -31,14 +30,17 @@ export const ACCEPTANCE: Omit<Scenario, "label"> = {
 /** The two-site bed with the scenario's users, running `run`, then stopped. */
 export async function withAcceptanceBed(
   spokeEnv: Record<string, string>,
-  run: (bed: LinkBed) => Promise<void>,
+  run: (bed: FederatedSites) => Promise<void>,
 ): Promise<void> {
-  const bed = await startLinkBed({
-    sites: {
-      hub: { users: testAccounts(USERS.hub) },
-      spoke: { users: testAccounts(USERS.spoke) },
+  const bed = await startFederatedSites({
+    hub: {
+      users: USERS.hub,
+      services: [{ component: ROOMS, env: { FMUC_ALLOW: TALK.domain, ...RETRY } }],
     },
-    env: { hub: RETRY, spoke: { ...RETRY, ...spokeEnv } },
+    spoke: {
+      users: USERS.spoke,
+      services: [{ component: TALK, env: { FMUC_UPSTREAM: ROOMS.domain, ...RETRY, ...spokeEnv } }],
+    },
   });
   try {
     await run(bed);

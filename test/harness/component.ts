@@ -80,6 +80,33 @@ export function connectRawComponent(opts: RawComponentOptions): Promise<RawCompo
   });
 }
 
+/** Resolves once the server has sent the component something matching `pattern` (so far or
+ * later); fails after `timeoutMs`. */
+export function receivedBy(
+  component: RawComponent,
+  pattern: string | RegExp,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const has = () =>
+    typeof pattern === "string"
+      ? component.transcript().includes(pattern)
+      : pattern.test(component.transcript());
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (!has()) return;
+      clearTimeout(timer);
+      component.socket.off("data", check);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      component.socket.off("data", check);
+      reject(new HarnessError("XMPP_TIMEOUT", `component got no ${pattern} in ${timeoutMs} ms`));
+    }, timeoutMs);
+    component.socket.on("data", check);
+    check();
+  });
+}
+
 async function closeSocket(socket: Socket): Promise<void> {
   if (socket.destroyed) return;
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));

@@ -30,6 +30,8 @@ export function ejabberdConfig(v: EjabberdConfigVars): string {
     `    ip: "127.0.0.1"`,
     "    module: ejabberd_c2s",
     "    starttls: false",
+    // Pending connections (default 5): a burst of clients beyond it waits for SYN retries.
+    "    backlog: 1024",
   ];
   if (v.components.length > 0) {
     lines.push(
@@ -86,6 +88,8 @@ export function ejabberdConfig(v: EjabberdConfigVars): string {
       "    access_create: muc_create",
       "    max_users: 5000",
       "    max_users_presence: 5000",
+      "    default_room_options:",
+      "      max_users: 5000", // a room's own limit, 200 by default
     );
   }
   return `${lines.join("\n")}\n`;

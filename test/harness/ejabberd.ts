@@ -83,7 +83,16 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<EjabberdHand
     const [c2sPort, componentPort] = [await freePort(), await freePort()];
     const configFile = join(dir, "ejabberd.yml");
     await writeFile(configFile, ejabberdConfig({ ...opts, domain, c2sPort, componentPort }));
-    await writeFile(ctlFile, `EJABBERD_CONFIG_PATH=${configFile}\nEJABBERD_PID_PATH=${pidFile}\n`);
+    // ejabberdctl starts erl through su, whose PAM session lowers the open-file limit to 1024:
+    // too few for a room of 1000 clients. erl goes through a wrapper that raises it again.
+    const erl = join(dir, "erl");
+    await writeFile(erl, `#!/bin/sh\nulimit -n "$(ulimit -Hn)"\nexec /usr/bin/erl "$@"\n`, {
+      mode: 0o755,
+    });
+    await writeFile(
+      ctlFile,
+      `EJABBERD_CONFIG_PATH=${configFile}\nEJABBERD_PID_PATH=${pidFile}\nERL=${erl}\n`,
+    );
     await mkdir(logs);
     await mkdir(join(dir, "db"));
     await chmod(dir, 0o755); // mkdtemp makes 0700, which the ejabberd user cannot enter

@@ -14,7 +14,8 @@ export type HarnessErrorCode =
   | "XMPP_CLOSED"
   | "HANDSHAKE_FAILED"
   | "REDIS_NOT_READY"
-  | "LOG_TIMEOUT";
+  | "LOG_TIMEOUT"
+  | "UNSUPPORTED";
 
 export class HarnessError extends Error {
   override readonly name = "HarnessError";

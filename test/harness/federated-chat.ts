@@ -1,4 +1,4 @@
-// Chat in one room federated across the two-site bed (link-bed.ts): occupants on each side, steady
+// Chat in one room federated across the two-site bed (startFederatedSites): occupants on each side, steady
 // chat from all of them, and the accounting of what had to cross the link and what had crossed.
 import type { TestClient } from "./client.js";
 import { HarnessError } from "./errors.js";

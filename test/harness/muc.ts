@@ -245,6 +245,19 @@ export function once(client: TestClient, predicate: Predicate, after?: Marks): E
   return got[0]!;
 }
 
+/** Waits for a stanza matching `predicate` that `client` received after its mark in `after`
+ * (already, or later), leaving earlier ones alone. */
+export function arrives(
+  client: TestClient,
+  predicate: Predicate,
+  after: Marks,
+  timeoutMs = 20_000,
+): Promise<Element> {
+  const mark = after.get(client);
+  if (mark === undefined) throw new Error(`${client.jid} has no mark`);
+  return client.waitFor((el) => predicate(el) && client.received.indexOf(el) >= mark, timeoutMs);
+}
+
 /**
  * `once` for each client: each marked one since its mark, or each one given since it connected.
  * Every one of them must have received exactly one such stanza; they come back by client.

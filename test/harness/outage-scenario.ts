@@ -1,4 +1,4 @@
-// An outage of the link of the two-site bed (link-bed.ts), as the constrained-links acceptance
+// An outage of the link of the two-site bed (startFederatedSites), as the constrained-links acceptance
 // scenario runs it: occupants on both sides of a federated room, a calm phase of steady chat
 // that measures the link's bytes per message, then the same chat across a cut of the link (with
 // service restarts in it, if asked), the restore, and what became of every message. It measures
@@ -18,7 +18,7 @@ import {
   type Side,
   type Sides,
 } from "./federated-chat.js";
-import type { LinkBed } from "./link-bed.js";
+import { ROOMS, TALK, withFmuc, type FederatedSites } from "./fmuc.js";
 import { waitForLog } from "./service.js";
 import { marks, seen, settle, type Element } from "./muc.js";
 import { summary } from "./outage-summary.js";
@@ -81,19 +81,18 @@ export interface ScenarioResult {
   };
 }
 
-const FMUC = /<fmuc[^>]*xmlns="http:\/\/isode\.com\/protocol\/fmuc"/;
 const DIRECTIONS = ["hubToSpoke", "spokeToHub"] as const;
 const capital = (user: string) => user[0]!.toUpperCase() + user.slice(1);
 const total = (stats: LinkStats) => stats.hubToSpoke.bytes + stats.spokeToHub.bytes;
 const untilTime = (at: number) => delay(Math.max(0, at - Date.now()));
 
-export async function runScenario(bed: LinkBed, s: Scenario): Promise<ScenarioResult> {
+export async function runScenario(bed: FederatedSites, s: Scenario): Promise<ScenarioResult> {
   const { shaper } = bed.sites;
   shaper.setRate(s.rate);
   shaper.setLatency(s.latencyMs);
   const side = async (site: Site): Promise<Side> => ({
     site,
-    room: bed.room(site, `outage-${s.label}`),
+    room: `outage-${s.label}@${(site === "hub" ? ROOMS : TALK).domain}`,
     clients: await Promise.all(s.users[site].map((u) => connectUser(bed.sites[site], u))),
     nicks: s.users[site].map(capital),
   });
@@ -103,7 +102,7 @@ export async function runScenario(bed: LinkBed, s: Scenario): Promise<ScenarioRe
     await enterFederatedRoom(sides, 60_000);
     // The join is complete (the spoke's link is up) once the hub's subject came; what it set
     // off (the spoke's configuration query) is over after a round trip.
-    await waitForLog(bed.service("spoke").logFile, "federation link up", 60_000);
+    await waitForLog(bed.spoke.logFile, "federation link up", 60_000);
     await roundTrip(sides, `${s.label} joined`, 30_000);
 
     const perMessage = await bytesPerCrossing(bed, sides, s);
@@ -144,7 +143,7 @@ export async function runScenario(bed: LinkBed, s: Scenario): Promise<ScenarioRe
       unavailable: everyone.flatMap((c) =>
         c.received.filter((el) => el.is("presence") && el.attrs.type === "unavailable").map(String),
       ),
-      fmuc: everyone.flatMap((c) => c.received.map(String).filter((x) => FMUC.test(x))),
+      fmuc: everyone.flatMap((c) => withFmuc(c).map(String)),
       barrier,
       bytes: { perMessage, missed, resync, resyncByDirection, expected, ratio: resync / expected },
     };
@@ -158,7 +157,7 @@ export async function runScenario(bed: LinkBed, s: Scenario): Promise<ScenarioRe
 /** The calm phase: steady chat until all of it has arrived everywhere; the link's bytes per
  * message crossing it, each way (whatever else crossed meanwhile is part of the price). */
 async function bytesPerCrossing(
-  bed: LinkBed,
+  bed: FederatedSites,
   sides: Sides,
   s: Scenario,
 ): Promise<Record<Direction, number>> {
@@ -190,7 +189,7 @@ async function bytesPerCrossing(
  * asked, stops the chat when the outage is over (once every refusal is in), then restores the
  * link. Marks where each client stood at the restore.
  */
-async function outage(bed: LinkBed, sides: Sides, s: Scenario, talk: Chat) {
+async function outage(bed: FederatedSites, sides: Sides, s: Scenario, talk: Chat) {
   const { shaper } = bed.sites;
   const tag = s.label;
   const crossedOnce = (from: Site, to: Side) =>

@@ -35,6 +35,10 @@ export interface ServiceHandle {
   get(path: string): Promise<{ status: number; body: string }>;
   /** SIGTERM and wait for the exit. */
   stop(): Promise<void>;
+  /** The whole log, once stopped (its directory is gone then). */
+  readonly finalLog: string;
+  /** What it was started with. */
+  readonly options: ServiceOptions;
 }
 
 export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
@@ -64,11 +68,37 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     return { status: res.status, body: await res.text() };
   };
   await waitReady(proc, get, logFile);
+  let finalLog = "";
   const stop = async () => {
     await proc.stop(15_000);
+    finalLog = readFileSync(logFile, "utf8");
     await removeTempDir(dir);
   };
-  return { process: proc, httpPort, logFile, get, stop };
+  return {
+    process: proc,
+    httpPort,
+    logFile,
+    get,
+    stop,
+    get finalLog() {
+      return finalLog;
+    },
+    options: opts,
+  };
+}
+
+/** Stops `service` (SIGTERM: it drains; SIGKILL: a crash), then starts another one the same way
+ * (same Redis and key prefix); resolves once the new one is ready. */
+export async function restartService(
+  service: ServiceHandle,
+  signal: "SIGTERM" | "SIGKILL",
+): Promise<ServiceHandle> {
+  if (signal === "SIGKILL") {
+    service.process.signal("SIGKILL");
+    await service.process.exited;
+  }
+  await service.stop(); // after a kill: keeps its log, removes its directory
+  return startService(service.options);
 }
 
 async function waitReady(

@@ -19,6 +19,8 @@ class FakeServer {
   readonly sockets: Socket[] = [];
   readonly received: string[] = []; // per connection, after the handshake
   mode: Mode = "accept";
+  /** Routed to the connection before the server read its close (as ejabberd may). */
+  beforeClose = "";
   constructor(readonly server: Server) {}
 
   static async start(): Promise<FakeServer> {
@@ -52,7 +54,9 @@ class FakeServer {
       if (online) {
         this.received[n] += chunk;
         // RFC 6120 §4.4: answer the closing tag with ours, then close.
-        if (this.received[n]!.endsWith("</stream:stream>")) socket.end("</stream:stream>");
+        if (this.received[n]!.endsWith("</stream:stream>")) {
+          socket.end(`${this.beforeClose}</stream:stream>`);
+        }
         return;
       }
       data += chunk;
@@ -243,6 +247,21 @@ describe("ComponentConnection on a socket", () => {
     expect(server.received[0]).toMatch(/id="reply".*<\/stream:stream>$/);
     expect(c.status).toBe("offline");
     await expect(c.send(xml("message"))).rejects.toBeInstanceOf(StoppedError);
+  });
+
+  it("hands what it reads after closing its stream to onLate, or else counts it dropped", async () => {
+    server = await FakeServer.start();
+    server.beforeClose = `<message to='r@${DOMAIN}' from='u@x' id='late'/>`;
+    const late: Element[] = [];
+    const handed = connect({ onLate: async (s) => void late.push(s) });
+    await once(handed, "online");
+    await handed.drain(1_000);
+    expect(late.map((s) => s.attrs.id)).toEqual(["late"]);
+    expect(handed.metrics()).toMatchObject({ stanzasHandedOff: 1, stanzasDropped: 0 });
+    const dropping = connect();
+    await once(dropping, "online");
+    await dropping.drain(1_000);
+    expect(dropping.metrics()).toMatchObject({ stanzasHandedOff: 0, stanzasDropped: 1 });
   });
 
   it("drain() gives up after its timeout, closes anyway, and says so", async () => {

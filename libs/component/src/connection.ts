@@ -38,8 +38,10 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
   #status: ComponentStatus = "offline";
   #phase: "running" | "draining" | "stopping" = "running";
   #closing: Promise<void> | undefined;
-  /** The stream is being closed: stanzas read now are dropped, their replies could not go out. */
+  /** The stream is being closed: stanzas read now cannot be answered here (see onLate). */
   #closingStream = false;
+  /** Stanzas read after the close on their way to another connection (onLate). */
+  readonly #handingOff = new Set<Promise<void>>();
 
   constructor(options: ComponentOptions) {
     super();
@@ -176,10 +178,11 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
       if (!(await settlesWithin(closed, this.#o.closeTimeoutMs))) socket.destroy();
     }
     await stopped;
+    await Promise.all(this.#handingOff);
     this.#setStatus("offline");
-    const { stanzasDropped } = this.#counters;
+    const { stanzasDropped, stanzasHandedOff } = this.#counters;
     this.#log.info(
-      { domain: this.#o.domain, reason: reason.code, stanzasDropped },
+      { domain: this.#o.domain, reason: reason.code, stanzasDropped, stanzasHandedOff },
       "component stream closed",
     );
   }
@@ -239,11 +242,24 @@ export class ComponentConnection extends EventEmitter<ComponentEvents> {
 
   #receive(el: Element): void {
     this.#counters.stanzasIn++;
-    if (this.#closingStream) {
+    if (this.#closingStream) return this.#late(el);
+    this.#in.push(el);
+  }
+
+  /** A stanza read after this connection closed its stream: handed off, or dropped. */
+  #late(el: Element): void {
+    const { onLate } = this.#o;
+    if (!onLate) {
       this.#counters.stanzasDropped++;
       return;
     }
-    this.#in.push(el);
+    this.#counters.stanzasHandedOff++;
+    const handing = onLate(el).catch((err: Error) => {
+      this.#counters.stanzasDropped++;
+      this.#log.error({ err }, "a stanza read after the close could not be handed off");
+    });
+    this.#handingOff.add(handing);
+    void handing.finally(() => this.#handingOff.delete(handing));
   }
 
   #serialize(el: Element): string {

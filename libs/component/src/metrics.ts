@@ -12,6 +12,8 @@ export interface ComponentCounters {
   handlerErrors: number;
   /** Stanzas read while closing the stream, not handled. */
   stanzasDropped: number;
+  /** Stanzas read while closing the stream, handed to another connection (onLate). */
+  stanzasHandedOff: number;
 }
 
 export interface ComponentMetrics extends ComponentCounters {
@@ -44,4 +46,5 @@ export const zeroCounters = (): ComponentCounters => ({
   streamErrors: 0,
   handlerErrors: 0,
   stanzasDropped: 0,
+  stanzasHandedOff: 0,
 });

@@ -30,10 +30,18 @@ export interface ComponentOptions {
   backoff?: Partial<BackoffPolicy>;
   /** Random source of the backoff jitter, in [0, 1) (Math.random). */
   random?: Random;
+  /**
+   * A stanza read after this connection closed its stream: a server that spreads a domain over
+   * several connections routed it here before it read the close. It cannot be answered here;
+   * this hands it to another connection (e.g. through a shared queue). Without it, it is dropped
+   * and counted.
+   */
+  onLate?: (stanza: Element) => Promise<void>;
 }
 
-export type ResolvedOptions = Required<Omit<ComponentOptions, "backoff">> & {
+export type ResolvedOptions = Required<Omit<ComponentOptions, "backoff" | "onLate">> & {
   backoff: BackoffPolicy;
+  onLate?: (stanza: Element) => Promise<void>;
 };
 
 const positive = (name: string, value: number): number => {

@@ -126,7 +126,7 @@ export const VARIABLES = {
   }),
   FMUC_RETRY_MAX_MS: variable({
     help: "Longest pause between two join attempts of a federation link (exponential backoff with full jitter from 1 s)",
-    default: "300000",
+    default: "60000",
     parse: (t) => parseInt_(t, 100, 86_400_000),
   }),
   FMUC_PING_INTERVAL_MS: variable({

@@ -1,3 +1,4 @@
 export * from "./allow-list.js";
 export * from "./payload.js";
 export * from "./strip.js";
+export * from "./session.js";

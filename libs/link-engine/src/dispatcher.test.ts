@@ -1,95 +1,19 @@
 // The link dispatcher against a real Redis: order, retries with backoff, and takeover of a link
 // whose worker died, with traffic appended by real room commits.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_CONFIG, emptyRoom, type Mutation } from "@fedmuc/muc-core";
-import { RoomStore } from "@fedmuc/room-store";
 import type { Element } from "@fedmuc/xmpp";
-import type { RedisClient } from "@fedmuc/redis";
-import {
-  connectRedis,
-  startRedis,
-  uniquePrefix,
-  type RedisHandle,
-} from "../../../test/harness/redis.js";
-import { LinkDispatcher, type DispatcherOptions, type TimerKey } from "./dispatcher.js";
-import { LinkOutbox, type Link } from "./outbox.js";
+import { LINK, numbered, recorder, startLinkSpaces } from "../../../test/harness/link-space.js";
+import type { TimerKey } from "./dispatcher.js";
+import type { Link } from "./link.js";
 
-const LINK: Link = { room: "elsinore@talk.denmark.lit", peer: "rabbithole@rooms.wonderland.lit" };
-let redis: RedisHandle;
-const connections: RedisClient[] = [];
-
+let spaces: Awaited<ReturnType<typeof startLinkSpaces>>;
 beforeAll(async () => {
-  redis = await startRedis();
+  spaces = await startLinkSpaces();
 });
 afterAll(async () => {
-  for (const c of connections) c.disconnect();
-  await redis?.stop();
+  await spaces?.stop();
 });
-
-function connect(): RedisClient {
-  const c = connectRedis(redis, { maxRetriesPerRequest: null });
-  connections.push(c);
-  return c;
-}
-
-/** A key space with a store that appends link traffic the way room commits do. */
-function space() {
-  const storePrefix = uniquePrefix();
-  const queuePrefix = `{${uniquePrefix().slice(0, -1)}}`;
-  const store = new RoomStore(connect(), { prefix: storePrefix, defaults: DEFAULT_CONFIG });
-  const outbox = new LinkOutbox(connect(), storePrefix);
-  let room = emptyRoom(LINK.room);
-  const append = async (...bodies: string[]) =>
-    commit(
-      bodies.map((b) => ({
-        op: "enqueue",
-        peer: LINK.peer,
-        stanza: `<message><body>${b}</body></message>`,
-      })),
-    );
-  const linkState = (state: "up" | "down") =>
-    commit([
-      {
-        op: "setLink",
-        peer: LINK.peer,
-        link: { role: "upstream", state, replica: false, joins: 1 },
-      },
-    ]);
-  const commit = async (mutations: Mutation[]) => {
-    const result = await store.commit(room, mutations);
-    if (!result.committed) throw new Error("commit refused");
-    room = { ...room, version: result.version };
-  };
-  const dispatcher = (send: DispatcherOptions["send"], extra: Partial<DispatcherOptions> = {}) =>
-    new LinkDispatcher({
-      connection: connect(),
-      queuePrefix,
-      storePrefix,
-      send,
-      retry: { initialMs: 20, factor: 2, maxMs: 200 },
-      ...extra,
-    });
-  return { append, linkState, dispatcher, outbox };
-}
-
-/** A sender that records bodies and resolves `done` once `expected` bodies were seen. */
-function recorder(expected: number, failFirst = 0) {
-  const bodies: string[] = [];
-  let failures = 0;
-  let finish!: () => void;
-  const done = new Promise<void>((resolve) => (finish = resolve));
-  const send = async (el: Element) => {
-    if (failures < failFirst) {
-      failures++;
-      throw new Error("link down");
-    }
-    bodies.push(el.getChildText("body")!);
-    if (new Set(bodies).size === expected) finish();
-  };
-  return { bodies, send, done, failures: () => failures };
-}
-
-const numbered = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `m${from + i}`);
+const space = () => spaces.space();
 
 describe("LinkDispatcher", () => {
   it("sends a link's traffic in commit order and empties its outbox", async () => {
@@ -98,7 +22,7 @@ describe("LinkDispatcher", () => {
     const d = dispatcher(rec.send);
     d.start();
     for (let i = 0; i < 30; i += 10) {
-      await append(...numbered(10, i));
+      await append(numbered(10, i));
       await d.kick(LINK);
     }
     await rec.done;
@@ -112,9 +36,9 @@ describe("LinkDispatcher", () => {
     const rec = recorder(20, 3);
     const d = dispatcher(rec.send);
     d.start();
-    await append(...numbered(10));
+    await append(numbered(10));
     await d.kick(LINK);
-    await append(...numbered(10, 10)); // while the link fails, later traffic waits behind
+    await append(numbered(10, 10)); // while the link fails, later traffic waits behind
     await d.kick(LINK);
     await rec.done;
     expect(rec.failures()).toBe(3);
@@ -124,7 +48,7 @@ describe("LinkDispatcher", () => {
 
   it("lets another worker take over a link whose worker died, in order, with nothing lost", async () => {
     const { append, dispatcher } = space();
-    await append(...numbered(20));
+    await append(numbered(20));
     // The first worker hangs on its first send, as a process that died would, and never renews
     // its lock; the second takes the link over once the lock expires.
     let hang!: () => void;
@@ -155,7 +79,7 @@ describe("LinkDispatcher", () => {
   it("holds a link's traffic while the link is not up, then sends it with its queued time", async () => {
     const { append, linkState, dispatcher, outbox } = space();
     await linkState("down");
-    await append(...numbered(3));
+    await append(numbered(3));
     const held: Element[] = [];
     const first = dispatcher(async (el) => void held.push(el));
     first.start();

@@ -2,12 +2,16 @@
 // link), so traffic of a link never overtakes itself: a failed send retries the same job with
 // exponential backoff and full jitter while later traffic waits in the outbox, not in BullMQ's
 // delayed set. A job whose worker dies is taken over by another worker once its lock expires.
+// The link's timers (joins, checks, a session's acknowledgement timeout) are delayed jobs too.
 import { Queue, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
-import { parse, type Element } from "@fedmuc/xmpp";
-import { superseded } from "./coalesce.js";
-import { LinkOutbox, stampedIfLate, type Link } from "./outbox.js";
+import type { Element } from "@fedmuc/xmpp";
+import { Acknowledger } from "./acks.js";
+import { Delivery } from "./delivery.js";
+import { linkJobId, type Link } from "./link.js";
+import { LinkOutbox } from "./outbox.js";
+import { LinkSessions } from "./session.js";
 
 export const LINK_QUEUE = "fmuc-links";
 
@@ -29,6 +33,11 @@ export interface DispatcherOptions {
   readonly batch?: number;
   /** A message that waited longer than this in the outbox goes out with its queued time. */
   readonly stampAfterMs?: number;
+  /** Numbered links: how long an acknowledgement waits to ride on a stanza, and after how many
+   * stanzas it goes at once; how long a sent stanza waits for one before it is sent again. */
+  readonly ackDelayMs?: number;
+  readonly ackEvery?: number;
+  readonly ackTimeoutMs?: number;
   /** A link's timer is due (see schedule); a rejection retries it like a failed send. */
   readonly onTimer?: (link: Link, timer: TimerKey) => Promise<void>;
   /** Told of failures outside a job (a later attempt still delivers). */
@@ -37,6 +46,8 @@ export interface DispatcherOptions {
 
 const DELIVER = "deliver";
 const TIMER = "timer";
+const TIMEOUT = "timeout";
+
 /** Retried until done, with the custom backoff; gone once done. */
 const DURABLE = {
   attempts: Number.MAX_SAFE_INTEGER,
@@ -51,24 +62,43 @@ export interface TimerKey {
   readonly joins: number;
 }
 
-type LinkJob = Link & TimerKey;
+type LinkJob = Link & TimerKey & { readonly session?: string; readonly tx?: number };
 
 const DEFAULT_RETRY: Exponential = { initialMs: 1_000, factor: 2, maxMs: 60_000 };
-
-/** A job id that names the link; JIDs contain no space and BullMQ ids no ':'. */
-export function linkJobId(link: Link): string {
-  return `${link.room} ${link.peer}`;
-}
 
 export class LinkDispatcher {
   readonly #queue: Queue;
   readonly #worker: Worker;
   readonly #outbox: LinkOutbox;
+  readonly #sessions: LinkSessions;
+  readonly #acks: Acknowledger;
+  readonly #delivery: Delivery;
+  /** The connection of the outboxes and sessions (BullMQ has its own). */
+  readonly #redis: Redis | Cluster;
+  /** Links with a timeout set by this worker, and until when. */
+  readonly #armed = new Map<string, number>();
 
   constructor(private readonly options: DispatcherOptions) {
     const { connection, queuePrefix: prefix } = options;
     const retry = options.retry ?? DEFAULT_RETRY;
-    this.#outbox = new LinkOutbox(connection.duplicate(), options.storePrefix);
+    const redis = (this.#redis = connection.duplicate());
+    this.#outbox = new LinkOutbox(redis, options.storePrefix);
+    this.#sessions = new LinkSessions(redis, options.storePrefix);
+    this.#acks = new Acknowledger({
+      delayMs: options.ackDelayMs ?? 5_000,
+      every: options.ackEvery ?? 32,
+      send: options.send,
+      onError: options.onError,
+    });
+    this.#delivery = new Delivery({
+      outbox: this.#outbox,
+      sessions: this.#sessions,
+      acks: this.#acks,
+      send: options.send,
+      arm: (link, session, tx) => this.#armTimeout(link, session, tx),
+      batch: options.batch ?? 100,
+      stampAfterMs: options.stampAfterMs ?? 2_000,
+    });
     this.#queue = new Queue(LINK_QUEUE, { connection, prefix });
     this.#worker = new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
       connection: connection.duplicate(),
@@ -110,46 +140,54 @@ export class LinkDispatcher {
     await this.#queue.add(TIMER, data, { jobId, delay: delayMs, ...DURABLE });
   }
 
+  /** The peer has applied the session's stanzas up to `n`; `resend`: it asks for what follows. */
+  async acknowledged(link: Link, session: string, n: number, resend: boolean): Promise<void> {
+    if (await this.#sessions.acknowledged(link, session, n, resend)) await this.kick(link);
+  }
+
+  /** The room has applied `rx` of the peer's stanzas of `session`: the peer is to hear of it. */
+  ackDue(link: Link, session: string, rx: number): void {
+    this.#acks.due(link, session, rx);
+  }
+
   /** Stops taking links; waits for the links being sent unless `force` (then, like a crash). */
   async close(force = false): Promise<void> {
+    this.#acks.close();
     await this.#worker.close(force);
     await this.#queue.close();
+    if (force) this.#redis.disconnect();
+    else await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
   async #process(job: Job<LinkJob>): Promise<void> {
-    const { room, peer, purpose, joins } = job.data;
+    const { room, peer, purpose, joins, session, tx } = job.data;
     if (job.name === TIMER) await this.options.onTimer?.({ room, peer }, { purpose, joins });
-    else await this.#deliver({ room, peer });
+    else if (job.name === TIMEOUT) await this.#timedOut({ room, peer }, session!, tx!);
+    else await this.#delivery.run({ room, peer });
   }
 
-  /** Sends the outbox in order until it is empty or the link is not up; what was sent is
-   * removed even on failure. */
-  async #deliver(link: Link): Promise<void> {
-    for (;;) {
-      if (!(await this.#outbox.sendable(link))) return;
-      const entries = await this.#outbox.read(link, this.options.batch ?? 100);
-      if (entries.length === 0) return;
-      const sent: string[] = [];
-      const stanzas = entries.map((e) => parse(e.stanza));
-      // What a later presence in the batch supersedes need not cross (it is done with, too).
-      const skip = superseded(stanzas);
-      try {
-        for (const [i, entry] of entries.entries()) {
-          if (!skip.has(i)) {
-            const late = this.options.stampAfterMs ?? 2_000;
-            const stanza = stampedIfLate(stanzas[i]!, entry.id, link.room, Date.now(), late);
-            await this.options.send(stanza);
-          }
-          sent.push(entry.id);
-        }
-      } finally {
-        await this.#outbox.remove(link, sent);
-      }
-    }
+  /** After `ackTimeoutMs`, what the peer has not acknowledged of stanzas up to `tx` goes again. */
+  async #armTimeout(link: Link, session: string, tx: number): Promise<void> {
+    const id = linkJobId(link);
+    if ((this.#armed.get(id) ?? 0) > Date.now()) return;
+    const delay = this.options.ackTimeoutMs ?? 30_000;
+    this.#armed.set(id, Date.now() + delay);
+    const data = { ...link, purpose: TIMEOUT, joins: 0, session, tx };
+    await this.#queue.add(TIMEOUT, data, { jobId: `timeout ${tx} ${id}`, delay, ...DURABLE });
+  }
+
+  async #timedOut(link: Link, session: string, tx: number): Promise<void> {
+    this.#armed.delete(linkJobId(link));
+    const after = await this.#sessions.timedOut(link, session, tx);
+    if (after.resend) await this.kick(link);
+    // Acknowledged meanwhile, but not all of it: wait for the rest.
+    else if (after.acked < after.tx) await this.#armTimeout(link, session, after.tx);
   }
 
   async #recheck(link: Link): Promise<void> {
     if (!(await this.#outbox.sendable(link))) return; // the link's return kicks it
-    if ((await this.#outbox.pending(link)) > 0) await this.kick(link);
+    const waiting =
+      (await this.#outbox.pending(link)) > 0 || (await this.#sessions.resending(link));
+    if (waiting) await this.kick(link);
   }
 }

@@ -1,8 +1,3 @@
-export {
-  LinkDispatcher,
-  LINK_QUEUE,
-  linkJobId,
-  type DispatcherOptions,
-  type TimerKey,
-} from "./dispatcher.js";
-export { LinkOutbox, type Link, type OutboxEntry } from "./outbox.js";
+export { LinkDispatcher, LINK_QUEUE, type DispatcherOptions, type TimerKey } from "./dispatcher.js";
+export { linkJobId, type Link } from "./link.js";
+export { LinkOutbox, type OutboxEntry } from "./outbox.js";

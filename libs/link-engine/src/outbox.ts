@@ -4,17 +4,17 @@ import type { Cluster, Redis } from "ioredis";
 import { NS, xml, type Element } from "@fedmuc/xmpp";
 import { outboxKey, roomKeys } from "@fedmuc/room-store";
 import { historyForLink, type HistoryEntry } from "@fedmuc/muc-core";
+import type { Link } from "./link.js";
 
-export interface Link {
-  /** The local room (bare JID). */
-  readonly room: string;
-  /** The peer room at the other end (bare JID). */
-  readonly peer: string;
-}
+export type { Link } from "./link.js";
 
 export interface OutboxEntry {
   readonly id: string;
   readonly stanza: string;
+  /** When it was queued (ms since the epoch: its stream id's time). */
+  readonly queuedAt: number;
+  /** What a rejoin's state and history carry again (room presence, messages, history). */
+  readonly replaceable: boolean;
 }
 
 export class LinkOutbox {
@@ -23,25 +23,27 @@ export class LinkOutbox {
     private readonly prefix: string,
   ) {}
 
-  #key(link: Link): string {
+  key(link: Link): string {
     return outboxKey(this.prefix, link.room, link.peer);
   }
 
   /** The oldest `count` entries, in order; a history entry becomes its message for the peer. */
   async read(link: Link, count: number): Promise<OutboxEntry[]> {
-    const rows = await this.redis.xrange(this.#key(link), "-", "+", "COUNT", count);
+    const rows = await this.redis.xrange(this.key(link), "-", "+", "COUNT", count);
     return rows.map(([id, [field, value]]) => ({
       id,
       stanza:
         field === "h"
           ? historyForLink(JSON.parse(value!) as HistoryEntry, link.room, link.peer)
           : value!,
+      queuedAt: Number(id.slice(0, id.indexOf("-"))),
+      replaceable: field !== "s",
     }));
   }
 
   /** Forgets entries that were sent. */
   async remove(link: Link, ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.xdel(this.#key(link), ...ids);
+    if (ids.length > 0) await this.redis.xdel(this.key(link), ...ids);
   }
 
   /** Whether the link's traffic may go now: only while the link is up, so that a join goes
@@ -52,26 +54,19 @@ export class LinkOutbox {
   }
 
   async pending(link: Link): Promise<number> {
-    return this.redis.xlen(this.#key(link));
+    return this.redis.xlen(this.key(link));
   }
 }
 
-/**
- * Traffic that waited (the link was down) keeps its time: a message queued longer than
- * `afterMs` goes out with a XEP-0203 delay stamp of when it was queued. `id` is its outbox
- * entry's Redis stream id (milliseconds-sequence).
- */
-export function stampedIfLate(
-  stanza: Element,
-  id: string,
-  from: string,
-  now: number,
-  afterMs: number,
-): Element {
-  const queuedAt = Number(id.slice(0, id.indexOf("-")));
-  const late = now - queuedAt > afterMs;
+/** Whether `stanza`, queued at `queuedAt`, is a message that waited longer than `afterMs`
+ * (the link was down) and so goes out with the time it was queued (XEP-0203). */
+export function waited(stanza: Element, queuedAt: number, now: number, afterMs: number): boolean {
   const message = stanza.name === "message" && stanza.getChild("body") !== undefined;
-  if (!late || !message || stanza.getChild("delay", NS.delay)) return stanza;
+  return message && now - queuedAt > afterMs && !stanza.getChild("delay", NS.delay);
+}
+
+/** The stanza with a XEP-0203 delay stamp of `queuedAt`, from the room that queued it. */
+export function stamped(stanza: Element, queuedAt: number, from: string): Element {
   stanza.append(xml("delay", { xmlns: NS.delay, from, stamp: new Date(queuedAt).toISOString() }));
   return stanza;
 }

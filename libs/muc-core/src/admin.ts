@@ -39,7 +39,7 @@ function change(room: Room, iq: Element, items: Element[]): Decision {
     if (role !== undefined && nick !== undefined) {
       if (!ROLES.includes(role)) throw new StanzaError("bad-request", `No role ${role}`);
       return (r) => {
-        const actor = occupantByJid(r, from);
+        const actor = localOccupant(r, from);
         if (!actor) throw new StanzaError("forbidden", "Only occupants may change roles");
         return changeRole(r, actor, { nick, role: role as Role, reason });
       };
@@ -49,13 +49,20 @@ function change(room: Room, iq: Element, items: Element[]): Decision {
   return inSteps(room, steps, [iqResult(iq)]);
 }
 
+/** The occupant `jid` is here, unless it is present through another FMUC node (XEP-0289): its
+ * standing here is how that node shows it, and it acts there, through its own node (5.5). */
+function localOccupant(room: Room, jid: string) {
+  const occupant = occupantByJid(room, jid);
+  return occupant?.node ? undefined : occupant;
+}
+
 /** 8.5 (voice list), 9.2 (ban list), 9.5 (members), 9.8 (moderators), 10.5, 10.8 (owners, admins). */
 function list(room: Room, iq: Element, query: Element): Decision {
   const from = iq.attrs.from!;
   const { role, affiliation } = query.attrs;
   let items: Element[];
   if (role !== undefined) {
-    if (occupantByJid(room, from)?.role !== "moderator") {
+    if (localOccupant(room, from)?.role !== "moderator") {
       throw new StanzaError("forbidden", "Only moderators may see role lists");
     }
     items = occupantList(room)

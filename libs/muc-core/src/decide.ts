@@ -7,6 +7,7 @@ import { enter } from "./enter.js";
 import { fromNode, peerOf } from "./federation/from-node.js";
 import { heldForEcho } from "./federation/replica.js";
 import { federate } from "./federation/route.js";
+import { inSequence } from "./federation/sequence.js";
 import { linkDue } from "./federation/health.js";
 import { closeUpstream, openUpstream } from "./federation/join.js";
 import { changeAvailability, exit } from "./exit.js";
@@ -20,19 +21,33 @@ import { applyMutations, occupantByJid } from "./room.js";
 import type { Context, Decision, LinkTimerPurpose, Room } from "./types.js";
 
 export function decide(room: Room, stanza: Element, ctx: Context): Decision {
+  // XEP-0289: a stanza from another node goes through its own rules, in its link's order;
+  // either way federate() routes the effects between local occupants and the links.
+  const peer = peerOf(room, stanza, ctx);
+  if (peer) {
+    const nick = addressOf(stanza.attrs.to).nick;
+    // In a chain, a room below may bring this room its first occupant: it joins upstream then.
+    const fromPeer = (s: Element) =>
+      guarded(s, () => {
+        const routed = federate(room, fromNode(room, s, peer, nick, ctx), peer, ctx.now);
+        return openUpstream(room, routed, ctx);
+      });
+    return withTemporaryRoomsCleared(room, inSequence(room, stanza, peer, fromPeer));
+  }
+  const decided = guarded(stanza, () => {
+    const local = closeUpstream(room, route(room, stanza, ctx), ctx);
+    const routed = federate(room, local, undefined, ctx.now);
+    return openUpstream(room, heldForEcho(room, routed), ctx);
+  });
+  return withTemporaryRoomsCleared(room, decided);
+}
+
+/** A refusal of the stanza becomes its error reply (RFC 6120 8.3.1: never to an error). */
+function guarded(stanza: Element, decideIt: () => Decision): Decision {
   try {
-    // XEP-0289: a stanza from another node goes through its own rules; either way federate()
-    // routes the effects between local occupants and the links.
-    const peer = peerOf(room, stanza);
-    const decided = peer
-      ? fromNode(room, stanza, peer, addressOf(stanza.attrs.to).nick, ctx)
-      : closeUpstream(room, route(room, stanza, ctx), ctx);
-    const routed = federate(room, decided, peer, ctx.now);
-    const held = peer ? routed : openUpstream(room, heldForEcho(room, routed), ctx);
-    return withTemporaryRoomsCleared(room, held);
+    return decideIt();
   } catch (err) {
     if (!(err instanceof StanzaError)) throw err;
-    // RFC 6120 section 8.3.1: never answer an error with an error.
     if (stanza.attrs.type === "error") return NOTHING;
     return decision([], [send(errorReply(stanza, err))]);
   }

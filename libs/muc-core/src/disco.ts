@@ -18,9 +18,10 @@ export function roomFeatures(room: Room): string[] {
     "http://jabber.org/protocol/muc#stable_id",
     "http://jabber.org/protocol/muc#self-ping-optimization",
     NS.occupantId,
-    // XEP-0289, and this service's additions to it (paths against loops).
+    // XEP-0289, and this service's additions to it (paths against loops, link sessions).
     NS.fmuc,
     NS.fedmuc,
+    `${NS.fedmuc}#sessions`,
     NS.discoInfo,
   ];
 }

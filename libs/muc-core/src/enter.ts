@@ -6,7 +6,7 @@ import { enforceNick } from "./nick.js";
 import { occupantIdOf } from "./occupant-id.js";
 import { STATUS, occupantPresence, presencePayload } from "./occupant-presence.js";
 import { affiliationOf, atLeast, defaultRole, presenceBroadcast } from "./privileges.js";
-import { occupantByNick, occupantList } from "./room.js";
+import { applyMutations, occupantByNick, occupantList } from "./room.js";
 import { subjectMessage } from "./subject.js";
 import { upstreamOf } from "./federation/upstream-of.js";
 import type {
@@ -66,13 +66,9 @@ export function enter(
   const jid = stanza.attrs.from!;
   const nick = enforceNick(requested);
   const creating = !room.exists;
-  // A room that mirrors an upstream room (XEP-0289) takes its configuration from there: it is
-  // not locked for configuration, and its first occupant does not become its owner.
-  const mirror = upstreamOf(room, ctx) !== null;
-  const current: Room = creating
-    ? { ...room, exists: true, salt: ctx.newId(), config: ctx.defaults, locked: !mirror }
-    : room;
-  const owning = creating && !mirror;
+  const made = creating ? creation(room, ctx) : [];
+  const current = creating ? applyMutations(room, made, room.version) : room;
+  const owning = creating && current.locked;
   const affiliation = shown?.affiliation ?? (owning ? "owner" : affiliationOf(room, jid));
   admit(current, stanza, nick, affiliation, node);
 
@@ -92,9 +88,8 @@ export function enter(
     ...(nick !== requested ? [STATUS.nickRewritten] : []),
   ];
   const mutations: Mutation[] = [
-    ...(creating ? [{ op: "create", salt: current.salt, config: current.config } as const] : []),
+    ...made,
     ...(owning ? [{ op: "setAffiliation", jid: bareOf(jid), affiliation: "owner" } as const] : []),
-    ...(creating && mirror ? [{ op: "unlock" } as const] : []),
     { op: "putOccupant", occupant: joiner },
   ];
   // 7.2.3: the newcomer to the existing occupants, after they were shown to the newcomer.
@@ -102,6 +97,15 @@ export function enter(
     ? others.map((o) => send(occupantPresence(current, joiner, o)))
     : [];
   return decision(mutations, welcome(current, joiner, historyLimits(stanza), selfCodes, announce));
+}
+
+/** 10.1.1: a new room, locked until its owner configures it; a room that mirrors an upstream
+ * room (XEP-0289) takes its configuration from there: it is not locked, and its first occupant
+ * does not become its owner. */
+export function creation(room: Room, ctx: Context): Mutation[] {
+  const mirror = upstreamOf(room, ctx) !== null;
+  const create: Mutation = { op: "create", salt: ctx.newId(), config: ctx.defaults };
+  return mirror ? [create, { op: "unlock" }] : [create];
 }
 
 /** What a newcomer receives (7.2.3): the occupants, its own presence last, the history (7.2.15)

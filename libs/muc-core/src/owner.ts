@@ -6,6 +6,7 @@ import { decision, iqResult, send } from "./decision.js";
 import { affiliationOf } from "./privileges.js";
 import { removeOccupant } from "./removal.js";
 import { occupantByJid, occupantList } from "./room.js";
+import { checkUpstreamChoice } from "./federation/loop.js";
 import { inSteps, type Step } from "./steps.js";
 import type { Context, Decision, Room, RoomConfig } from "./types.js";
 
@@ -39,6 +40,8 @@ export function ownerQuery(room: Room, iq: Element, ctx: Context): Decision {
 function configure(room: Room, iq: Element, form: Element, ctx: Context): Decision {
   const submitted = applyConfigForm(room.config, formValues(form), ctx.defaults.maxHistory);
   const { config } = submitted;
+  // XEP-0289: an upstream room that federates with this one already would close a cycle.
+  if (config.upstream) checkUpstreamChoice(room, config.upstream);
   const actor = { affiliation: "owner" as const, nick: occupantByJid(room, iq.attrs.from!)?.nick };
   const listed = (jids: readonly string[] | undefined, affiliation: "owner" | "admin"): Step[] =>
     (jids ?? [])
@@ -68,21 +71,29 @@ function configure(room: Room, iq: Element, form: Element, ctx: Context): Decisi
   return decision(done.mutations, [...done.effects, ...notices]);
 }
 
-/** 10.2.1: the message telling each occupant that the configuration changed, with 172 or 173
- * when the room became non-anonymous or semi-anonymous. */
+/** 10.2.1: the message telling each occupant that the configuration changed. */
 export function configChangeNotices(room: Room, before: RoomConfig, after: RoomConfig): Element[] {
+  return occupantList(room).map((o) => configChangeNotice(room.jid, o.jid, before, after));
+}
+
+/** 10.2.1: the message telling `to` that the configuration of `room` changed, with 172 or 173
+ * when the room became non-anonymous or semi-anonymous. */
+export function configChangeNotice(
+  room: string,
+  to: string,
+  before: RoomConfig,
+  after: RoomConfig,
+): Element {
   const codes = [
     CONFIG_CODES.changed,
     ...(after.whois !== before.whois
       ? [after.whois === "anyone" ? CONFIG_CODES.nowNonAnonymous : CONFIG_CODES.nowSemiAnonymous]
       : []),
   ];
-  return occupantList(room).map((o) =>
-    xml(
-      "message",
-      { from: room.jid, to: o.jid, type: "groupchat" },
-      xml("x", { xmlns: NS.mucUser }, ...codes.map((code) => xml("status", { code }))),
-    ),
+  return xml(
+    "message",
+    { from: room, to, type: "groupchat" },
+    xml("x", { xmlns: NS.mucUser }, ...codes.map((code) => xml("status", { code }))),
   );
 }
 

@@ -57,6 +57,20 @@ export interface FederationLink {
   /** Upstream: when the latest liveness check was sent, and when the latest answer came. */
   readonly pingSent?: string;
   readonly pongAt?: string;
+  /** Between nodes of this service: the link's session (libs/fmuc-core/README.md, "Link
+   * sessions"), proposed by the joining node, settled by the joined node; absent with a peer
+   * that does not number its traffic. */
+  readonly session?: string;
+  /** Downstream: the session the joining node offered when this one started (a join offering
+   * it again repeats that join). */
+  readonly offered?: string;
+  /** The peer's stanzas of the session applied here, in order (1, 2, ... rx). */
+  readonly rx?: number;
+  /** The rx at which this node asked the peer to send again (it asks once per gap). */
+  readonly nak?: number;
+  /** Upstream: the grace period ended and the peer's occupants left this room's view; the next
+   * join asks for them again. */
+  readonly needState?: boolean;
 }
 
 export type PmPolicy = "anyone" | "participants" | "moderators" | "none";
@@ -174,6 +188,23 @@ export type Effect =
       readonly purpose: LinkTimerPurpose;
       readonly joins: number;
       readonly afterMs?: number;
+    }
+  /** XEP-0289 link sessions: the peer has applied `n` of this room's stanzas of `session`;
+   * `resend`: send again what came after. */
+  | {
+      readonly kind: "peerAcked";
+      readonly peer: string;
+      readonly session: string;
+      readonly n: number;
+      readonly resend: boolean;
+    }
+  /** XEP-0289 link sessions: this room has applied `rx` of the peer's stanzas of `session`; the
+   * peer is to be told, with its next stanza or soon on its own. */
+  | {
+      readonly kind: "ackDue";
+      readonly peer: string;
+      readonly session: string;
+      readonly rx: number;
     }
   /** Something an operator should know (refused or ignored federation traffic). */
   | { readonly kind: "log"; readonly level: "info" | "warn"; readonly message: string };

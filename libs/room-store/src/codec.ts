@@ -16,12 +16,16 @@ export function versionToken(room: Room): string {
   return `${room.exists ? room.salt : ""}:${room.version}`;
 }
 
-/** The link peers a decision writes to, in first-use order: their outboxes follow the 5 room keys. */
-export function outboxPeers(mutations: readonly Mutation[]): string[] {
+/** The link peers a decision writes to (traffic, or the link's end), in first-use order: each
+ * one's keys (outbox, sent stream, session counters) follow the 5 room keys. */
+export function linkPeers(mutations: readonly Mutation[]): string[] {
   return [
     ...new Set(
       mutations.flatMap((m) =>
-        m.op === "enqueue" || m.op === "enqueueHistory" || m.op === "dropReplaceable"
+        m.op === "enqueue" ||
+        m.op === "enqueueHistory" ||
+        m.op === "dropReplaceable" ||
+        (m.op === "setLink" && m.link === null)
           ? [m.peer]
           : [],
       ),
@@ -31,7 +35,9 @@ export function outboxPeers(mutations: readonly Mutation[]): string[] {
 
 /** Mutations as the flat triples commit.lua reads. */
 export function encodeMutations(mutations: readonly Mutation[]): string[] {
-  const peers = outboxPeers(mutations);
+  const peers = linkPeers(mutations);
+  /** The index (in KEYS) of the first of the peer's three keys. */
+  const keysOf = (peer: string) => String(6 + 3 * peers.indexOf(peer));
   return mutations.flatMap((m): string[] => {
     switch (m.op) {
       case "create":
@@ -55,17 +61,20 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
       case "destroy":
         return ["destroy", "", ""];
       case "enqueue":
-        return [m.replaceable ? "outp" : "out", String(6 + peers.indexOf(m.peer)), m.stanza];
+        return [m.replaceable ? "outp" : "out", keysOf(m.peer), m.stanza];
       case "dropReplaceable":
-        return ["outdrop", String(6 + peers.indexOf(m.peer)), ""];
+        return ["outdrop", keysOf(m.peer), ""];
       case "enqueueHistory":
         return [
           "outh",
-          String(6 + peers.indexOf(m.peer)),
+          keysOf(m.peer),
           JSON.stringify({ count: m.count, since: m.since ?? "", after: m.after ?? "" }),
         ];
       case "setLink":
-        return ["link", m.peer, m.link ? JSON.stringify(m.link) : ""];
+        // A link that ends forgets its session with it (its outbox still sends what is left).
+        return m.link
+          ? ["link", m.peer, JSON.stringify(m.link)]
+          : ["link", m.peer, "", "unlink", keysOf(m.peer), ""];
     }
   });
 }

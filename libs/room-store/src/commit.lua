@@ -2,7 +2,7 @@
 -- decision was taken on.
 -- KEYS[1] meta hash, KEYS[2] occupants hash (nick -> JSON), KEYS[3] history stream,
 -- KEYS[4] affiliations hash (bare JID -> affiliation), KEYS[5] links hash (peer -> JSON),
--- KEYS[6..] link outboxes (streams)
+-- KEYS[6..] per link peer written to: its outbox (stream), sent stream and session counters
 -- ARGV[1] expected version token "salt:version" (":0" for a room that does not exist)
 -- ARGV[2..] mutations as triples: op, a, b
 -- Returns {1, version, lastHistoryId} when committed, {0} when the room has moved on.
@@ -46,6 +46,9 @@ for i = 2, #ARGV, 3 do
   elseif op == 'link' then
     set_or_delete(links, a, b)
     changed = true
+  elseif op == 'unlink' then
+    -- The link ended: its session's numbered traffic and counters go with it.
+    redis.call('DEL', KEYS[tonumber(a) + 1], KEYS[tonumber(a) + 2])
   elseif op == 'hist' then
     if tonumber(a) > 0 then
       last = redis.call('XADD', history, 'MAXLEN', a, '*', 'e', b)

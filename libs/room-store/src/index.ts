@@ -1,2 +1,2 @@
 export { RoomStore, type CommitResult, type RoomStoreOptions } from "./store.js";
-export { outboxKey, roomKeys } from "./keys.js";
+export { outboxKey, roomKeys, sessionKeys } from "./keys.js";

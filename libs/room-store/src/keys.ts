@@ -24,3 +24,10 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
 export function outboxKey(prefix: string, room: string, peer: string): string {
   return `${prefix}{${room}}:out:${peer}`;
 }
+
+/** A federation link's numbered traffic (libs/fmuc-core/README.md, "Link sessions"): what was
+ * sent and not yet acknowledged (a stream whose ids are 0-n for stanza n), and the session's
+ * counters. In the room's slot, beside the outbox. */
+export function sessionKeys(prefix: string, room: string, peer: string) {
+  return { sent: `${prefix}{${room}}:sent:${peer}`, seq: `${prefix}{${room}}:seq:${peer}` };
+}

@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { HistoryEntry, Mutation, Room, RoomConfig } from "@fedmuc/muc-core";
-import { decodeRoom, encodeMutations, outboxPeers, versionToken } from "./codec.js";
-import { outboxKey, roomKeys } from "./keys.js";
+import { decodeRoom, encodeMutations, linkPeers, versionToken } from "./codec.js";
+import { outboxKey, roomKeys, sessionKeys } from "./keys.js";
 
 const script = (name: string): string => readFileSync(new URL(name, import.meta.url), "utf8");
 const COMMIT = script("./commit.lua");
@@ -57,7 +57,10 @@ export class RoomStore {
       k.history,
       k.affiliations,
       k.links,
-      ...outboxPeers(mutations).map((peer) => outboxKey(prefix, room.jid, peer)),
+      ...linkPeers(mutations).flatMap((peer) => {
+        const { sent, seq } = sessionKeys(prefix, room.jid, peer);
+        return [outboxKey(prefix, room.jid, peer), sent, seq];
+      }),
     ];
     const reply = await this.#redis.fedmucCommit(
       keys.length,

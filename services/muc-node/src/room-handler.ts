@@ -54,6 +54,16 @@ export interface RoomHandlerOptions {
     timer: TimerKey,
     afterMs: number | undefined,
   ) => Promise<void>;
+  /** XEP-0289 link sessions: the peer applied the session's stanzas up to `n` (see Effect). */
+  readonly onPeerAcked?: (
+    room: string,
+    peer: string,
+    session: string,
+    n: number,
+    resend: boolean,
+  ) => Promise<void>;
+  /** XEP-0289 link sessions: the room applied `rx` of the peer's stanzas of `session`. */
+  readonly onAckDue?: (room: string, peer: string, session: string, rx: number) => void;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
   readonly cachedRooms?: number;
   /** Decisions retried when other workers keep changing the room first. */
@@ -135,6 +145,16 @@ export class RoomHandler {
           this.options.onLinkTimer?.(room.jid, effect.peer, effect, effect.afterMs) ??
             Promise.resolve(),
         );
+        continue;
+      }
+      if (effect.kind === "peerAcked") {
+        const { peer, session, n, resend } = effect;
+        const acked = this.options.onPeerAcked?.(room.jid, peer, session, n, resend);
+        sending.push(acked ?? Promise.resolve());
+        continue;
+      }
+      if (effect.kind === "ackDue") {
+        this.options.onAckDue?.(room.jid, effect.peer, effect.session, effect.rx);
         continue;
       }
       // History up to this commit only: later messages reach the newcomer live (7.2.15).

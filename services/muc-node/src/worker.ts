@@ -10,6 +10,7 @@ import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { stripped, strippedFor } from "@fedmuc/fmuc-core";
 import { NS, parseJid, type Element } from "@fedmuc/xmpp";
 import { federationOf, joinRetryDelay, startLinks } from "./federation.js";
+import { Handoff } from "./handoff.js";
 import { startHttp } from "./http.js";
 import { publishComponentMetrics, publishLinkStates, workerMetrics } from "./metrics.js";
 import { RoomHandler, failureReply } from "./room-handler.js";
@@ -41,6 +42,16 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     defaults: { ...DEFAULT_CONFIG, maxHistory: config.MUC_HISTORY_MAX },
   });
 
+  // What this worker reads after closing its stream (draining) goes to the others.
+  const handoff = new Handoff(
+    redis,
+    createRedis(redisTarget(config), { maxRetriesPerRequest: null }),
+    {
+      key: `${config.REDIS_KEY_PREFIX}handoff`,
+      handle: (stanza) => handle(stanza),
+      onError: (err) => log.warn({ err }, "handed-over stanza"),
+    },
+  );
   const component = new ComponentConnection({
     service: config.XMPP_COMPONENT_URL,
     domain: config.XMPP_COMPONENT_DOMAIN,
@@ -49,6 +60,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     maxQueuedBytes: config.OUTBOUND_MAX_BYTES,
     logger: log.child({ module: "component" }),
     handler: (stanza) => handle(stanza),
+    onLate: (stanza) => handoff.give(stanza),
   });
   const send = (stanza: Element) => component.send(stanza);
   const linkTraffic = (direction: "in" | "out", stanza: Element, peer = "") => {
@@ -86,6 +98,9 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     },
     onLinkTimer: (room, peer, timer, afterMs) =>
       links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
+    onPeerAcked: (room, peer, session, n, resend) =>
+      links.acknowledged({ room, peer }, session, n, resend),
+    onAckDue: (room, peer, session, rx) => links.ackDue({ room, peer }, session, rx),
   });
 
   async function handle(stanza: Element): Promise<void> {
@@ -128,6 +143,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     },
   });
   component.start();
+  handoff.start();
 
   return {
     http,
@@ -135,7 +151,9 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       // The stream first: what the server still routes here is handled (and its link traffic
       // kicked) before the link jobs stop. Links being sent then finish within the drain's
       // budget; past it, their jobs are left to another worker once their locks expire (the
-      // outboxes keep what was not sent).
+      // outboxes keep what was not sent). What the stream still reads after its close is handed
+      // to the other workers, so this one stops taking what they hand over first.
+      await handoff.stop();
       await component.drain(config.SHUTDOWN_TIMEOUT_MS);
       await Promise.race([
         links.close(),

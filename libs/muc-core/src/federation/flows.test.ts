@@ -12,6 +12,7 @@ import {
   Node,
   SPOKE,
   bodies,
+  chain,
   join,
   network,
   presencesFrom,
@@ -338,29 +339,12 @@ describe("XEP-0289 loops", () => {
 
 describe("XEP-0289 chains: C joins B joins A", () => {
   it("a message from the bottom reaches the top once, and the top's reply reaches the bottom once", () => {
-    const TOP = "deck@muc.fleet.example";
-    const MID = "deck@muc.ship.example";
-    const LOW = "deck@muc.boat.example";
-    const top = new Node(TOP, { allows: (p) => p === MID, upstream: () => null, replica: false });
-    const mid = new Node(MID, { allows: (p) => p === LOW, upstream: () => TOP, replica: false });
-    const low = new Node(LOW, { allows: () => false, upstream: () => MID, replica: false });
-    const flush = network(top, mid, low);
-    const ADMIRAL = "admiral@fleet.example/bridge";
-    const CAPTAIN = "captain@ship.example/helm";
-    const COX = "cox@boat.example/tiller";
-    top.step(join(ADMIRAL, TOP, "Admiral"));
-    top.step(
-      `<iq from="${ADMIRAL}" to="${TOP}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
-    );
-    mid.step(join(CAPTAIN, MID, "Captain"));
-    flush();
-    low.step(join(COX, LOW, "Cox"));
-    flush();
+    const { top, mid, low, flush, ADMIRAL, CAPTAIN, COX } = chain();
     expect(Object.keys(top.room.occupants).sort()).toEqual(["Admiral", "Captain", "Cox"]);
     expect(Object.keys(low.room.occupants).sort()).toEqual(["Admiral", "Captain", "Cox"]);
-    low.step(say(COX, LOW, "Land ho"));
+    low.step(say(COX, low.room.jid, "Land ho"));
     flush();
-    top.step(say(ADMIRAL, TOP, "Well spotted"));
+    top.step(say(ADMIRAL, top.room.jid, "Well spotted"));
     flush();
     expect(bodies(top.receivedBy(ADMIRAL))).toEqual(["Land ho", "Well spotted"]);
     expect(bodies(mid.receivedBy(CAPTAIN))).toEqual(["Land ho", "Well spotted"]);

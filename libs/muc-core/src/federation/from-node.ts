@@ -2,16 +2,9 @@
 // (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
 // copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
 import { NS, StanzaError, bareOf, errorCondition, type Element } from "@fedmuc/xmpp";
-import {
-  MalformedFmucError,
-  leftPresence,
-  readFmuc,
-  readOccupants,
-  readPath,
-  rejectPresence,
-} from "@fedmuc/fmuc-core";
-import { NOTHING, decision, send } from "../decision.js";
-import { enter, welcome } from "../enter.js";
+import { MalformedFmucError, readFmuc, readOccupants, readSession } from "@fedmuc/fmuc-core";
+import { NOTHING, decision } from "../decision.js";
+import { creation, enter, welcome } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
 import { historyLimits } from "../history.js";
 import { roomQuery } from "../iq.js";
@@ -19,20 +12,28 @@ import { inSteps } from "../steps.js";
 import { groupchat } from "../groupchat.js";
 import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantList } from "../room.js";
-import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
-import { asOccupant, resourceOf } from "./stanza.js";
-import { departure } from "./departure.js";
+import type { Context, Decision, Mutation, Occupant, Role, Room } from "../types.js";
+import { asOccupant, resourceOf, shownStanding } from "./stanza.js";
+import { departure, leave } from "./departure.js";
 import { localRemovedElsewhere } from "./removal.js";
+import { roleChangedElsewhere } from "./role.js";
 import { isLinkFailure, linkDown } from "./health.js";
 import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
+import { isJoin, joinFromAbove, pathOf, rejected } from "./loop.js";
+import { answerTo, askMissing, joinedLink, resumption } from "./offer.js";
 
-/** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room. */
-export function peerOf(room: Room, stanza: Element): string | undefined {
+/** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room
+ * or the room this one federates with (in a chain, its refusal of a user may come after its
+ * <left/>). */
+export function peerOf(room: Room, stanza: Element, ctx: Context): string | undefined {
   const from = stanza.attrs.from;
   if (!from) return undefined;
   const peer = bareOf(from);
-  const linked = room.links[peer] !== undefined || stanza.getChild("fmuc", NS.fmuc) !== undefined;
+  const linked =
+    room.links[peer] !== undefined ||
+    stanza.getChild("fmuc", NS.fmuc) !== undefined ||
+    upstreamOf(room, ctx) === peer;
   return linked && peer !== room.jid ? peer : undefined;
 }
 
@@ -52,6 +53,8 @@ export function fromNode(
   }
   const link = room.links[peer];
   if (link?.role === "upstream" || upstreamOf(room, ctx) === peer) {
+    // The room this one joins would join it in turn: a cycle of two, refused.
+    if (payload?.kind === "from" && isJoin(stanza)) return joinFromAbove(room, peer);
     return adoptState(room, stanza, peer, payload, ctx);
   }
   const type = stanza.attrs.type;
@@ -70,14 +73,7 @@ export function fromNode(
     if (stanza.name !== "presence" || type === "unavailable") {
       return ignored(`fmuc ${stanza.name} from ${peer}, which FMUC_ALLOW does not list`);
     }
-    const reason = `${room.jid} does not federate with ${peer}`;
-    return decision(
-      [],
-      [
-        send(rejectPresence(room.jid, peer, reason)),
-        { kind: "log", level: "info", message: `rejected: ${reason}` },
-      ],
-    );
+    return rejected(room, peer, `${room.jid} does not federate with ${peer}`, "info");
   }
   const occupant = occupantByJid(room, payload.jid);
   const mine = occupant?.node === peer ? occupant : undefined;
@@ -87,54 +83,66 @@ export function fromNode(
       if (mine) return leave(room, peer, departure(room, mine, own));
       return occupant ? localRemovedElsewhere(room, peer, occupant, stanza) : NOTHING;
     }
-    // A join (first or again) lists the node's occupants; any other presence is a change.
+    // Loops: a join that comes through this room already would close a cycle (in a ring, it
+    // brings this room's own occupants back).
+    const below = pathOf(room, stanza, peer);
+    if ("loop" in below) return rejected(room, peer, below.loop);
+    // Not the node's own occupant: the node's moderator changed its role (5.5).
+    if (occupant && !mine) return roleChangedElsewhere(room, peer, occupant, stanza);
+    // A join (first or again) lists the node's occupants; any other presence is a change, shown
+    // with the role the node gives its occupant (5.5).
     const listed = readOccupants(stanza);
-    if (mine && !listed) return changeAvailability(room, mine, own);
-    if (!room.exists)
+    const shown = roleShown(stanza);
+    if (mine && !listed) return changeAvailability(room, mine, own, shown);
+    // A room here that would mirror a room above is made on demand, as a relay (a regional hub
+    // with no users of its own); one that would not must exist already.
+    if (!room.exists && !upstreamOf(room, ctx))
       throw new StanzaError("item-not-found", `No room ${room.jid} here to federate with`);
-    // Loops: a join that comes through this room already would close a cycle.
-    const below = readPath(stanza) ?? [peer];
-    if (below.includes(room.jid)) {
-      const reason = `Joining ${room.jid} from ${peer} would make a loop`;
-      return decision(
-        [],
-        [
-          send(rejectPresence(room.jid, peer, reason)),
-          { kind: "log", level: "warn", message: reason },
-        ],
-      );
-    }
-    const joined: FederationLink = link
-      ? listed
-        ? { ...link, below, joins: link.joins + 1, state: "up", downSince: undefined }
-        : { ...link, below }
-      : { role: "downstream", state: "up", replica: wantsEcho(stanza), below, joins: 1 };
+    // A join offering the link's session resumes it: only what the node has not applied goes
+    // again; a join without one, or with another, starts over with the room's state.
+    const offer = listed ? readSession(stanza) : undefined;
+    const answer = answerTo(link, offer, ctx);
+    const resumed = answer.kind === "resume" || answer.kind === "repeat";
+    const joined = joinedLink(link, answer, below, wantsEcho(stanza), listed !== undefined);
     const requested = nick || resourceOf(stanza.attrs.from);
-    // A rejoin gets the room's state and history again: what waited for the node and is carried
-    // by them goes (its private messages stay, and go after).
-    const replaced: Mutation[] = link && listed ? [{ op: "dropReplaceable", peer }] : [];
-    return inSteps(room, [
-      () => decision([...replaced, { op: "setLink", peer, link: joined }], []),
+    // A rejoin that starts over gets the room's state and history again: what waited for the
+    // node and is carried by them goes (its private messages stay, and go after).
+    const replaced: Mutation[] =
+      link && listed && !resumed ? [{ op: "dropReplaceable", peer }] : [];
+    const join = inSteps(room, [
+      // Made first: making a room starts it afresh, without links.
+      () => decision(room.exists ? [] : creation(room, ctx), []),
+      () =>
+        decision(
+          [...replaced, { op: "setLink", peer, link: joined }],
+          link && offer && resumed ? resumption(room.jid, peer, link, answer, offer) : [],
+        ),
       // A rejoin: the node's occupants it no longer lists left while the link was down.
       ...occupantList(room)
         .filter((o) => o.node === peer && listed && !listed.includes(o.jid))
         .map((o) => (r: Room) => withoutSelf(exit(r, o), o)),
       (r) => {
         const again = occupantByJid(r, payload.jid);
-        if (!again) return enter(r, own, requested, ctx, peer);
-        const changed = changeAvailability(r, again, own);
-        return decision(changed.mutations, [
-          ...changed.effects,
-          ...welcome(r, again, historyLimits(own)),
-        ]);
+        if (!again) return enter(r, own, requested, ctx, peer, shown);
+        const changed = changeAvailability(r, again, own, shown);
+        // A resumed session has the history already: what it missed is on its way.
+        const limits = resumed ? { maxstanzas: 0 } : historyLimits(own);
+        return decision(changed.mutations, [...changed.effects, ...welcome(r, again, limits)]);
       },
     ]);
+    return askMissing(room, join, peer, offer, listed);
   }
   if (stanza.name === "message" && mine) {
     if (type === "groupchat") return groupchat(room, mine, own, ctx);
     if (nick) return privateMessage(room, mine, own, nick);
   }
   return NOTHING;
+}
+
+/** The role a node shows its occupant with; affiliations here are this room's own (5.5). */
+function roleShown(stanza: Element): { role?: Role } {
+  const { role } = shownStanding(stanza);
+  return role ? { role } : {};
 }
 
 /** Primary-replica: the joining node asked for the echo of its messages. */
@@ -152,16 +160,4 @@ function withoutSelf(d: Decision, occupant: Occupant) {
 
 function ignored(message: string): Decision {
   return decision([], [{ kind: "log", level: "warn", message: `ignored ${message}` }]);
-}
-
-/** 5.4: when a node's last occupant has left, the node has left the set. */
-function leave(room: Room, peer: string, left: Decision): Decision {
-  const remaining = occupantList(room).filter((o) => o.node === peer);
-  if (remaining.length > 1) return left;
-  const mutations: Mutation[] = [
-    ...left.mutations,
-    { op: "setLink", peer, link: null },
-    { op: "enqueue", peer, stanza: leftPresence(room.jid, peer).toString() },
-  ];
-  return decision(mutations, left.effects);
 }

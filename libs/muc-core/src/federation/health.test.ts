@@ -41,7 +41,7 @@ describe("XEP-0289 link health: the joining node checks the joined room", () => 
     spoke.later(1);
     spoke.fireTimers("ping");
     expect(spoke.room.links[HUB]!.state).toBe("up");
-    spoke.outbox.length = 0; // this check is lost
+    spoke.lose(); // this check is lost
     spoke.fireTimers("ping");
     expect(spoke.room.links[HUB]!.state).toBe("down");
     expect(spoke.logs.join("\n")).toContain("no answer to the last check");
@@ -65,7 +65,7 @@ describe("XEP-0289 link health: the grace period", () => {
     expect(leftWith(spoke.receivedBy(HAMLET), `${SPOKE}/Alice`)).toEqual([why]);
     expect(leftWith(spoke.receivedBy(HAMLET), `${SPOKE}/Hatter`)).toEqual([why]);
 
-    spoke.outbox.length = 0;
+    spoke.lose();
     spoke.fireTimers("join");
     flush();
     expect(spoke.room.links[HUB]!.state).toBe("up");
@@ -89,7 +89,7 @@ describe("XEP-0289 link health: the grace period", () => {
     ]);
     // The spoke notices too, and joins again: Hamlet is back at the hub, once.
     spoke.step(bounce(HUB, SPOKE));
-    hub.outbox.length = 0;
+    hub.lose();
     spoke.fireTimers("join");
     flush();
     expect(hub.room.links[SPOKE]!.state).toBe("up");

@@ -7,7 +7,7 @@ import { NOTHING, decision, send } from "../decision.js";
 import { exit } from "../exit.js";
 import { occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
-import type { Context, Decision, LinkTimerPurpose, Room } from "../types.js";
+import type { Context, Decision, LinkTimerPurpose, Mutation, Room } from "../types.js";
 import { rejoin } from "./join.js";
 import { linkTimer } from "./timer.js";
 
@@ -103,8 +103,11 @@ function graceOver(room: Room, peer: string, ctx: Context): Decision {
       d.mutations,
       d.effects.filter((e) => e.kind !== "send" || !gone.some((o) => o.jid === e.stanza.attrs.to)),
     );
-  return inSteps(
-    room,
-    gone.map((o) => (r: Room) => told(exit(r, o, why))),
-  );
+  // A room that joined the peer asks for its occupants again when it next joins.
+  const asks: Mutation[] =
+    link.role === "upstream" ? [{ op: "setLink", peer, link: { ...link, needState: true } }] : [];
+  return inSteps(room, [
+    ...gone.map((o) => (r: Room) => told(exit(r, o, why))),
+    () => decision(asks, []),
+  ]);
 }

@@ -1,7 +1,7 @@
 // XEP-0289 5.1 join retries and the rejoin after a failed link (this service's design, see
 // libs/fmuc-core/README.md): in memory, with lost traffic and timers fired by the test.
 import { describe, expect, it } from "vitest";
-import { NS } from "@fedmuc/xmpp";
+import { NS, parse, xml } from "@fedmuc/xmpp";
 import {
   ALICE,
   HAMLET,
@@ -9,6 +9,7 @@ import {
   HUB,
   SPOKE,
   bodies,
+  chain,
   join,
   presencesFrom,
   say,
@@ -30,7 +31,7 @@ describe("XEP-0289 5.1 a join is sent again until it completes", () => {
     const { hub, spoke, flush } = world();
     spoke.step(join(HAMLET, SPOKE, "Hamlet"));
     expect(spoke.pending()).toEqual([{ peer: HUB, joins: 1 }]);
-    spoke.outbox.length = 0; // lost on the way
+    spoke.lose(); // lost on the way
     spoke.fireTimers();
     expect(spoke.room.links[HUB]).toMatchObject({ state: "joining", joins: 2 });
     const [again] = spoke.outbox;
@@ -48,7 +49,7 @@ describe("XEP-0289 5.1 a join is sent again until it completes", () => {
   it("a link the joined room refuses (no such room there) is not tried again", () => {
     const { spoke } = world();
     spoke.step(join(HAMLET, SPOKE, "Hamlet"));
-    spoke.outbox.length = 0;
+    spoke.lose();
     spoke.step(
       bounce("item-not-found", "presence").replace(`to="${SPOKE}"`, `to="${SPOKE}/Hamlet"`),
     );
@@ -64,9 +65,9 @@ describe("XEP-0289 5.1 a join is sent again until it completes", () => {
   it("a room whose last local occupant left stops trying", () => {
     const { spoke } = world();
     spoke.step(join(HAMLET, SPOKE, "Hamlet"));
-    spoke.outbox.length = 0;
+    spoke.lose();
     spoke.step(leave(HAMLET, SPOKE, "Hamlet"));
-    spoke.outbox.length = 0;
+    spoke.lose();
     spoke.fireTimers();
     expect(spoke.outbox).toHaveLength(0);
     expect(spoke.room.links[HUB]).toBeUndefined();
@@ -101,6 +102,21 @@ describe("XEP-0289 a failed link and its resync", () => {
     expect(spoke.logs.join("\n")).toContain("down (remote-server-not-found)");
   });
 
+  it("history from a peer that answers `since` by time alone does not repeat the message heard last", () => {
+    const { hub, spoke, flush } = joined();
+    hub.step(say(ALICE, HUB, "heard last"));
+    const [relayed] = hub.outbox;
+    flush();
+    const heardId = spoke.room.links[HUB]!.heardId;
+    expect(heardId).toBeDefined();
+    // The same message again, as the history of a rejoin that asked `since` its time.
+    const again = parse(relayed!.toString());
+    again.append(xml("delay", { xmlns: NS.delay, stamp: "2026-01-01T12:00:00Z" }));
+    const before = spoke.receivedBy(HAMLET).length;
+    spoke.step(again);
+    expect(spoke.receivedBy(HAMLET)).toHaveLength(before);
+  });
+
   it("the rejoin asks only for missed history and reconciles who left and joined meanwhile", () => {
     const { hub, spoke, flush } = joined();
     spoke.step(bounce("remote-server-timeout"));
@@ -110,8 +126,8 @@ describe("XEP-0289 a failed link and its resync", () => {
     hub.step(leave(HATTER, HUB, "Hatter"));
     hub.later(60_000);
     hub.step(say(ALICE, HUB, "missed"));
-    spoke.outbox.length = 0;
-    hub.outbox.length = 0;
+    spoke.lose();
+    hub.lose();
     const heardBefore = bodies(spoke.receivedBy(HAMLET));
 
     spoke.fireTimers();
@@ -126,7 +142,9 @@ describe("XEP-0289 a failed link and its resync", () => {
         .map((o) => o.attrs.jid)
         .sort(),
     ).toEqual([HAMLET, OPHELIA]);
-    expect(others.map((o) => o.attrs.to)).toHaveLength(1);
+    // The session was up: the hub has the spoke's occupants; the rejoin carries one presence,
+    // and the hub asks for those it lacks.
+    expect(others).toEqual([]);
     flush();
 
     expect(spoke.room.links[HUB]).toMatchObject({ state: "up" });
@@ -143,6 +161,24 @@ describe("XEP-0289 a failed link and its resync", () => {
     expect(presencesFrom(hub.receivedBy(ALICE)).filter((f) => f === `${HUB}/Hamlet`)).toHaveLength(
       1,
     );
+  });
+});
+
+describe("XEP-0289 a failed link in a chain (C joins B joins A)", () => {
+  it("B's rejoin of A represents C's occupants too: A keeps them, and nobody sees them leave", () => {
+    const { top, mid, low, flush, ADMIRAL, COX } = chain();
+    mid.timers = [];
+    mid.step(
+      bounce("remote-server-timeout").replaceAll(HUB, top.room.jid).replaceAll(SPOKE, mid.room.jid),
+    );
+    mid.fireTimers();
+    const listed = mid.outbox[0]!.getChild("occupants", NS.fedmuc)!.getChildren("occupant");
+    expect(listed.map((o) => o.attrs.jid).sort()).toEqual(["captain@ship.example/helm", COX]);
+    flush();
+    expect(mid.room.links[top.room.jid]).toMatchObject({ state: "up" });
+    expect(Object.keys(top.room.occupants).sort()).toEqual(["Admiral", "Captain", "Cox"]);
+    expect(unavailableFrom(top.receivedBy(ADMIRAL), `${top.room.jid}/Cox`)).toEqual([]);
+    expect(Object.keys(low.room.occupants).sort()).toEqual(["Admiral", "Captain", "Cox"]);
   });
 });
 

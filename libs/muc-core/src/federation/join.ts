@@ -1,33 +1,50 @@
-// XEP-0289 5.1 on the joining node: the join, sent when the first local occupant arrives and
-// sent again until the joined node completes it (its subject) or refuses it. A join carries every
-// local occupant's presence, the first with the muc element, its <history/> limit and the list
-// of those occupants, so a rejoin after an outage is the same step as the first join and asks
-// only for the history this room has not heard.
+// XEP-0289 5.1 on the joining node: the join, sent when the first occupant it represents there
+// arrives (its own, or in a chain one of a room below) and sent again until the joined node
+// completes it (its subject) or refuses it. A join carries the presence of every occupant it
+// represents, the first with the muc element, its <history/> limit and the list of those
+// occupants, so a rejoin after an outage is the same step as the first join and asks only for
+// the history this room has not heard.
 import { NS, xml } from "@fedmuc/xmpp";
-import { occupantsElement } from "@fedmuc/fmuc-core";
+import { occupantsElement, sessionElement } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { occupantPresence } from "../occupant-presence.js";
 import { exit } from "../exit.js";
 import { applyMutations, occupantByJid, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
-import type { Context, Decision, Effect, FederationLink, Mutation, Room } from "../types.js";
+import type {
+  Context,
+  Decision,
+  Effect,
+  FederationLink,
+  Mutation,
+  Occupant,
+  Room,
+} from "../types.js";
 import { forNode, roomsBelow } from "./copy.js";
 import { linkTimer } from "./timer.js";
+import { sessionId } from "./offer.js";
 import { upstreamOf } from "./upstream-of.js";
 
 function afterElement(id: string | undefined) {
   return id ? xml("after", { xmlns: NS.fedmuc, id }) : undefined;
 }
 
-/** The join's stanzas: each local occupant's presence for the peer, the first one asking for
- * the history since the last message heard (all of it on a first join). They go out at once,
- * ahead of the link's outbox, which waits until the join completes; a lost join is sent again
- * on the link's timer. */
+/** The occupants this room represents at `peer`: its own, and in a chain those of the rooms
+ * that joined it. */
+function representedAt(room: Room, peer: string) {
+  return occupantList(room).filter((o) => o.node !== peer);
+}
+
+/** The join's stanzas: the presence for the peer of each occupant this room represents there,
+ * the first one asking for the history since the last message heard (all of it on a first join)
+ * and listing them all. They go out at once, ahead of the link's outbox, which waits until the
+ * join completes; a lost join is sent again on the link's timer. A peer of this service that
+ * numbered its traffic (a session that was up) has the others already: a rejoin carries the
+ * first presence only, and the peer asks for any it lacks (`<missing/>`). */
 function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
-  const locals = occupantList(room).filter((o) => !o.node);
-  const below = roomsBelow(room);
-  return locals.map((o, i) => {
-    const presence = forNode(occupantPresence(room, o, o), peer, link, o, below);
+  const locals = representedAt(room, peer);
+  const sent = (link.rx ?? 0) > 0 ? locals.slice(0, 1) : locals;
+  return presencesFor(room, peer, link, sent).map((presence, i) => {
     if (i === 0) {
       // All the history on a first join; after a failure, what came since the latest message
       // heard (by its id for a peer of this service, by its time for any other).
@@ -36,9 +53,26 @@ function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
         : xml("history", { maxstanzas: String(room.config.maxHistory) });
       presence.getChild("x", NS.muc)?.append(history);
       presence.append(occupantsElement(locals.map((l) => l.jid)));
+      // Between nodes of this service: the link's session, to start or resume.
+      const offer = { id: link.session, rx: link.rx ?? 0, state: link.needState ?? false };
+      presence.append(sessionElement(offer));
     }
     return send(presence);
   });
+}
+
+/** The presences that represent `occupants` at `peer`, as a join sends them. */
+function presencesFor(room: Room, peer: string, link: FederationLink, occupants: Occupant[]) {
+  const below = roomsBelow(room);
+  return occupants.map((o) => forNode(occupantPresence(room, o, o), peer, link, o, below));
+}
+
+/** The joined node lacks some of the occupants a rejoin listed: their presences go. */
+export function announceMissing(room: Room, peer: string, jids: readonly string[]): Decision {
+  const link = room.links[peer];
+  if (link?.role !== "upstream") return NOTHING;
+  const lacking = representedAt(room, peer).filter((o) => jids.includes(o.jid));
+  return decision([], presencesFor(room, peer, link, lacking).map(send));
 }
 
 /** Removes the link to `peer`, remembering the latest message heard there for the next join. */
@@ -50,16 +84,18 @@ export function forgetLink(room: Room, peer: string): Mutation[] {
   return [...heard, { op: "setLink", peer, link: null }];
 }
 
-/** 5.1: the first local occupant opens the link to the room this room federates with. */
+/** 5.1: the first occupant this room represents there (its own, or in a chain one of a room
+ * below it: a relay with no users of its own) opens the link to the room it federates with. */
 export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
   const after = applyMutations(room, d.mutations, room.version);
   const peer = upstreamOf(after, ctx);
   if (!peer || room.links[peer] || after.links[peer]) return d;
-  const joinsLocally = d.mutations.some(
-    (m) => m.op === "putOccupant" && !m.occupant.node && !occupantByJid(room, m.occupant.jid),
+  const arrives = d.mutations.some(
+    (m) =>
+      m.op === "putOccupant" && m.occupant.node !== peer && !occupantByJid(room, m.occupant.jid),
   );
-  const pointed = upstreamOf(room, ctx) !== peer && occupantList(after).some((o) => !o.node);
-  if (!joinsLocally && !pointed) return d;
+  const pointed = upstreamOf(room, ctx) !== peer && representedAt(after, peer).length > 0;
+  if (!arrives && !pointed) return d;
   // A room that was in the set before asks only for what it missed since.
   const before = room.heard?.peer === peer ? room.heard : undefined;
   const link: FederationLink = {
@@ -67,6 +103,8 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
     state: "joining",
     replica: ctx.federation.replica,
     joins: 1,
+    session: sessionId(ctx), // proposed; the joined node settles it
+    rx: 0,
     ...(before ? { heard: before.at, heardId: before.id } : {}),
   };
   return decision(
@@ -78,13 +116,13 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
 /**
  * The link's timer: a join that has not completed (or a link that went down) is sent again.
  * What the peer announced before is marked stale; what it does not announce again by the end of
- * the join has left meanwhile (see adoptSubject). A room left without local occupants has
- * nothing to join for.
+ * the join has left meanwhile (see adoptSubject). A room left without occupants to represent
+ * there has nothing to join for.
  */
 export function rejoin(room: Room, peer: string, joins: number): Decision {
   const link = room.links[peer];
   if (link?.role !== "upstream" || link.joins !== joins || link.state === "up") return NOTHING;
-  if (!occupantList(room).some((o) => !o.node)) {
+  if (representedAt(room, peer).length === 0) {
     return decision([{ op: "setLink", peer, link: null }], []);
   }
   const state = link.heard ? "resyncing" : "joining";
@@ -114,12 +152,10 @@ export function closeUpstream(room: Room, d: Decision, ctx: Context): Decision {
   if (upstreamOf(after, ctx) === old) return d;
   const link = room.links[old]!;
   const below = roomsBelow(room);
-  const leaving: Mutation[] = occupantList(after)
-    .filter((o) => !o.node)
-    .map((o) => {
-      const gone = occupantPresence(after, o, o, { unavailable: true });
-      return { op: "enqueue", peer: old, stanza: forNode(gone, old, link, o, below).toString() };
-    });
+  const leaving: Mutation[] = representedAt(after, old).map((o) => {
+    const gone = occupantPresence(after, o, o, { unavailable: true });
+    return { op: "enqueue", peer: old, stanza: forNode(gone, old, link, o, below).toString() };
+  });
   const theirs = occupantList(after).filter((o) => o.node === old);
   const exits = inSteps(
     after,

@@ -1,13 +1,15 @@
 // XEP-0289 leaves configuration open; here a room that federates upstream mirrors the upstream
 // room's configuration, read from its disco#info (XEP-0045 6.4: muc_* features and the
 // muc#roominfo form), so it works with any peer. It asks when its join completes and whenever
-// the upstream room announces a configuration change (status 104). Mirrored: what occupants
+// the upstream room announces a configuration change (status 104), which it passes on to the
+// rooms that joined it, so they ask it in turn. Mirrored: what occupants
 // see of the room (name, description, moderation, anonymity, who may change the subject,
 // listing). Kept local: admission (members-only, password, capacity), persistence and history
 // length, which are each site's own policy.
 import { NS, NS_DATA, formValues, xml, type Element } from "@fedmuc/xmpp";
 import { NOTHING, decision, send } from "../decision.js";
-import { configChangeNotices } from "../owner.js";
+import { configChangeNotice, configChangeNotices } from "../owner.js";
+import { passDown } from "./pass-down.js";
 import type { Decision, Room, RoomConfig } from "../types.js";
 
 export const CONFIG_QUERY_ID = "fmuc-config";
@@ -53,8 +55,10 @@ export function adoptConfig(room: Room, result: Element): Decision {
   const config = mirroredConfig(room.config, info);
   if (JSON.stringify(config) === JSON.stringify(room.config)) return NOTHING;
   const locals = { ...room, occupants: localOccupants(room) };
+  // Rooms below ask for the configuration they mirror in turn.
+  const news = (to: string) => configChangeNotice(room.jid, to, room.config, config);
   return decision(
-    [{ op: "setConfig", config }],
+    [{ op: "setConfig", config }, ...passDown(room, news)],
     configChangeNotices(locals, room.config, config).map(send),
   );
 }

@@ -46,21 +46,25 @@ export function localRemovedElsewhere(
 ): Decision {
   const notice = noticeOf(presence);
   if (!notice.codes.includes(KICKED) && !notice.codes.includes(BANNED)) return NOTHING;
-  if (atLeast(occupant.affiliation, "admin")) {
-    const again = occupantPresence(room, occupant, { ...occupant, jid: peer, role: "none" });
-    again.attrs.to = peer;
-    again.append(xml("fmuc", { xmlns: NS.fmuc, from: occupant.jid }));
-    return decision(
-      [{ op: "enqueue", peer, stanza: again.toString() }],
-      [
-        {
-          kind: "log",
-          level: "warn",
-          message: `refused ${peer}'s removal of ${occupant.nick}, an ${occupant.affiliation} here`,
-        },
-      ],
-    );
-  }
+  if (protectedHere(occupant)) return announceAgain(room, peer, occupant, "removal");
   const removed = removeOccupant(room, occupant, notice);
   return decision(removed.mutations, removed.effects);
+}
+
+/** This room's own admins and owners: another node can neither remove nor demote them. */
+export function protectedHere(occupant: Occupant): boolean {
+  return !occupant.node && atLeast(occupant.affiliation, "admin");
+}
+
+/** Refuses `peer`'s `change` of a protected occupant: the peer is told again how the occupant
+ * stands here, and the operator why. */
+export function announceAgain(room: Room, peer: string, occupant: Occupant, change: string) {
+  const again = occupantPresence(room, occupant, { ...occupant, jid: peer, role: "none" });
+  again.attrs.to = peer;
+  again.append(xml("fmuc", { xmlns: NS.fmuc, from: occupant.jid }));
+  const message = `refused ${peer}'s ${change} of ${occupant.nick}, an ${occupant.affiliation} here`;
+  return decision(
+    [{ op: "enqueue", peer, stanza: again.toString() }],
+    [{ kind: "log", level: "warn", message }],
+  );
 }

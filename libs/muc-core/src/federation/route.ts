@@ -1,8 +1,8 @@
 // XEP-0289 as a routing of the effects of XEP-0045 decisions (see libs/fmuc-core/README.md):
 // effects for local occupants are sent; the copies of one broadcast for the occupants present
 // through a node collapse to one copy for that node, appended to the link's outbox; broadcasts
-// about local occupants also reach links that have no addressed occupant yet; nothing returns
-// to the node a stanza came from.
+// about an occupant also reach links that have no addressed occupant yet, but for the
+// occupant's own; nothing returns to the node a stanza came from.
 import type { Element } from "@fedmuc/xmpp";
 import { decision } from "../decision.js";
 import { applyMutations, occupantByJid, occupantByNick } from "../room.js";
@@ -110,11 +110,13 @@ export function federate(before: Room, d: Decision, origin?: string, now = new D
     if (unicast && joinState && !isNewLink(target.node)) continue;
     relay(stanza, target.node, unicast ? target : undefined);
   }
-  // A broadcast about a local occupant reaches every link, whether it addressed its node or not.
+  // A broadcast about an occupant reaches every link but the occupant's own, whether it
+  // addressed an occupant there or not (a link still joining has none yet).
   for (const effect of d.effects) {
     if (effect.kind !== "send" || !isBroadcast(effect.stanza)) continue;
     const subject = subjectOf(effect.stanza);
-    if (subject && !subject.node) for (const peer of peers) relay(effect.stanza, peer);
+    if (!subject) continue;
+    for (const peer of peers) if (peer !== subject.node) relay(effect.stanza, peer);
   }
   return decision([...d.mutations, ...enqueued], effects);
 }

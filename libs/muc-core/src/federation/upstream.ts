@@ -1,24 +1,24 @@
 // XEP-0289 on the joining node: adopt what the joined node sends (its occupants, history and
 // subject, 5.1; its traffic, 5.2 to 5.4), close the link on <reject/> or <left/>, and tell a
 // refused user from a failed link.
-import { NS, bareOf, clone, errorCondition, xml, type Element } from "@fedmuc/xmpp";
-import type { FmucPayload } from "@fedmuc/fmuc-core";
+import { NS, errorCondition, type Element } from "@fedmuc/xmpp";
+import { readMissing, readResumed, type FmucPayload } from "@fedmuc/fmuc-core";
 import { NOTHING, decision, send } from "../decision.js";
 import { enter, type Standing } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
 import { groupchat } from "../groupchat.js";
-import { historyMessage } from "../history.js";
 import { privateMessage } from "../private-message.js";
-import { removeOccupant } from "../removal.js";
 import { occupantByJid, occupantByNick, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
-import { subjectMessage } from "../subject.js";
-import type { Context, Decision, HistoryEntry, Mutation, Occupant, Room } from "../types.js";
+import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
+import { adoptHistory, adoptSubject } from "./adopt.js";
 import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
-import { forgetLink } from "./join.js";
+import { announceMissing, forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
+import { nickTakenAbove, refusedAbove } from "./collision.js";
+import { roleChangedElsewhere } from "./role.js";
 import { asOccupant, resourceOf, shownStanding, stanzaIdBy } from "./stanza.js";
 
 const CONFIG_CHANGED = 104;
@@ -48,10 +48,14 @@ export function adoptState(
     return decision(unlink(room, peer).mutations, [{ kind: "log", level: "info", message: note }]);
   }
   if (payload?.kind === "reject") {
-    // 5.1: refused; local chat goes on, and the next local occupant's arrival tries again.
+    // 5.1: refused; local chat goes on, and the next occupant's arrival tries again.
     const note = `${peer} rejected the link: ${payload.reason}`;
     return decision(unlink(room, peer).mutations, [{ kind: "log", level: "warn", message: note }]);
   }
+  const resumed = readResumed(stanza);
+  if (resumed !== undefined) return resume(room, peer, resumed, ctx);
+  const missing = readMissing(stanza);
+  if (missing) return announceMissing(room, peer, missing);
   const nick = resourceOf(stanza.attrs.from);
   const type = stanza.attrs.type;
   if (stanza.name === "message" && type === "groupchat" && stanza.getChild("subject")) {
@@ -70,14 +74,12 @@ export function adoptState(
   }
   if (payload?.kind !== "from") return NOTHING;
   const occupant = occupantByJid(room, payload.jid);
-  // The joined node's list of occupants includes this node's own: they are here already.
-  if (occupant && !occupant.node) {
-    if (stanza.name === "presence" && type === "unavailable") {
-      return localRemovedElsewhere(room, peer, occupant, stanza);
-    }
+  // Not one of the peer's occupants: one of this node's own, or in a chain another node's.
+  if (occupant && occupant.node !== peer) {
+    if (stanza.name === "presence") return heldElsewhere(room, peer, occupant, stanza);
     // Primary-replica: the echo of a local occupant's message is when it is delivered here.
     const echo = stanza.name === "message" && type === "groupchat" && room.links[peer]?.replica;
-    return echo
+    return echo && !occupant.node
       ? heard(room, peer, stanza, groupchat(room, occupant, asOccupant(stanza, payload.jid), ctx))
       : NOTHING;
   }
@@ -85,9 +87,15 @@ export function adoptState(
   if (stanza.name === "presence") {
     // One of this node's own occupants shown back, who left here meanwhile: not a remote one.
     if (!occupant && stanza.getChild("own", NS.fedmuc)) return NOTHING;
-    if (occupant?.node !== peer) {
+    if (!occupant) {
       if (type === "unavailable" || !nick) return NOTHING;
-      return enter(room, own, nick, ctx, peer, shownStanding(stanza));
+      const entered = (r: Room) => enter(r, own, nick, ctx, peer, shownStanding(stanza));
+      // Nick collisions: the joined node holds the nick; a local user who took it meanwhile
+      // gives way (the joined node refuses that user's presence too, which then finds nobody).
+      const holder = occupantByNick(room, nick);
+      if (holder && !holder.node)
+        return inSteps(room, [(r) => nickTakenAbove(r, holder, peer), entered]);
+      return entered(room);
     }
     return type === "unavailable"
       ? departure(room, occupant, own)
@@ -100,11 +108,28 @@ export function adoptState(
   // messages, relayed before the outage): its clients have it.
   if (type === "groupchat" && stanzaIdBy(stanza, room.jid)) return NOTHING;
   const delay = stanza.getChild("delay", NS.delay) ?? stanza.getChild("x", NS.delay);
-  if (type === "groupchat" && delay)
+  if (type === "groupchat" && delay) {
+    // History from `since` the latest message heard starts with that message itself (a peer
+    // that answers by time alone): it is here already.
+    const id = stanzaIdBy(stanza, peer);
+    if (id && id === room.links[peer]?.heardId) return NOTHING;
     return heard(room, peer, stanza, adoptHistory(room, own, nick, delay, ctx));
+  }
   if (!occupant || occupant.node !== peer) return NOTHING;
   if (type === "groupchat") return heard(room, peer, stanza, groupchat(room, occupant, own, ctx));
   return privateMessage(room, occupant, own, resourceOf(stanza.attrs.to));
+}
+
+/**
+ * The peer's presence about an occupant it does not hold: a removal (5.5) or a role change by
+ * one of its moderators. The joined node's occupant list names this node's own occupants (5.1):
+ * only once the link is up does such a presence say that something changed.
+ */
+function heldElsewhere(room: Room, peer: string, occupant: Occupant, presence: Element): Decision {
+  const type = presence.attrs.type;
+  if (type === "unavailable") return localRemovedElsewhere(room, peer, occupant, presence);
+  if (type !== undefined || room.links[peer]?.state !== "up") return NOTHING;
+  return roleChangedElsewhere(room, peer, occupant, presence);
 }
 
 /** An occupant of the peer announced again: a presence change, or (during a rejoin) no longer
@@ -157,116 +182,32 @@ function failed(room: Room, error: Element, peer: string, nick: string, ctx: Con
   if (error.name !== "presence") {
     return decision([], [{ kind: "log", level: "info", message: `${peer}: ${condition}` }]);
   }
-  if (USER_REFUSALS.has(condition)) return refused(room, error, nick);
+  if (USER_REFUSALS.has(condition)) return refusedAbove(room, error, peer, nick);
   // Not about this user (the room is missing there, the link is not allowed): the link is
-  // refused, local chat goes on; the next local occupant's arrival tries again.
+  // refused, local chat goes on; the next occupant's arrival tries again.
   const gone = unlink(room, peer);
   const note = `${peer} refused the link (${condition})`;
   return decision(gone.mutations, [{ kind: "log", level: "warn", message: note }]);
 }
 
-/**
- * The joined node refused a local occupant's presence, e.g. with <conflict/> because its nick is
- * taken there (the upper node decides nick collisions): the occupant gets that error, as if its
- * own join had been refused, and the others see it leave. Nobody vanishes without a word.
- */
-function refused(room: Room, error: Element, nick: string): Decision {
-  const occupant = occupantByNick(room, nick);
-  if (!occupant || occupant.node) return NOTHING;
-  const removal = removeOccupant(room, occupant, { codes: [] });
-  const notice = clone(error);
-  notice.attrs.from = `${room.jid}/${occupant.nick}`;
-  notice.attrs.to = occupant.jid;
-  const others = removal.effects.filter(
-    (e) => e.kind !== "send" || e.stanza.attrs.to !== occupant.jid,
-  );
-  return decision(removal.mutations, [...others, send(notice)]);
-}
-
-/** 5.1: the subject completes the join; the joining node adopts it, and the peer's occupants
- * it did not announce again in a rejoin have left meanwhile. */
-function adoptSubject(
-  room: Room,
-  stanza: Element,
-  peer: string,
-  nick: string,
-  ctx: Context,
-): Decision {
-  const subject = {
-    text: stanza.getChildText("subject") ?? "",
-    nick,
-    stamp: ctx.now.toISOString(),
-  };
+/** The joined node resumed the link's session (it has applied `rx` of this room's stanzas):
+ * the link is up again, the peer's occupants are all still there, and what the peer has not
+ * applied goes again. */
+function resume(room: Room, peer: string, rx: number, ctx: Context): Decision {
   const link = room.links[peer];
-  const completes = link && link.state !== "up";
-  const up = {
-    ...link!,
-    state: "up",
-    heard: link?.heard ?? subject.stamp,
-    downSince: undefined,
-  } as const;
-  const gone = occupantList(room).filter((o) => o.node === peer && o.stale);
-  const changed = room.subject?.text !== subject.text || room.subject?.nick !== subject.nick;
-  return inSteps(room, [
-    // Once joined, the configuration comes from the upstream room.
-    () =>
-      completes
-        ? decision(
-            [{ op: "setLink", peer, link: up }],
-            [send(configQuery(room, peer)), pingTimer(peer, up, ctx)],
-          )
-        : NOTHING,
-    ...gone.map((o) => (r: Room) => exit(r, o)),
-    (r) => {
-      if (!changed && completes && room.subject) return NOTHING; // joined again: known
-      const adopted: Room = { ...r, subject };
-      const locals = occupantList(r).filter((o) => !o.node);
-      return {
-        mutations: [{ op: "setSubject", subject }],
-        effects: locals.map((o) => send(subjectMessage(adopted, o.jid))),
-      };
-    },
-  ]);
-}
-
-/** 5.1: history from the joined node joins this room's history, with its original time. */
-function adoptHistory(
-  room: Room,
-  own: Element,
-  nick: string,
-  delay: Element,
-  ctx: Context,
-): Decision {
-  const stamp = normalStamp(delay.attrs.stamp) ?? ctx.now.toISOString();
-  const id = ctx.newId();
-  const kept = xml(
-    "message",
-    { from: `${room.jid}/${nick}`, type: "groupchat" },
-    ...own
-      .getChildElements()
-      .filter((c) => c !== delay && c.attrs.xmlns !== NS.delay)
-      .map(clone),
-    xml("stanza-id", { xmlns: NS.sid, id, by: room.jid }),
-  );
-  const entry: HistoryEntry = {
-    nick,
-    jid: bareOf(own.attrs.from!),
-    stamp,
-    id,
-    stanza: kept.toString(),
-  };
-  const locals = occupantList(room).filter((o) => !o.node);
+  // Only a session that was up before resumes: a first join completes with the room's state.
+  const back = link?.state === "resyncing" || link?.state === "down";
+  if (link?.role !== "upstream" || !link.session || !back) return NOTHING;
+  const up: FederationLink = { ...link, state: "up", downSince: undefined, needState: undefined };
+  const kept: Mutation[] = occupantList(room)
+    .filter((o) => o.node === peer && o.stale)
+    .map((o) => ({ op: "putOccupant", occupant: { ...o, stale: undefined } }));
   return decision(
-    [{ op: "appendHistory", entry, max: room.config.maxHistory }],
-    locals.map((o) => send(historyMessage(entry, room.jid, o.jid))),
+    [{ op: "setLink", peer, link: up }, ...kept],
+    [
+      { kind: "peerAcked", peer, session: link.session, n: rx, resend: true },
+      pingTimer(peer, up, ctx),
+      { kind: "log", level: "info", message: `resumed the session with ${peer}` },
+    ],
   );
-}
-
-/** XEP-0082 stamps, and the spec's example form 20120419T16:00:44 (tolerated on input). */
-function normalStamp(stamp: string | undefined): string | undefined {
-  if (!stamp) return undefined;
-  const legacy = /^(\d{4})(\d{2})(\d{2})T(\d{2}:\d{2}:\d{2})$/.exec(stamp);
-  const text = legacy ? `${legacy[1]}-${legacy[2]}-${legacy[3]}T${legacy[4]}Z` : stamp;
-  const time = Date.parse(text);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 }

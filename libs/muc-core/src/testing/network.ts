@@ -1,7 +1,9 @@
 // XEP-0289 in memory for the rules' unit tests: rooms of several nodes, each deciding with its
-// own rules, their link outboxes delivered to each other in order (or lost, on demand), and the
-// links' timers fired when a test says so.
-import { NS, bareOf, parse, type Element } from "@fedmuc/xmpp";
+// own rules, their link outboxes delivered to each other in order (or lost, on demand), numbered
+// as the link engine numbers them on a link with a session, and the links' timers fired when a
+// test says so.
+import { NS, bareOf, clone, parse, type Element } from "@fedmuc/xmpp";
+import { seqElement } from "@fedmuc/fmuc-core";
 import { decide, decideLinkTimer } from "../decide.js";
 import { historyForLink } from "../federation/history.js";
 import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
@@ -35,6 +37,12 @@ export class Node {
   timers: { peer: string; purpose: LinkTimerPurpose; joins: number }[] = [];
   /** Notes for the operator. */
   readonly logs: string[] = [];
+  /** Outbox entries (as opposed to what the rules send a peer directly): numbered in a session. */
+  readonly queued = new WeakSet<Element>();
+  /** The latest number given in each link session ("peer session"). */
+  readonly numbered = new Map<string, number>();
+  /** Numbered stanzas not yet acknowledged, by "peer session", as the link engine keeps them. */
+  readonly unacked = new Map<string, Element[]>();
   constructor(jid: string, federation: Federation) {
     this.room = emptyRoom(jid);
     let n = 0;
@@ -70,15 +78,16 @@ export class Node {
     this.room = applyMutations(this.room, d.mutations, this.room.version + 1);
     for (const m of d.mutations) {
       if (m.op === "appendHistory") this.history.push(m.entry);
-      if (m.op === "enqueue") this.outbox.push(parse(m.stanza));
+      if (m.op === "destroy") this.history.splice(0); // the store deletes it with the room
+      if (m.op === "enqueue") this.queue(parse(m.stanza));
       if (m.op === "enqueueHistory") {
-        const latest = this.history.slice(-m.count);
+        const latest = m.count > 0 ? this.history.slice(-m.count) : []; // as XREVRANGE COUNT
         const heard = m.after ? latest.findIndex((e) => e.id === m.after) : -1;
         const chosen =
           heard >= 0
             ? latest.slice(heard + 1)
             : latest.filter((e) => !m.since || e.stamp >= m.since);
-        for (const e of chosen) this.outbox.push(parse(historyForLink(e, this.room.jid, m.peer)));
+        for (const e of chosen) this.queue(parse(historyForLink(e, this.room.jid, m.peer)));
       }
     }
     for (const e of d.effects) {
@@ -86,10 +95,40 @@ export class Node {
         this.timers.push({ peer: e.peer, purpose: e.purpose, joins: e.joins });
       }
       if (e.kind === "log") this.logs.push(e.message);
+      if (e.kind === "peerAcked") this.acknowledged(e.peer, e.n, e.resend);
       if (e.kind !== "send") continue;
       const toPeer = this.peers.has(bareOf(e.stanza.attrs.to ?? ""));
       (toPeer ? this.outbox : this.clients).push(e.stanza);
     }
+  }
+  private queue(stanza: Element): void {
+    this.queued.add(stanza);
+    this.outbox.push(stanza);
+  }
+  /** An outbox entry as it crosses: numbered in its link's session, if it has one, and kept
+   * until acknowledged. */
+  crossing(entry: Element): Element {
+    const peer = bareOf(entry.attrs.to!);
+    const session = this.room.links[peer]?.session;
+    if (!this.queued.has(entry) || !session) return entry;
+    const key = `${peer} ${session}`;
+    const n = (this.numbered.get(key) ?? 0) + 1;
+    this.numbered.set(key, n);
+    const copy = clone(entry);
+    copy.append(seqElement({ s: session, n }));
+    this.unacked.set(key, [...(this.unacked.get(key) ?? []), copy]);
+    return copy;
+  }
+  /** What this node sends now is lost on the way (an outage): numbered, but never arrives. */
+  lose(): void {
+    for (const entry of this.outbox.splice(0)) this.crossing(entry);
+  }
+  private acknowledged(peer: string, n: number, resend: boolean): void {
+    const key = `${peer} ${this.room.links[peer]?.session}`;
+    const number = (el: Element) => Number(el.getChild("seq", NS.fedmuc)!.attrs.n);
+    const left = (this.unacked.get(key) ?? []).filter((el) => number(el) > n);
+    this.unacked.set(key, left);
+    if (resend) this.outbox.unshift(...left);
   }
   receivedBy(jid: string): Element[] {
     return this.clients.filter((el) => el.attrs.to === jid);
@@ -106,7 +145,7 @@ export function network(...nodes: Node[]): () => void {
       for (const node of nodes) {
         const entry = node.outbox.shift();
         if (!entry) continue;
-        byRoom.get(bareOf(entry.attrs.to!))!.step(entry);
+        byRoom.get(bareOf(entry.attrs.to!))!.step(node.crossing(entry));
         moved = true;
       }
     }
@@ -124,6 +163,46 @@ export function world() {
     `<iq from="${ALICE}" to="${HUB}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
   );
   return { hub, spoke, flush };
+}
+
+/** The rooms of a chain, C joins B joins A: the fleet's deck (the Admiral's, with the Admiral
+ * in it), and the services of the ship and the boat, each set to join the one above; nobody is
+ * on the ship's or the boat's deck yet. */
+export function fleet() {
+  const TOP = "deck@muc.fleet.example";
+  const MID = "deck@muc.ship.example";
+  const LOW = "deck@muc.boat.example";
+  const top = new Node(TOP, { allows: (p) => p === MID, upstream: () => null, replica: false });
+  const mid = new Node(MID, { allows: (p) => p === LOW, upstream: () => TOP, replica: false });
+  const low = new Node(LOW, { allows: () => false, upstream: () => MID, replica: false });
+  const flush = network(top, mid, low);
+  const ADMIRAL = "admiral@fleet.example/bridge";
+  const CAPTAIN = "captain@ship.example/helm";
+  const COX = "cox@boat.example/tiller";
+  top.step(join(ADMIRAL, TOP, "Admiral"));
+  top.step(
+    `<iq from="${ADMIRAL}" to="${TOP}" type="set" id="c"><query xmlns="${NS.mucOwner}"><x xmlns="jabber:x:data" type="submit"/></query></iq>`,
+  );
+  return { top, mid, low, flush, ADMIRAL, CAPTAIN, COX };
+}
+
+/** The chain with its occupants: the Captain on the ship's deck, then Cox on the boat's. */
+export function chain() {
+  const rooms = fleet();
+  const { mid, low, flush, CAPTAIN, COX } = rooms;
+  mid.step(join(CAPTAIN, mid.room.jid, "Captain"));
+  flush();
+  low.step(join(COX, low.room.jid, "Cox"));
+  flush();
+  return rooms;
+}
+
+/** Delivers, in order, what `from` has for `to`'s room; what it has for others waits. */
+export function deliver(from: Node, to: Node): void {
+  const forTo = (el: Element) => bareOf(el.attrs.to!) === to.room.jid;
+  const entries = from.outbox.filter(forTo);
+  from.outbox.splice(0, from.outbox.length, ...from.outbox.filter((el) => !forTo(el)));
+  for (const entry of entries) to.step(from.crossing(entry));
 }
 
 export const join = (jid: string, room: string, nick: string) =>

@@ -1,6 +1,7 @@
 // A load client as cheap as it gets: raw TCP c2s, SASL ANONYMOUS, resource binding, MUC join.
-// Once joined it parses no XML: it scans the incoming text for complete <message> stanzas and
-// hands their <body> text to onMessage, so 100 of them fit in one Node thread.
+// It parses no XML: a join waits for the self-presence only, and once joined the client scans the
+// incoming text for complete <message> stanzas and hands their <body> text to onMessage, so a
+// thousand of them fit in one Node thread (the benchmark's load, and tests that need crowds).
 import { connect, type Socket } from "node:net";
 
 const STREAM_OPEN = (domain: string): string =>
@@ -9,7 +10,9 @@ const STREAM_OPEN = (domain: string): string =>
 const FEATURES = /<\/stream:features>/;
 const SASL_RESULT = /<success\b[^>]*?(?:\/>|>[\s\S]*?<\/success>)|<failure\b[\s\S]*?<\/failure>/;
 const BIND_RESULT = /<iq\b[^>]*?\bid=['"]bind1['"][\s\S]*?<\/iq>/;
-const PRESENCE = /<presence\b[^>]*?(?:\/>|>[\s\S]*?<\/presence>)/;
+// The join's answer: the self-presence (status 110, XEP-0045 7.2.3) or an error presence. The
+// occupants' presences before it are skipped unparsed: a join must not cost O(occupants^2).
+const SELF_OR_ERROR = /code=['"]110['"]|<presence\b[^>]*?\stype=['"]error['"]/g;
 const CONFIG_RESULT = /<iq\b[^>]*?\bid=['"]cfg1['"][^>]*?(?:\/>|>[\s\S]*?<\/iq>)/;
 const IS_ERROR = /\stype=['"]error['"]/;
 const STREAM_ERROR = /<stream:error\b/;
@@ -68,18 +71,14 @@ export class RawClient {
       `<presence to='${room}/${nick}'><x xmlns='http://jabber.org/protocol/muc'>` +
         `<history maxstanzas='0'/></x></presence>`,
     );
-    for (;;) {
-      const presence = await this.#expect(PRESENCE, `self-presence in ${room}`);
-      if (IS_ERROR.test(presence)) throw new Error(`join ${room} refused: ${presence}`);
-      if (!/code=['"]110['"]/.test(presence)) continue; // another occupant
-      if (/code=['"]201['"]/.test(presence)) {
-        this.socket.write(
-          `<iq type='set' id='cfg1' to='${room}'><query xmlns='http://jabber.org/protocol/muc#owner'>` +
-            `<x xmlns='jabber:x:data' type='submit'/></query></iq>`,
-        );
-        await this.#expect(CONFIG_RESULT, "instant room configuration");
-      }
-      break;
+    const presence = await this.#expect(selfPresence, `self-presence in ${room}`);
+    if (IS_ERROR.test(presence)) throw new Error(`join ${room} refused: ${presence}`);
+    if (/code=['"]201['"]/.test(presence)) {
+      this.socket.write(
+        `<iq type='set' id='cfg1' to='${room}'><query xmlns='http://jabber.org/protocol/muc#owner'>` +
+          `<x xmlns='jabber:x:data' type='submit'/></query></iq>`,
+      );
+      await this.#expect(CONFIG_RESULT, "instant room configuration");
     }
     this.#scanning = true;
     this.#scan();
@@ -126,8 +125,8 @@ export class RawClient {
     this.#buf = pos > 0 ? buf.slice(pos) : buf;
   }
 
-  // Waits for re in the setup phase; consumes the buffer up to the end of the match.
-  #expect(re: RegExp, what: string): Promise<string> {
+  // Waits for what `find` finds in the setup phase; consumes the buffer up to its end.
+  #expect(find: RegExp | Finder, what: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => done(new Error(`timeout waiting for ${what}`)),
@@ -142,10 +141,12 @@ export class RawClient {
         } else resolve(text ?? "");
       };
       this.#waiter = () => {
-        const m = re.exec(this.#buf);
-        if (m) {
-          this.#buf = this.#buf.slice(m.index + m[0].length);
-          return done(undefined, m[0]);
+        const found = find instanceof RegExp ? matched(find, this.#buf) : find(this.#buf);
+        if (found) {
+          const [start, end] = found;
+          const text = this.#buf.slice(start, end);
+          this.#buf = this.#buf.slice(end);
+          return done(undefined, text);
         }
         if (STREAM_ERROR.test(this.#buf))
           return done(new Error(`stream error waiting for ${what}`));
@@ -155,3 +156,21 @@ export class RawClient {
     });
   }
 }
+
+/** Where a stanza starts and ends in the buffer, if it is there whole. */
+type Finder = (buf: string) => [number, number] | undefined;
+
+function matched(re: RegExp, buf: string): [number, number] | undefined {
+  const m = re.exec(buf);
+  return m ? [m.index, m.index + m[0].length] : undefined;
+}
+
+/** The first self-presence or error presence, whole. */
+const selfPresence: Finder = (buf) => {
+  SELF_OR_ERROR.lastIndex = 0;
+  const m = SELF_OR_ERROR.exec(buf);
+  if (!m) return undefined;
+  const start = buf.lastIndexOf("<presence", m.index);
+  const close = buf.indexOf("</presence>", m.index);
+  return start < 0 || close < 0 ? undefined : [start, close + "</presence>".length];
+};

@@ -1,0 +1,122 @@
+// Link sessions between two nodes of this service (namespace urn:fedmuc:fmuc:0, see README.md
+// "Link sessions"): the traffic of a link is numbered, acknowledged cumulatively and sent again
+// until acknowledged, so that it crosses exactly once even when S2S drops stanzas in flight; a
+// session outlives outages, so a rejoin resumes it instead of starting over.
+import { NS, xml, type Element } from "@fedmuc/xmpp";
+import { MalformedFmucError } from "./payload.js";
+
+/** A join's offer: session `id`, of which the joining node has applied `rx` stanzas (0: it
+ * proposes the session). `state`: the joining node no longer shows the joined node's
+ * occupants (its grace period ended) and asks for them again. */
+export interface SessionOffer {
+  readonly id?: string;
+  readonly rx: number;
+  readonly state: boolean;
+}
+
+/** The numbering of one stanza of a session. */
+export interface Seq {
+  /** The session (a short id: every stanza names it, so none is read in another's numbering). */
+  readonly s: string;
+  readonly n: number;
+  /** Cumulative acknowledgement: the sender has applied this many of the receiver's stanzas. */
+  readonly ack?: number;
+  /** When the stanza was queued (milliseconds since the epoch), if it waited. */
+  readonly at?: number;
+}
+
+/** A standalone acknowledgement in session `s`; `resend`: a stanza is missing, send again
+ * after `n`. */
+export interface Ack {
+  readonly s: string;
+  readonly n: number;
+  readonly resend: boolean;
+}
+
+function count(value: string | undefined, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,15}$/.test(value)) throw new MalformedFmucError(`${what} is not a count: ${value}`);
+  return Number(value);
+}
+
+function attrsOf(fields: Record<string, string | number | boolean | undefined>) {
+  const attrs: Record<string, string> = { xmlns: NS.fedmuc };
+  for (const [name, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== false) attrs[name] = String(value);
+  }
+  return attrs;
+}
+
+export function sessionElement(offer: SessionOffer): Element {
+  return xml(
+    "session",
+    attrsOf({ id: offer.id, rx: offer.id ? offer.rx : undefined, state: offer.state }),
+  );
+}
+
+export function readSession(stanza: Element): SessionOffer | undefined {
+  const el = stanza.getChild("session", NS.fedmuc);
+  if (!el) return undefined;
+  const { id, rx, state } = el.attrs;
+  return { ...(id ? { id } : {}), rx: count(rx, "session rx") ?? 0, state: state === "true" };
+}
+
+export function seqElement(seq: Seq): Element {
+  return xml("seq", attrsOf({ s: seq.s, n: seq.n, ack: seq.ack, at: seq.at }));
+}
+
+/** The stanza's numbering, undefined if it has none; throws MalformedFmucError if unreadable. */
+export function readSeq(stanza: Element): Seq | undefined {
+  const el = stanza.getChild("seq", NS.fedmuc);
+  if (!el) return undefined;
+  const n = count(el.attrs.n, "seq n");
+  const { s } = el.attrs;
+  if (!s || !n) throw new MalformedFmucError(`seq without a session or a number: ${el}`);
+  const ack = count(el.attrs.ack, "seq ack");
+  const at = count(el.attrs.at, "seq at");
+  return {
+    s,
+    n,
+    ...(ack !== undefined ? { ack } : {}),
+    ...(at !== undefined ? { at } : {}),
+  };
+}
+
+export function ackMessage(from: string, to: string, ack: Ack): Element {
+  return xml(
+    "message",
+    { from, to, type: "normal" },
+    xml("ack", attrsOf({ s: ack.s, n: ack.n, resend: ack.resend })),
+  );
+}
+
+export function readAck(stanza: Element): Ack | undefined {
+  const el = stanza.getChild("ack", NS.fedmuc);
+  if (!el) return undefined;
+  const { s } = el.attrs;
+  if (!s) throw new MalformedFmucError(`ack without a session: ${el}`);
+  return { s, n: count(el.attrs.n, "ack n") ?? 0, resend: el.attrs.resend === "true" };
+}
+
+/** The joined node resumes the session a join offered; it has applied `rx` of the joining
+ * node's stanzas. From bare JID to bare JID, like <reject/> and <left/>. */
+export function resumedPresence(from: string, to: string, rx: number): Element {
+  return xml("presence", { from, to }, xml("resumed", attrsOf({ rx })));
+}
+
+export function readResumed(stanza: Element): number | undefined {
+  const el = stanza.getChild("resumed", NS.fedmuc);
+  return el ? (count(el.attrs.rx, "resumed rx") ?? 0) : undefined;
+}
+
+/** The joined node lacks these occupants of a joining node whose join (a rejoin of a session,
+ * which carries one presence and the list of all) named them: their presences are to follow. */
+export function missingPresence(from: string, to: string, jids: readonly string[]): Element {
+  const list = jids.map((jid) => xml("occupant", { jid }));
+  return xml("presence", { from, to }, xml("missing", { xmlns: NS.fedmuc }, ...list));
+}
+
+export function readMissing(stanza: Element): string[] | undefined {
+  const el = stanza.getChild("missing", NS.fedmuc);
+  return el?.getChildren("occupant").flatMap((o) => (o.attrs.jid ? [o.attrs.jid] : []));
+}

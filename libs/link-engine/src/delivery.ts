@@ -1,0 +1,111 @@
+// One delivery round of a federation link: what is to be sent again, then the outbox, in order,
+// until it is empty or the link is not up. On a link with a session (between nodes of this
+// service) each stanza is numbered and kept until the peer acknowledges it (session.ts); without
+// one, a stanza is forgotten once sent. The dispatcher runs one round per link at a time.
+import { seqElement } from "@fedmuc/fmuc-core";
+import { parse, type Element } from "@fedmuc/xmpp";
+import type { Acknowledger } from "./acks.js";
+import { superseded } from "./coalesce.js";
+import type { Link } from "./link.js";
+import { stamped, waited, type LinkOutbox, type OutboxEntry } from "./outbox.js";
+import type { LinkSessions, LinkState } from "./session.js";
+
+export interface DeliveryOptions {
+  readonly outbox: LinkOutbox;
+  readonly sessions: LinkSessions;
+  readonly acks: Acknowledger;
+  /** Hands a stanza to the XMPP server; a rejection means: retry later. */
+  readonly send: (stanza: Element) => Promise<void>;
+  /** Sets the session's timeout for stanzas up to `tx` (see LinkDispatcher). */
+  readonly arm: (link: Link, session: string, tx: number) => Promise<void>;
+  /** Entries read from an outbox at a time. */
+  readonly batch: number;
+  /** A message that waited longer than this in the outbox goes out with its queued time. */
+  readonly stampAfterMs: number;
+}
+
+/** A numbered stanza on its way out. */
+interface Outgoing {
+  readonly n: number;
+  readonly queuedAt: number;
+  readonly stanza: Element;
+}
+
+export class Delivery {
+  constructor(private readonly options: DeliveryOptions) {}
+
+  /** Sends what is to be sent again, then the outbox, in order, until it is empty or the link
+   * is not up. A link that is gone sends what is left (its leave, <left/>) as it is. */
+  async run(link: Link): Promise<void> {
+    const { batch } = this.options;
+    for (;;) {
+      const { link: state, resend } = await this.options.sessions.prepare(link, batch);
+      if (state && state.state !== "up") return;
+      if (resend.length > 0) {
+        const again = resend.map((r) => ({ ...r, stanza: parse(r.stanza) }));
+        await this.#sendNumbered(link, state!, again);
+        continue;
+      }
+      const entries = await this.options.outbox.read(link, batch);
+      if (entries.length === 0) return;
+      if (state?.session) await this.#sendBatch(link, state, entries);
+      else await this.#sendPlain(link, entries);
+    }
+  }
+
+  /** Numbers a batch of the outbox and sends it. */
+  async #sendBatch(link: Link, state: LinkState, entries: OutboxEntry[]): Promise<void> {
+    const stanzas = entries.map((e) => parse(e.stanza));
+    // What a later presence in the batch supersedes need not cross (it is done with, too).
+    const skip = superseded(stanzas);
+    const toNumber = entries.map((e, i) => ({ ...e, stanza: skip.has(i) ? "" : e.stanza }));
+    const outbox = this.options.outbox.key(link);
+    const numbers = await this.options.sessions.number(link, outbox, state.session!, toNumber);
+    if (!numbers) return; // the session changed: the next round renumbers
+    const numbered = numbers.flatMap((n, i) =>
+      n > 0 ? [{ n, queuedAt: entries[i]!.queuedAt, stanza: stanzas[i]! }] : [],
+    );
+    await this.#sendNumbered(link, state, numbered);
+  }
+
+  /** Stanzas of the session, in order, each naming the session, with the
+   * acknowledgement owed to the peer, if any, and the time it was queued if it waited. The
+   * timeout is set first: what a worker numbered and could not send goes again. */
+  async #sendNumbered(link: Link, state: LinkState, numbered: Outgoing[]): Promise<void> {
+    if (numbered.length === 0) return;
+    await this.options.arm(link, state.session!, numbered.at(-1)!.n);
+    const stampAfter = this.options.stampAfterMs;
+    for (const { n, queuedAt, stanza } of numbered) {
+      const late = waited(stanza, queuedAt, Date.now(), stampAfter);
+      const ack = this.options.acks.piggyback(link, state.session!, state.rx);
+      const seq = {
+        s: state.session!,
+        n,
+        ...(ack !== undefined ? { ack } : {}),
+        ...(late ? { at: queuedAt } : {}),
+      };
+      stanza.append(seqElement(seq));
+      await this.options.send(stanza);
+    }
+  }
+
+  /** Sends a batch of a link without a session; what was sent is removed even on failure. */
+  async #sendPlain(link: Link, entries: OutboxEntry[]): Promise<void> {
+    const sent: string[] = [];
+    const stanzas = entries.map((e) => parse(e.stanza));
+    const skip = superseded(stanzas);
+    const late = this.options.stampAfterMs;
+    try {
+      for (const [i, entry] of entries.entries()) {
+        const stanza = stanzas[i]!;
+        if (!skip.has(i)) {
+          const due = waited(stanza, entry.queuedAt, Date.now(), late);
+          await this.options.send(due ? stamped(stanza, entry.queuedAt, link.room) : stanza);
+        }
+        sent.push(entry.id);
+      }
+    } finally {
+      await this.options.outbox.remove(link, sent);
+    }
+  }
+}

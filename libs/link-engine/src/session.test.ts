@@ -1,0 +1,181 @@
+// Numbered links against a real Redis (libs/fmuc-core/README.md, "Link sessions"): each stanza
+// of a session is numbered and kept until the peer acknowledges it, sent again from where the
+// peer asks or when no acknowledgement comes in time, renumbered in a new session, and forgotten
+// with the link.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NS, type Element } from "@fedmuc/xmpp";
+import { sessionKeys } from "@fedmuc/room-store";
+import { LINK, numbered, recorder, startLinkSpaces } from "../../../test/harness/link-space.js";
+
+let spaces: Awaited<ReturnType<typeof startLinkSpaces>>;
+beforeAll(async () => {
+  spaces = await startLinkSpaces();
+});
+afterAll(async () => {
+  await spaces?.stop();
+});
+
+const seqOf = (el: Element) => el.getChild("seq", NS.fedmuc)?.attrs ?? {};
+const numbers = (els: Element[]) => els.map((el) => Number(seqOf(el).n));
+
+/** A sender that resolves `reached(k)` once it has sent k stanzas. */
+function counting() {
+  const rec = recorder(Number.MAX_SAFE_INTEGER);
+  const waiters: [number, () => void][] = [];
+  const send = async (el: Element) => {
+    await rec.send(el);
+    for (const [k, done] of waiters) if (rec.stanzas.length >= k) done();
+  };
+  const reached = (k: number) =>
+    new Promise<void>((resolve) => {
+      if (rec.stanzas.length >= k) resolve();
+      else waiters.push([k, resolve]);
+    });
+  return { ...rec, send, reached };
+}
+
+describe("a numbered link", () => {
+  it("numbers the session's stanzas, each naming it, and keeps them until acknowledged", async () => {
+    const { append, linkState, dispatcher, storePrefix, redis } = spaces.space();
+    await linkState("up", { session: "s1", rx: 0 });
+    await append(numbered(3));
+    const out = counting();
+    const d = dispatcher(out.send);
+    d.start();
+    await d.kick(LINK);
+    await out.reached(3);
+    expect(numbers(out.stanzas)).toEqual([1, 2, 3]);
+    expect(out.stanzas.map((el) => seqOf(el).s)).toEqual(["s1", "s1", "s1"]);
+    const { sent } = sessionKeys(storePrefix, LINK.room, LINK.peer);
+    expect(await redis.xlen(sent)).toBe(3);
+    await d.acknowledged(LINK, "s1", 2, false);
+    expect((await redis.xrange(sent, "-", "+")).map(([id]) => id)).toEqual(["0-3"]);
+    await d.acknowledged(LINK, "old session", 3, false); // another session's: no effect
+    expect(await redis.xlen(sent)).toBe(1);
+    await d.close();
+  });
+
+  it("sends again, in order and under the same numbers, what follows the stanza the peer asks after", async () => {
+    const { append, linkState, dispatcher } = spaces.space();
+    await linkState("up", { session: "s1", rx: 0 });
+    await append(numbered(5));
+    const out = counting();
+    const d = dispatcher(out.send);
+    d.start();
+    await d.kick(LINK);
+    await out.reached(5);
+    await d.acknowledged(LINK, "s1", 2, true);
+    await out.reached(8);
+    expect(numbers(out.stanzas)).toEqual([1, 2, 3, 4, 5, 3, 4, 5]);
+    expect(out.bodies.slice(5)).toEqual(["m2", "m3", "m4"]);
+    await d.close();
+  });
+
+  it("sends again what no acknowledgement came for in time, until one comes", async () => {
+    const { append, linkState, dispatcher } = spaces.space();
+    await linkState("up", { session: "s1", rx: 0 });
+    await append(numbered(2));
+    const out = counting();
+    const d = dispatcher(out.send, { ackTimeoutMs: 100 });
+    d.start();
+    await d.kick(LINK);
+    await out.reached(4); // sent, then sent again after the timeout
+    expect(numbers(out.stanzas).slice(0, 4)).toEqual([1, 2, 1, 2]);
+    await d.acknowledged(LINK, "s1", 2, false);
+    const sentSoFar = out.stanzas.length;
+    await append(["m2"]); // the next stanza's own timeout shows the earlier ones are done
+    await d.kick(LINK);
+    await out.reached(sentSoFar + 2);
+    expect(numbers(out.stanzas.slice(sentSoFar))).toEqual([3, 3]);
+    await d.acknowledged(LINK, "s1", 3, false);
+    await d.close();
+  });
+
+  it("carries the acknowledgement owed to the peer on its next stanza, else sends it alone", async () => {
+    const { append, linkState, dispatcher } = spaces.space();
+    await linkState("up", { session: "s1", rx: 7 });
+    await append(numbered(2));
+    const out = counting();
+    const d = dispatcher(out.send, { ackDelayMs: 50 });
+    d.start();
+    await d.kick(LINK);
+    await out.reached(2);
+    expect(seqOf(out.stanzas[0]!).ack).toBe("7");
+    expect(seqOf(out.stanzas[1]!).ack).toBeUndefined(); // the peer has heard it
+    d.ackDue(LINK, "s1", 8);
+    await out.reached(3);
+    const ack = out.stanzas[2]!;
+    expect(ack.attrs).toMatchObject({ from: LINK.room, to: LINK.peer, type: "normal" });
+    expect(ack.getChild("ack", NS.fedmuc)?.attrs).toMatchObject({ s: "s1", n: "8" });
+    d.ackDue(LINK, "s1", 8); // the peer sent 8 again: it has not heard; it hears again
+    await out.reached(4);
+    expect(out.stanzas[3]!.getChild("ack", NS.fedmuc)?.attrs.n).toBe("8");
+    await d.close();
+  });
+
+  it("a new session numbers again from 1 what the old one left unacknowledged, but for what its state carries again", async () => {
+    const { append, linkState, dispatcher } = spaces.space();
+    await linkState("up", { session: "s1", rx: 0 });
+    await append(["private"]);
+    await append(["room message"], true);
+    const out = counting();
+    const d = dispatcher(out.send);
+    d.start();
+    await d.kick(LINK);
+    await out.reached(2);
+    await linkState("up", { session: "s2", rx: 0 });
+    await append(["after"]);
+    await d.kick(LINK);
+    await out.reached(4);
+    expect(out.bodies.slice(2)).toEqual(["private", "after"]);
+    expect(numbers(out.stanzas.slice(2))).toEqual([1, 2]);
+    expect(seqOf(out.stanzas[2]!).s).toBe("s2");
+    await d.close();
+  });
+
+  it("forgets the session's traffic when the link ends, and sends what is left unnumbered", async () => {
+    const { append, linkState, commit, dispatcher, storePrefix, redis } = spaces.space();
+    await linkState("up", { session: "s1", rx: 0 });
+    await append(numbered(2));
+    const out = counting();
+    const d = dispatcher(out.send);
+    d.start();
+    await d.kick(LINK);
+    await out.reached(2);
+    await commit([
+      { op: "setLink", peer: LINK.peer, link: null },
+      { op: "enqueue", peer: LINK.peer, stanza: `<presence to="${LINK.peer}"/>` },
+    ]);
+    const { sent, seq } = sessionKeys(storePrefix, LINK.room, LINK.peer);
+    expect(await redis.exists(sent, seq)).toBe(0);
+    await d.kick(LINK);
+    await out.reached(3);
+    expect(out.stanzas[2]!.getChild("seq", NS.fedmuc)).toBeUndefined();
+    await d.close();
+  });
+
+  it("sends nothing while the link is down, and resumes from where the peer got to", async () => {
+    const { append, linkState, dispatcher } = spaces.space();
+    await linkState("up", { session: "s1", rx: 0 });
+    await append(numbered(3));
+    const out = counting();
+    const first = dispatcher(out.send);
+    first.start();
+    await first.kick(LINK);
+    await out.reached(3);
+    await linkState("down", { session: "s1", rx: 0 });
+    await append(numbered(2, 3));
+    await first.kick(LINK);
+    await first.acknowledged(LINK, "s1", 1, true); // the peer resumes: it has stanza 1
+    await first.close(); // waits for the jobs, which found the link down
+    expect(out.stanzas).toHaveLength(3);
+    await linkState("up", { session: "s1", rx: 0 });
+    const second = dispatcher(out.send);
+    second.start();
+    await second.kick(LINK);
+    await out.reached(7);
+    expect(out.bodies.slice(3)).toEqual(["m1", "m2", "m3", "m4"]);
+    expect(numbers(out.stanzas.slice(3))).toEqual([2, 3, 4, 5]);
+    await second.close();
+  });
+});

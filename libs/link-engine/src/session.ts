@@ -1,0 +1,134 @@
+// The sending side of a link session between two nodes of this service (libs/fmuc-core/README.md
+// "Link sessions"): each stanza taken from the outbox gets the next number and is kept in the
+// link's sent stream until the peer acknowledges it; what the peer asks for again (or does not
+// acknowledge in time) is sent again from there, in order. A new session renumbers what the
+// old one left unacknowledged. The scripts keep each step atomic; one delivery job per link
+// runs them.
+import { readFileSync } from "node:fs";
+import type { Cluster, Redis } from "ioredis";
+import { roomKeys, sessionKeys } from "@fedmuc/room-store";
+import type { Link } from "./outbox.js";
+
+const script = (name: string): string => readFileSync(new URL(name, import.meta.url), "utf8");
+
+type Scripted = (Redis | Cluster) & {
+  fedmucPrepare(...keysThenArgv: string[]): Promise<(string | number | null)[]>;
+  fedmucNumber(...keysThenArgv: string[]): Promise<number[] | null>;
+  fedmucAck(...keysThenArgv: string[]): Promise<[number, number, number]>;
+};
+
+/** A stanza of the session: its number, the XML sent, and when it was queued (ms). */
+export interface Numbered {
+  readonly n: number;
+  readonly stanza: string;
+  readonly queuedAt: number;
+}
+
+/** What a delivery needs of the link as its room last committed it (the links hash). */
+export interface LinkState {
+  readonly state?: string;
+  readonly session?: string;
+  readonly rx?: number;
+}
+
+/** The link's state (null: gone), with what to send again. */
+export interface Round {
+  readonly link: LinkState | null;
+  readonly resend: Numbered[];
+}
+
+/** An outbox entry to number: its stanza, or "" if it leaves without being sent. */
+export interface ToNumber {
+  readonly id: string;
+  readonly stanza: string;
+  readonly replaceable: boolean;
+}
+
+export class LinkSessions {
+  readonly #redis: Scripted;
+
+  constructor(
+    redis: Redis | Cluster,
+    private readonly prefix: string,
+  ) {
+    redis.defineCommand("fedmucPrepare", { numberOfKeys: 3, lua: script("./prepare.lua") });
+    redis.defineCommand("fedmucNumber", { numberOfKeys: 3, lua: script("./number.lua") });
+    redis.defineCommand("fedmucAck", { numberOfKeys: 2, lua: script("./ack.lua") });
+    this.#redis = redis as Scripted;
+  }
+
+  #keys(link: Link) {
+    return sessionKeys(this.prefix, link.room, link.peer);
+  }
+
+  /** The link's state and up to `count` stanzas to send again (a new session renumbers first). */
+  async prepare(link: Link, count: number): Promise<Round> {
+    const { sent, seq } = this.#keys(link);
+    const links = roomKeys(this.prefix, link.room).links;
+    const [json, ...flat] = await this.#redis.fedmucPrepare(
+      links,
+      sent,
+      seq,
+      link.peer,
+      String(count),
+    );
+    const resend: Numbered[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      resend.push({
+        n: Number(flat[i]),
+        stanza: String(flat[i + 1]),
+        queuedAt: Number(flat[i + 2]),
+      });
+    }
+    return { link: typeof json === "string" ? (JSON.parse(json) as LinkState) : null, resend };
+  }
+
+  /** Numbers `entries` (taken from the outbox) in `session`: their numbers in order, 0 for one
+   * that is not sent; null if the session changed meanwhile (nothing was taken). */
+  async number(
+    link: Link,
+    outbox: string,
+    session: string,
+    entries: readonly ToNumber[],
+  ): Promise<number[] | null> {
+    const { sent, seq } = this.#keys(link);
+    const argv = entries.flatMap((e) => [e.id, e.stanza, e.replaceable ? "1" : "0"]);
+    return this.#redis.fedmucNumber(outbox, sent, seq, session, ...argv);
+  }
+
+  /** Whether something waits to be sent again. */
+  async resending(link: Link): Promise<boolean> {
+    return Number(await this.#redis.hget(this.#keys(link).seq, "resend")) > 0;
+  }
+
+  /** The peer has applied the session's stanzas up to `n`; `resend`: send what follows again.
+   * True when something is to be sent again. */
+  async acknowledged(link: Link, session: string, n: number, resend: boolean): Promise<boolean> {
+    const { sent, seq } = this.#keys(link);
+    const [again] = await this.#redis.fedmucAck(
+      sent,
+      seq,
+      session,
+      String(n),
+      resend ? "1" : "0",
+      "",
+    );
+    return again === 1;
+  }
+
+  /** Nothing was acknowledged for a while after stanza `tx` was sent: send again from the first
+   * unacknowledged one, unless the peer has acknowledged `tx` meanwhile. Also says how far the
+   * session's numbering and its acknowledgements are now. */
+  async timedOut(link: Link, session: string, tx: number) {
+    const { sent, seq } = this.#keys(link);
+    const [again, now, acked] = await this.#redis.fedmucAck(
+      sent,
+      seq,
+      session,
+      "0",
+      "1",
+      String(tx),
+    );
+    return { resend: again === 1, tx: now, acked };
+  }
+}

@@ -1,0 +1,82 @@
+// XEP-0289 link sessions, on the receiving side (this service's design, libs/fmuc-core/README.md
+// "Link sessions"): each numbered stanza of a peer is applied once, in order, in the same commit
+// that records it as applied; a duplicate is dropped and acknowledged again; a gap is dropped
+// and the peer asked, once, to send again. Acknowledgements from the peer are passed on to the
+// link's sender.
+import { NS, clone, xml, type Element } from "@fedmuc/xmpp";
+import { MalformedFmucError, ackMessage, readAck, readSeq, type Seq } from "@fedmuc/fmuc-core";
+import { NOTHING, decision, send } from "../decision.js";
+import { applyMutations } from "../room.js";
+import type { Decision, Effect, FederationLink, Room } from "../types.js";
+
+/** `stanza` from `peer` through the link's session; `apply` decides on it once it is its turn. */
+export function inSequence(
+  room: Room,
+  stanza: Element,
+  peer: string,
+  apply: (stanza: Element) => Decision,
+): Decision {
+  // A bounce carries this room's own numbering, not the peer's.
+  if (stanza.attrs.type === "error") return apply(stanza);
+  let seq: Seq | undefined, ack;
+  try {
+    seq = readSeq(stanza);
+    ack = readAck(stanza);
+  } catch (err) {
+    if (!(err instanceof MalformedFmucError)) throw err;
+    return decision(
+      [],
+      [{ kind: "log", level: "warn", message: `ignored ${peer}: ${err.message}` }],
+    );
+  }
+  const link = room.links[peer];
+  if (!link) return seq || ack ? NOTHING : apply(stanza);
+  // The peer's acknowledgement, alone or riding on its stanza: of this room's stanzas.
+  const acked: Effect[] = [];
+  const told =
+    ack ?? (seq?.ack !== undefined ? { s: seq.s, n: seq.ack, resend: false } : undefined);
+  if (told && told.s === link.session) {
+    acked.push({ kind: "peerAcked", peer, session: told.s, n: told.n, resend: told.resend });
+  }
+  if (ack) return decision([], acked);
+  if (!seq) return apply(stanza); // unnumbered: joins and their answers, other peers
+  const current = sessionOf(link, seq);
+  if (!current) return NOTHING; // a stanza of a session that is over, or not yet taken up
+  const rx = current.rx ?? 0;
+  const owed: Effect = { kind: "ackDue", peer, session: seq.s, rx };
+  if (seq.n <= rx) return decision([], [...acked, owed]);
+  if (seq.n > rx + 1) {
+    // Something was lost on the way: ask for it once; what follows it is sent again too.
+    if (current.nak === rx) return decision([], acked);
+    return decision(
+      [{ op: "setLink", peer, link: { ...current, nak: rx } }],
+      [...acked, send(ackMessage(room.jid, peer, { s: seq.s, n: rx, resend: true }))],
+    );
+  }
+  const d = apply(seq.at === undefined ? stanza : delayed(stanza, peer, seq.at));
+  const after = applyMutations(room, d.mutations, room.version).links[peer];
+  if (!after) return decision(d.mutations, [...d.effects, ...acked]); // the link ended with it
+  const applied: FederationLink = { ...after, session: seq.s, rx: seq.n, nak: undefined };
+  return decision(
+    [...d.mutations, { op: "setLink", peer, link: applied }],
+    [...d.effects, ...acked, { ...owed, rx: seq.n }],
+  );
+}
+
+/** The link in the stanza's session. The joined node chooses sessions; the joining node takes
+ * up the one the joined node numbers in (it only ever moves on to a newer one). A stanza of
+ * another session reaching the joined node is from before the joining node took its current
+ * one up: it comes again, numbered anew. */
+function sessionOf(link: FederationLink, seq: Seq): FederationLink | undefined {
+  if (seq.s === link.session) return link;
+  if (link.role !== "upstream") return undefined;
+  return { ...link, session: seq.s, rx: 0, nak: undefined };
+}
+
+/** A stanza that waited on the way keeps its time (XEP-0203), as its clients will see it. */
+function delayed(stanza: Element, peer: string, at: number): Element {
+  if (stanza.getChild("delay", NS.delay)) return stanza;
+  const copy = clone(stanza);
+  copy.append(xml("delay", { xmlns: NS.delay, from: peer, stamp: new Date(at).toISOString() }));
+  return copy;
+}
