@@ -19,8 +19,10 @@
 //   then each sender's room answers a ping, so that every refusal is in), so what crosses after
 //   it is resync alone: the rejoin, its state and history, and the traffic that waited.
 // - resync bytes: everything that crossed, both ways, from the restore until every occupant had
-//   every message. The bound: resync bytes <= 1.2 x sum over directions of missed x bytes per
-//   message.
+//   every message and then a message from each side had crossed (each direction delivers in
+//   order, so what the resync left queued on the link, retransmissions included, is counted;
+//   those two messages count among the missed). The bound: resync bytes <= 1.2 x sum over
+//   directions of missed x bytes per message.
 import { describe, expect, it } from "vitest";
 import { ACCEPTANCE, withAcceptanceBed } from "../harness/acceptance.js";
 import type { FederatedSites } from "../harness/fmuc.js";

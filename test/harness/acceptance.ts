@@ -8,7 +8,7 @@ const USERS = { hub: ["alice", "hatter", "queen"], spoke: ["hamlet", "ophelia", 
 
 // A join left unanswered is sent again after FMUC_JOIN_TIMEOUT_MS (default 30 s, kept: over this
 // link S2S alone takes some 15 s to come back) plus a backoff with jitter, here capped at 10 s
-// (default 5 min), so the first join after the restore leaves within 40 s of it.
+// (default 60 s), so the first join after the restore leaves within 40 s of it.
 const RETRY = { FMUC_RETRY_MAX_MS: "10000" };
 
 export const ACCEPTANCE: Omit<Scenario, "label"> = {

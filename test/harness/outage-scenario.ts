@@ -9,6 +9,7 @@ import {
   betweenMessages,
   bodies,
   chat,
+  crossings,
   delivered,
   enterFederatedRoom,
   outcome,
@@ -73,9 +74,12 @@ export interface ScenarioResult {
   bytes: {
     perMessage: Record<Direction, number>;
     missed: Record<Direction, number>;
-    /** Resync bytes, both ways, and each way. */
+    /** Resync bytes, both ways, and each way: from the restore until a message from each side
+     * has crossed after every missed one arrived everywhere (or the bounds passed). */
     resync: number;
     resyncByDirection: Record<Direction, number>;
+    /** Bytes from the restore until every missed message arrived everywhere (or the bound). */
+    atConvergence: number;
     expected: number;
     ratio: number;
   };
@@ -115,16 +119,25 @@ export async function runScenario(bed: FederatedSites, s: Scenario): Promise<Sce
     const resynced = await delivered(everyone, bodies(result), restoreAt + s.resyncBoundMs);
     const convergedMs = resynced.all ? Date.now() - restoreAt : null;
     const lastArrivalMs = resynced.lastAt === undefined ? null : resynced.lastAt - restoreAt;
+    const atConvergence = total(shaper.stats());
+    // The resync's bytes run until a message from each side has crossed after it: by then
+    // whatever the resync left on the link (retransmissions queued behind its traffic) has
+    // crossed too. Those two messages are counted with the missed ones.
+    const barrier = await roundTrip(sides, `${tag} resynced`, 30_000).then(
+      () => true,
+      () => false,
+    );
     const after = shaper.stats();
     const resyncByDirection = {
       hubToSpoke: after.hubToSpoke.bytes,
       spokeToHub: after.spokeToHub.bytes,
     };
     const resync = total(after);
-    const expected = DIRECTIONS.reduce((sum, d) => sum + missed[d] * perMessage[d], 0);
-    const barrier = await roundTrip(sides, `${tag} resynced`, 30_000).then(
-      () => true,
-      () => false,
+    const roundTripCrossings = [...crossings("hub", s.replica), ...crossings("spoke", s.replica)];
+    const expected = DIRECTIONS.reduce(
+      (sum, d) =>
+        sum + (missed[d] + roundTripCrossings.filter((x) => x === d).length) * perMessage[d],
+      0,
     );
 
     const sent = [...talk.traffic.hub.sent.flat(), ...talk.traffic.spoke.sent.flat()];
@@ -145,7 +158,15 @@ export async function runScenario(bed: FederatedSites, s: Scenario): Promise<Sce
       ),
       fmuc: everyone.flatMap((c) => withFmuc(c).map(String)),
       barrier,
-      bytes: { perMessage, missed, resync, resyncByDirection, expected, ratio: resync / expected },
+      bytes: {
+        perMessage,
+        missed,
+        resync,
+        resyncByDirection,
+        atConvergence,
+        expected,
+        ratio: resync / expected,
+      },
     };
     console.info(summary(s, r, sent.length));
     return r;

@@ -15,7 +15,8 @@ export function summary(s: Scenario, r: ScenarioResult, sent: number): string {
     `unavailable ${r.unavailable.length}; fmuc ${r.fmuc.length}; barrier ${r.barrier}; ` +
     `bytes/message down ${b.perMessage.hubToSpoke.toFixed(0)} up ${b.perMessage.spokeToHub.toFixed(0)}; ` +
     `missed down ${b.missed.hubToSpoke} up ${b.missed.spokeToHub}; resync ${b.resync} B ` +
-    `(down ${b.resyncByDirection.hubToSpoke}, up ${b.resyncByDirection.spokeToHub}) vs ` +
+    `(down ${b.resyncByDirection.hubToSpoke}, up ${b.resyncByDirection.spokeToHub}; ` +
+    `${b.atConvergence} B when all had arrived) vs ` +
     `${b.expected.toFixed(0)} B: ratio ${b.ratio.toFixed(2)}`
   );
 }
