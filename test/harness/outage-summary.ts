@@ -16,7 +16,7 @@ export function summary(s: Scenario, r: ScenarioResult, sent: number): string {
     `bytes/message down ${b.perMessage.hubToSpoke.toFixed(0)} up ${b.perMessage.spokeToHub.toFixed(0)}; ` +
     `missed down ${b.missed.hubToSpoke} up ${b.missed.spokeToHub}; resync ${b.resync} B ` +
     `(down ${b.resyncByDirection.hubToSpoke}, up ${b.resyncByDirection.spokeToHub}; ` +
-    `${b.atConvergence} B when all had arrived) vs ` +
+    `${b.atConvergence} B when all had arrived or the bound passed) vs ` +
     `${b.expected.toFixed(0)} B: ratio ${b.ratio.toFixed(2)}`
   );
 }
