@@ -71,22 +71,16 @@ describe("a numbered link", () => {
     await d.close();
   });
 
-  it("sends again what no acknowledgement came for in time, until one comes", async () => {
+  it("probes with the last stanza sent when no acknowledgement comes in time, until one comes", async () => {
     const { append, linkState, dispatcher } = spaces.space();
     await linkState("up", { session: "s1", rx: 0 });
-    await append(numbered(2));
+    await append(numbered(3));
     const out = counting();
     const d = dispatcher(out.send, { ackTimeoutMs: 100 });
     d.start();
     await d.kick(LINK);
-    await out.reached(4); // sent, then sent again after the timeout
-    expect(numbers(out.stanzas).slice(0, 4)).toEqual([1, 2, 1, 2]);
-    await d.acknowledged(LINK, "s1", 2, false);
-    const sentSoFar = out.stanzas.length;
-    await append(["m2"]); // the next stanza's own timeout shows the earlier ones are done
-    await d.kick(LINK);
-    await out.reached(sentSoFar + 2);
-    expect(numbers(out.stanzas.slice(sentSoFar))).toEqual([3, 3]);
+    await out.reached(4); // sent, then the last one again when no acknowledgement came
+    expect(numbers(out.stanzas).slice(0, 4)).toEqual([1, 2, 3, 3]);
     await d.acknowledged(LINK, "s1", 3, false);
     await d.close();
   });

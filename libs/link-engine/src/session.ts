@@ -116,9 +116,9 @@ export class LinkSessions {
     return again === 1;
   }
 
-  /** Nothing was acknowledged for a while after stanza `tx` was sent: send again from the first
-   * unacknowledged one, unless the peer has acknowledged `tx` meanwhile. Also says how far the
-   * session's numbering and its acknowledgements are now. */
+  /** Nothing was acknowledged for a while after stanza `tx` was sent: the last stanza sent goes
+   * again as a probe (the peer acknowledges it, or asks for what it lacks), unless the peer has
+   * acknowledged `tx` meanwhile. Also says how far the numbering and its acknowledgements are. */
   async timedOut(link: Link, session: string, tx: number) {
     const { sent, seq } = this.#keys(link);
     const [again, now, acked] = await this.#redis.fedmucAck(

@@ -32,7 +32,7 @@ export function decide(room: Room, stanza: Element, ctx: Context): Decision {
         const routed = federate(room, fromNode(room, s, peer, nick, ctx), peer, ctx.now);
         return openUpstream(room, routed, ctx);
       });
-    return withTemporaryRoomsCleared(room, inSequence(room, stanza, peer, fromPeer));
+    return withTemporaryRoomsCleared(room, inSequence(room, stanza, peer, ctx.now, fromPeer));
   }
   const decided = guarded(stanza, () => {
     const local = closeUpstream(room, route(room, stanza, ctx), ctx);

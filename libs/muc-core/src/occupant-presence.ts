@@ -35,9 +35,7 @@ export function occupantPresence(
   options: PresenceOptions = {},
 ): Element {
   const self = subject.jid === viewer.jid;
-  const payload = options.unavailable
-    ? (options.exitPayload ?? [])
-    : parse(subject.presence).getChildElements();
+  const payload = options.unavailable ? (options.exitPayload ?? []) : payloadOf(subject);
   const item = xml("item", {
     affiliation: subject.affiliation,
     role: options.unavailable && !options.newNick ? "none" : subject.role,
@@ -56,6 +54,15 @@ export function occupantPresence(
     xml("x", { xmlns: NS.mucUser }, item, ...codes.map((code) => xml("status", { code }))),
     xml("occupant-id", { xmlns: NS.occupantId, id: subject.occupantId }),
   );
+}
+
+/** The occupant's stored presence payload, parsed once per occupant record (a join shows the
+ * newcomer to every occupant: one parse, not one per recipient). */
+const parsed = new WeakMap<Occupant, Element[]>();
+function payloadOf(occupant: Occupant): Element[] {
+  let payload = parsed.get(occupant);
+  if (!payload) parsed.set(occupant, (payload = parse(occupant.presence).getChildElements()));
+  return payload;
 }
 
 /** The occupant's own presence payload to keep: everything but MUC elements and errors. */

@@ -66,8 +66,9 @@ export interface FederationLink {
   readonly offered?: string;
   /** The peer's stanzas of the session applied here, in order (1, 2, ... rx). */
   readonly rx?: number;
-  /** The rx at which this node asked the peer to send again (it asks once per gap). */
-  readonly nak?: number;
+  /** When this node last asked the peer to send again what follows rx (once per gap, and again
+   * if the gap is still there a while later), and at which rx. */
+  readonly nak?: { readonly rx: number; readonly at: string };
   /** Upstream: the grace period ended and the peer's occupants left this room's view; the next
    * join asks for them again. */
   readonly needState?: boolean;

@@ -23,11 +23,13 @@ export function refusedAbove(room: Room, error: Element, peer: string, nick: str
   return occupant.node ? leave(room, occupant.node, out) : out;
 }
 
-/** The joined node `peer` shows an occupant under the nickname `holder`, a local user, took. */
+/** The joined node `peer` shows an occupant under the nickname that `holder` took meanwhile,
+ * a local user or, in a chain, one of a room below (which passes the refusal down). */
 export function nickTakenAbove(room: Room, holder: Occupant, peer: string): Decision {
   const conflict = new StanzaError("conflict", `${peer} has an occupant called ${holder.nick}`);
   const join = xml("presence", { from: holder.jid, to: `${room.jid}/${holder.nick}` });
-  return takenOut(room, holder, errorReply(join, conflict));
+  const out = takenOut(room, holder, errorReply(join, conflict));
+  return holder.node ? leave(room, holder.node, out) : out;
 }
 
 function takenOut(room: Room, occupant: Occupant, notice: Element): Decision {

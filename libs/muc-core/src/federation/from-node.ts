@@ -1,7 +1,7 @@
 // XEP-0289: stanzas from another FMUC node. The node's occupants are occupants of this room
 // (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
 // copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
-import { NS, StanzaError, bareOf, errorCondition, type Element } from "@fedmuc/xmpp";
+import { NS, StanzaError, bareOf, errorCondition, xml, type Element } from "@fedmuc/xmpp";
 import { MalformedFmucError, readFmuc, readOccupants, readSession } from "@fedmuc/fmuc-core";
 import { NOTHING, decision } from "../decision.js";
 import { creation, enter, welcome } from "../enter.js";
@@ -132,11 +132,25 @@ export function fromNode(
     ]);
     return askMissing(room, join, peer, offer, listed);
   }
-  if (stanza.name === "message" && mine) {
-    if (type === "groupchat") return groupchat(room, mine, own, ctx);
-    if (nick) return privateMessage(room, mine, own, nick);
-  }
-  return NOTHING;
+  if (stanza.name !== "message") return NOTHING;
+  const said = (r: Room, sender: Occupant): Decision => {
+    if (type === "groupchat") return groupchat(r, sender, own, ctx);
+    return nick ? privateMessage(r, sender, own, nick) : NOTHING;
+  };
+  if (mine) return said(room, mine);
+  // From an occupant of the node this room let go (its grace period ended while the link was
+  // down) or has not heard of: what it said on the node comes first, its presence after. It is
+  // back in under the nickname it speaks with, then what it said applies.
+  const speaker = resourceOf(stanza.attrs.from);
+  if (occupant || !speaker || !link || (type !== "groupchat" && !nick)) return NOTHING;
+  const presence = xml("presence", { from: payload.jid, to: `${room.jid}/${speaker}` });
+  return inSteps(room, [
+    (r) => enter(r, presence, speaker, ctx, peer),
+    (r) => {
+      const back = occupantByJid(r, payload.jid);
+      return back ? said(r, back) : NOTHING;
+    },
+  ]);
 }
 
 /** The role a node shows its occupant with; affiliations here are this room's own (5.5). */

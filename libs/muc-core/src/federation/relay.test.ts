@@ -199,4 +199,23 @@ describe("XEP-0289 chains: what a middle service does not relay", () => {
     expect(bodies(a.receivedBy(ANN))).toEqual(["round and round?"]);
     expect(c.history.map((e) => e.nick)).toEqual(["Ann"]);
   });
+
+  it("a user below and one above who take a nickname at once: the one below gives way, with an error, once", () => {
+    const { top, mid, low, flush, COX } = relay();
+    low.step(join(COX, low.room.jid, "Cox"));
+    flush();
+    const NELSON_TOP = "nelson@fleet.example/deck";
+    const NELSON_LOW = "nelson@boat.example/stern";
+    top.step(join(NELSON_TOP, top.room.jid, "Nelson"));
+    low.step(join(NELSON_LOW, low.room.jid, "Nelson"));
+    deliver(low, mid); // the boat's Nelson reaches the ship first...
+    deliver(top, mid); // ...then the fleet's, which holds the nickname
+    flush();
+    for (const node of [top, mid, low]) {
+      expect(node.room.occupants.Nelson).toMatchObject({ jid: NELSON_TOP });
+    }
+    const refused = low.receivedBy(NELSON_LOW).filter((el) => el.attrs.type === "error");
+    expect(refused).toHaveLength(1);
+    expect(refused[0]!.getChild("error")?.getChild("conflict")).toBeDefined();
+  });
 });

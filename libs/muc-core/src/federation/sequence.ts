@@ -9,11 +9,15 @@ import { NOTHING, decision, send } from "../decision.js";
 import { applyMutations } from "../room.js";
 import type { Decision, Effect, FederationLink, Room } from "../types.js";
 
+/** How long a gap may stay before the peer is asked again for what fills it. */
+export const ASK_AGAIN_MS = 10_000;
+
 /** `stanza` from `peer` through the link's session; `apply` decides on it once it is its turn. */
 export function inSequence(
   room: Room,
   stanza: Element,
   peer: string,
+  now: Date,
   apply: (stanza: Element) => Decision,
 ): Decision {
   // A bounce carries this room's own numbering, not the peer's.
@@ -46,10 +50,14 @@ export function inSequence(
   const owed: Effect = { kind: "ackDue", peer, session: seq.s, rx };
   if (seq.n <= rx) return decision([], [...acked, owed]);
   if (seq.n > rx + 1) {
-    // Something was lost on the way: ask for it once; what follows it is sent again too.
-    if (current.nak === rx) return decision([], acked);
+    // Something was lost on the way: ask for it (what follows it is sent again too), once, and
+    // again if it has not come a while later (the ask itself was lost).
+    const asked =
+      current.nak?.rx === rx && now.getTime() - Date.parse(current.nak.at) < ASK_AGAIN_MS;
+    if (asked) return decision([], acked);
+    const nak = { rx, at: now.toISOString() };
     return decision(
-      [{ op: "setLink", peer, link: { ...current, nak: rx } }],
+      [{ op: "setLink", peer, link: { ...current, nak } }],
       [...acked, send(ackMessage(room.jid, peer, { s: seq.s, n: rx, resend: true }))],
     );
   }

@@ -17,6 +17,7 @@ import {
   world,
 } from "../testing/network.js";
 import { DEFAULT_GRACE_MS } from "./health.js";
+import { ASK_AGAIN_MS } from "./sequence.js";
 
 const OPHELIA = "ophelia@denmark.lit/castle";
 const bounce = (from: string, to: string) =>
@@ -122,6 +123,20 @@ describe("XEP-0289 link sessions", () => {
     expect(bodies(hub.receivedBy(ALICE))).toEqual(["one", "two", "three"]);
   });
 
+  it("a gap still there a while later is asked for again (the ask was lost), not before", () => {
+    const { hub, spoke } = joined();
+    for (const text of ["one", "two"]) spoke.step(say(HAMLET, SPOKE, text));
+    const [, two] = spoke.outbox.splice(0).map((el) => spoke.crossing(el));
+    const asks = () => hub.outbox.filter((el) => el.getChild("ack", NS.fedmuc)?.attrs.resend);
+    hub.step(two!);
+    hub.outbox.length = 0; // the ask is lost
+    hub.step(two!); // the sender's probe, soon after: asked already
+    expect(asks()).toHaveLength(0);
+    hub.later(ASK_AGAIN_MS);
+    hub.step(two!); // the next probe: the gap is still there
+    expect(asks()).toHaveLength(1);
+  });
+
   it("a numbered stanza the rules refuse still counts: its error goes back, and what follows is applied", () => {
     const { hub, flush } = joined();
     const session = hub.room.links[SPOKE]!.session!;
@@ -217,6 +232,22 @@ describe("XEP-0289 link sessions", () => {
     expect(Object.keys(hub.room.occupants).sort()).toEqual(["Alice", "Hamlet", "Ophelia"]);
     const back = presencesFrom(hub.receivedBy(ALICE)).filter((f) => f === `${HUB}/Ophelia`);
     expect(back).toHaveLength(3); // joined, left with the grace period, back once
+  });
+
+  it("after the hub's grace period, what an occupant of the spoke said before its presence is back still arrives", () => {
+    const w = world();
+    const { hub, spoke, flush } = w;
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    spoke.step(join(OPHELIA, SPOKE, "Ophelia"));
+    flush();
+    spoke.step(say(OPHELIA, SPOKE, "lost on the wire"));
+    outage(w);
+    hub.later(DEFAULT_GRACE_MS);
+    hub.fireTimers("grace");
+    spoke.fireTimers(); // the rejoin: Hamlet's presence; the hub asks for Ophelia's after
+    flush(); // ...which comes after her message, sent again on resumption
+    expect(bodies(hub.receivedBy(ALICE))).toEqual(["lost on the wire"]);
+    expect(hub.room.occupants.Ophelia).toMatchObject({ jid: OPHELIA, node: SPOKE });
   });
 
   it("a join sent again before its answer arrived starts no second session, and nothing shows twice", () => {

@@ -90,10 +90,11 @@ export function adoptState(
     if (!occupant) {
       if (type === "unavailable" || !nick) return NOTHING;
       const entered = (r: Room) => enter(r, own, nick, ctx, peer, shownStanding(stanza));
-      // Nick collisions: the joined node holds the nick; a local user who took it meanwhile
-      // gives way (the joined node refuses that user's presence too, which then finds nobody).
+      // Nick collisions: the joined node holds the nick; a user here or below who took it
+      // meanwhile gives way (the joined node refuses that user's presence too, which then finds
+      // nobody).
       const holder = occupantByNick(room, nick);
-      if (holder && !holder.node)
+      if (holder && holder.node !== peer)
         return inSteps(room, [(r) => nickTakenAbove(r, holder, peer), entered]);
       return entered(room);
     }
