@@ -123,11 +123,13 @@ export function ratios<R extends Row>(rounds: R[][], of: (r: R) => number): stri
     .join(", ");
 }
 
-export function report(
-  rounds: Row[][],
-  meta: { command: string; nproc: number; settings: string },
-  file: string,
-): void {
+export interface RunMeta {
+  command: string;
+  nproc: number;
+  settings: string;
+}
+
+export function report(rounds: Row[][], meta: RunMeta, file: string): void {
   const summary = summarize(rounds);
   const brief = [
     `Medians over ${rounds.length} round(s):`,
@@ -148,12 +150,14 @@ export function report(
   appendRun(file, meta, brief, details);
 }
 
-/** Prints the brief; appends a dated section (command, settings, brief, details) to `file`. */
+/** Prints the brief; appends a dated section (command, settings, brief, details) to `file`,
+ * which starts with `header` when new. */
 export function appendRun(
   file: string,
-  meta: { command: string; nproc: number; settings: string },
+  meta: RunMeta,
   brief: string[],
   details: string[],
+  header = HEADER,
 ): void {
   const head = [
     `## ${new Date().toISOString()}`,
@@ -163,6 +167,6 @@ export function appendRun(
     "",
   ];
   process.stdout.write(`\n${brief.join("\n")}\n`);
-  if (!existsSync(file)) writeFileSync(file, HEADER);
+  if (!existsSync(file)) writeFileSync(file, header);
   appendFileSync(file, `\n${[...head, ...brief, ...details].join("\n")}\n`);
 }

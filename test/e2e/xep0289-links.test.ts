@@ -12,11 +12,11 @@ import {
   groupchatBody,
   join,
   presenceFrom,
+  seen,
   sendGroupchat,
   statusCodes,
   xml,
   type Element,
-  type Predicate,
 } from "../harness/muc.js";
 import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
@@ -75,11 +75,6 @@ async function user(name: string): Promise<TestClient> {
   const client = await connectUser(prosody, name);
   clients.push(client);
   return client;
-}
-
-/** Resolves once `client` has received a matching stanza, whether already or later. */
-async function seen(client: TestClient, predicate: Predicate, timeoutMs: number): Promise<void> {
-  if (!client.received.some(predicate)) await client.waitFor(predicate, timeoutMs);
 }
 
 describe("XEP-0289 a join is sent again until the joined room answers", () => {

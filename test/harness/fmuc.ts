@@ -6,7 +6,7 @@ import { connectUser, testAccounts, type Element, type TestClient } from "./clie
 import { groupchatBody, sendGroupchat, type Predicate } from "./muc.js";
 import { startProsody, type ProsodyHandle } from "./prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle, type StartRedisOptions } from "./redis.js";
-import { startService, type ServiceHandle } from "./service.js";
+import { restartService, startService, type ServiceHandle } from "./service.js";
 import { startSites, type SiteOptions, type SitesHandle } from "./sites.js";
 import type { Site } from "./shaper.js";
 import type { ComponentSpec } from "./xmpp-server.js";
@@ -64,6 +64,8 @@ export interface FederatedSiteOptions<U extends string = string> {
   components?: ComponentSpec[];
   /** The site's Redis (e.g. persistent, to restart it). */
   redis?: StartRedisOptions;
+  /** An anonymous host whose users may use S2S (load clients). */
+  anonymousHost?: boolean;
 }
 
 export interface FederatedSitesOptions<U extends string = string> {
@@ -80,6 +82,8 @@ export interface FederatedSites<U extends string = string> {
   /** The first service of the hub, and of the spoke. */
   readonly hub: ServiceHandle;
   readonly spoke: ServiceHandle;
+  /** Restarts the site's first service on its Redis and key prefix (see restartService). */
+  restart(site: Site, signal: "SIGTERM" | "SIGKILL"): Promise<void>;
   /** A new connection of a registered user of `site`; stopped by stop(). */
   connect(site: Site, user: string): Promise<TestClient>;
   /** A connection of every user of both sites, by name. */
@@ -111,6 +115,7 @@ export async function startFederatedSites<const U extends string>(
   const site = (o: FederatedSiteOptions<U>): SiteOptions => ({
     users: testAccounts(o.users),
     components: [...o.services.map((s) => s.component), ...(o.components ?? [])],
+    anonymousHost: o.anonymousHost,
   });
   const sites = await startSites({ hub: site(opts.hub), spoke: site(opts.spoke) });
   const redis: Partial<Record<Site, RedisHandle>> = {};
@@ -141,8 +146,15 @@ export async function startFederatedSites<const U extends string>(
     sites,
     services,
     redis: redis as Record<Site, RedisHandle>,
-    hub: services.hub[0]!,
-    spoke: services.spoke[0]!,
+    get hub() {
+      return services.hub[0]!;
+    },
+    get spoke() {
+      return services.spoke[0]!;
+    },
+    async restart(name, signal) {
+      services[name][0] = await restartService(services[name][0]!, signal);
+    },
     connect,
     async connectUsers() {
       const users = [

@@ -210,6 +210,11 @@ export const fromRoom =
   (el) =>
     bare(el.attrs.from ?? "") === room;
 
+/** Resolves once `client` has received a matching stanza, whether already or later. */
+export async function seen(client: TestClient, predicate: Predicate, timeoutMs: number) {
+  if (!client.received.some(predicate)) await client.waitFor(predicate, timeoutMs);
+}
+
 /** How many stanzas the client has received (since it connected) that match. */
 export function count(client: TestClient, predicate: Predicate): number {
   return client.received.filter((el) => predicate(el)).length;

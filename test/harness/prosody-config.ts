@@ -42,6 +42,8 @@ export function prosodyConfig(v: ProsodyConfigVars): string {
   ];
   if (v.anonymousHost) {
     lines.push(`VirtualHost ${quote(`anon.${v.domain}`)}`, `  authentication = "anonymous"`);
+    // On a site, its anonymous users may reach the other site (Prosody blocks that by default).
+    if (v.site) lines.push(`  allow_anonymous_s2s = true`);
   }
   for (const c of v.components) {
     // One connection per component name (component_conflict_resolve, default kick_new).

@@ -37,6 +37,8 @@ export interface ServiceHandle {
   stop(): Promise<void>;
   /** The whole log, once stopped (its directory is gone then). */
   readonly finalLog: string;
+  /** What it was started with. */
+  readonly options: ServiceOptions;
 }
 
 export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
@@ -81,7 +83,22 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     get finalLog() {
       return finalLog;
     },
+    options: opts,
   };
+}
+
+/** Stops `service` (SIGTERM: it drains; SIGKILL: a crash), then starts another one the same way
+ * (same Redis and key prefix); resolves once the new one is ready. */
+export async function restartService(
+  service: ServiceHandle,
+  signal: "SIGTERM" | "SIGKILL",
+): Promise<ServiceHandle> {
+  if (signal === "SIGKILL") {
+    service.process.signal("SIGKILL");
+    await service.process.exited;
+  }
+  await service.stop(); // after a kill: keeps its log, removes its directory
+  return startService(service.options);
 }
 
 async function waitReady(

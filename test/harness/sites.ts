@@ -19,6 +19,8 @@ export interface SiteOptions {
   /** External components on the site's component port, e.g. rooms.wonderland.lit. */
   components?: ComponentSpec[];
   users?: UserSpec[];
+  /** Adds the virtual host anon.<domain> with SASL ANONYMOUS, whose users may use S2S. */
+  anonymousHost?: boolean;
 }
 
 export interface SitesOptions {
@@ -93,6 +95,7 @@ export async function startSites(opts: SitesOptions = {}): Promise<SitesHandle> 
         domain: domain(site),
         components: opts[site]?.components ?? [],
         users: opts[site]?.users ?? [],
+        anonymousHost: opts[site]?.anonymousHost,
         site: { s2sAddress, resolvConf: dns.resolvConf },
       });
       stoppers.push(() => prosody.stop());

@@ -6,6 +6,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import { xml, type Element, type TestClient } from "./client.js";
 import type { ServiceHandle } from "./service.js";
 
+const SID = "urn:xmpp:sid:0";
+
 /** One message sent: its body and when it left (Date.now()). */
 export interface Sent {
   readonly body: string;
@@ -21,8 +23,9 @@ export interface Traffic {
 
 const bodyOf = (tag: string, sender: number, seq: number): string => `${tag}:${sender}:${seq}`;
 
+// The body doubles as the id, so an error returned for a message names it.
 function groupchat(room: string, body: string): Element {
-  return xml("message", { to: room, type: "groupchat" }, xml("body", {}, body));
+  return xml("message", { to: room, type: "groupchat", id: body }, xml("body", {}, body));
 }
 
 /**
@@ -84,8 +87,11 @@ export interface RecipientTally {
   readonly lost: Sent[];
   /** Messages received more than once. */
   readonly duplicates: number;
-  /** Received messages that came after a later one of the same sender. */
+  /** Received messages that came after a later one of the same sender (first copies only:
+   * a repeated copy is a duplicate). */
   readonly outOfOrder: number;
+  /** Received messages whose stanza-id (XEP-0359) came before, on another of this traffic. */
+  readonly duplicateIds: number;
 }
 
 /** What each recipient got of the traffic tagged `tag`. */
@@ -96,14 +102,18 @@ export function tally(
 ): RecipientTally[] {
   const prefix = `${tag}:`;
   return recipients.map((client) => {
-    const bodies = client.received
-      .filter((el) => el.is("message") && el.attrs.type === "groupchat")
-      .map((el) => el.getChildText("body") ?? "")
-      .filter((b) => b.startsWith(prefix));
+    const messages = client.received.filter(
+      (el) =>
+        el.is("message") &&
+        el.attrs.type === "groupchat" &&
+        (el.getChildText("body") ?? "").startsWith(prefix),
+    );
+    const bodies = messages.map((el) => el.getChildText("body")!);
+    const ids = messages.flatMap((el) => el.getChildren("stanza-id", SID).map((s) => s.attrs.id));
     const seen = new Set(bodies);
     const highest = new Map<string, number>();
     let outOfOrder = 0;
-    for (const body of bodies) {
+    for (const body of new Set(bodies)) {
       const [, sender, seq] = body.split(":");
       const before = highest.get(sender!) ?? -1;
       if (Number(seq) < before) outOfOrder++;
@@ -115,6 +125,7 @@ export function tally(
       lost: sent.flat().filter((s) => !seen.has(s.body)),
       duplicates: bodies.length - seen.size,
       outOfOrder,
+      duplicateIds: ids.length - new Set(ids).size,
     };
   });
 }
@@ -168,4 +179,23 @@ export function percentileOf(values: readonly number[], p: number): number {
   return sorted[
     Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
   ]!;
+}
+
+/** The messages of `sent` that came back to their sender as an error: the error, by body. */
+export function refusals(senders: readonly TestClient[], sent: readonly Sent[][]) {
+  const refused = new Map<string, Element>();
+  for (const [i, client] of senders.entries()) {
+    const mine = new Set(sent[i]!.map((s) => s.body));
+    for (const el of client.received) {
+      if (el.is("message") && el.attrs.type === "error" && mine.has(el.attrs.id ?? "")) {
+        refused.set(el.attrs.id!, el);
+      }
+    }
+  }
+  return refused;
+}
+
+/** Per sender, its messages that were not refused (see refusals), in the order sent. */
+export function accepted(sent: readonly Sent[][], refused: ReadonlyMap<string, Element>): Sent[][] {
+  return sent.map((mine) => mine.filter((s) => !refused.has(s.body)));
 }
