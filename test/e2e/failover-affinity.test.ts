@@ -5,16 +5,10 @@
 // replacement takes its slot.
 import { describe, expect, it } from "vitest";
 import { groupchatBody, sendGroupchat } from "../harness/muc.js";
+import { messagesHandled } from "../harness/metrics.js";
 import { scaleBed } from "../harness/scale-bed.js";
 import type { ServiceHandle } from "../harness/service.js";
-import {
-  burst,
-  messagesHandled,
-  quiesce,
-  steadyTraffic,
-  tally,
-  type Traffic,
-} from "../harness/traffic.js";
+import { burst, quiesce, steadyTraffic, tally, type Traffic } from "../harness/traffic.js";
 
 const USERS = ["ann", "ben", "cat", "dan", "eve"];
 const SENDERS = 3;

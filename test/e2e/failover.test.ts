@@ -4,15 +4,9 @@
 // lose nothing, and a crash may lose only what was in the killed worker's hands.
 import { describe, expect, it } from "vitest";
 import { groupchatBody, sendGroupchat } from "../harness/muc.js";
+import { messagesHandled } from "../harness/metrics.js";
 import { scaleBed } from "../harness/scale-bed.js";
-import {
-  burst,
-  messagesHandled,
-  quiesce,
-  steadyTraffic,
-  tally,
-  type Sent,
-} from "../harness/traffic.js";
+import { burst, quiesce, steadyTraffic, tally, type Sent } from "../harness/traffic.js";
 import type { ServiceHandle } from "../harness/service.js";
 
 const USERS = ["ann", "ben", "cat", "dan", "eve"];

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { growRoom, sayToAll } from "../harness/crowd.js";
 import { startEjabberd, type EjabberdHandle } from "../harness/ejabberd.js";
 import type { RawClient } from "../harness/raw-client.js";
+import { messagesHandled } from "../harness/metrics.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
 import { monitorRoom, perUnit, type RoomCommands } from "../harness/redis-monitor.js";
 import { startService, type ServiceHandle } from "../harness/service.js";
@@ -72,13 +73,6 @@ async function perMessage(size: number): Promise<RoomCommands> {
   return perUnit(await monitor.stop(), MESSAGES);
 }
 
-/** Groupchat messages a worker has handled (its /metrics). */
-async function handled(worker: ServiceHandle): Promise<number> {
-  const { body } = await worker.get("/metrics");
-  const line = /^fedmuc_stanzas_handled_total\{name="message",outcome="ok"\} (\d+)$/m.exec(body);
-  return Number(line?.[1] ?? 0);
-}
-
 describe("Redis cost of a groupchat message", () => {
   const oneWorker = new Map<number, RoomCommands>();
 
@@ -93,9 +87,10 @@ describe("Redis cost of a groupchat message", () => {
     const second = await addWorker();
     // The new worker loads each room once, on its first stanza there: send until it has had one.
     for (const size of SIZES) {
-      const before = await handled(second);
-      for (let i = 0; i < 60 && (await handled(second)) === before; i++) await message(size);
-      expect(await handled(second)).toBeGreaterThan(before);
+      const before = await messagesHandled(second);
+      for (let i = 0; i < 60 && (await messagesHandled(second)) === before; i++)
+        await message(size);
+      expect(await messagesHandled(second)).toBeGreaterThan(before);
     }
     for (const size of SIZES) expect(await perMessage(size)).toEqual(oneWorker.get(size));
   });

@@ -32,6 +32,7 @@ import {
   TALK,
   CHAT,
 } from "../harness/fmuc.js";
+import { metric } from "../harness/metrics.js";
 import { waitForLog, type ServiceHandle } from "../harness/service.js";
 
 // Link checks would add traffic to the counts below; these tests take far less than this.
@@ -165,17 +166,10 @@ describe("XEP-0289 nick collisions: the joined node holds nicknames", () => {
   });
 });
 
-/** A counter of the service's metrics, by its labels. */
-async function counter(service: ServiceHandle, name: string, labels: string): Promise<number> {
-  const metrics = (await service.get("/metrics")).body;
-  const line = metrics.split("\n").find((l) => l.startsWith(`${name}{${labels}} `));
-  return Number(line?.split(" ")[1] ?? 0);
-}
-
 /** Stanzas each service sent over each link of the chain so far. */
 async function chainTraffic() {
   const out = (s: ServiceHandle, peer: string) =>
-    counter(s, "fedmuc_link_stanzas_total", `direction="out",peer_service="${peer}"`);
+    metric(s, `fedmuc_link_stanzas_total{direction="out",peer_service="${peer}"}`);
   const [lowToMid, midToTop, topToMid, midToLow] = await Promise.all([
     out(chat, TALK.domain),
     out(talk, ROOMS.domain),

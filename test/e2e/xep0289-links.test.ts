@@ -18,6 +18,7 @@ import {
   xml,
   type Element,
 } from "../harness/muc.js";
+import { sample } from "../harness/metrics.js";
 import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
 import { startService, type ServiceHandle } from "../harness/service.js";
@@ -112,14 +113,13 @@ describe("XEP-0289 a join is sent again until the joined room answers", () => {
     const links = JSON.parse((await spoke.get("/links")).body) as unknown[];
     expect(links).toContainEqual({ room: spokeRoom, peer: hubRoom, state: "up" });
     const metrics = (await spoke.get("/metrics")).body;
-    const value = (line: string) => Number(metrics.match(new RegExp(`^${line} (\\S+)$`, "m"))?.[1]);
-    expect(value('fedmuc_links\\{state="up"\\}')).toBeGreaterThanOrEqual(1);
-    expect(value('fedmuc_link_state_changes_total\\{state="down"\\}')).toBeGreaterThanOrEqual(1);
-    expect(value('fedmuc_link_state_changes_total\\{state="up"\\}')).toBeGreaterThanOrEqual(1);
-    const sent = `fedmuc_link_bytes_total\\{direction="out",peer_service="${HUB.domain}"\\}`;
-    const heard = `fedmuc_link_stanzas_total\\{direction="in",peer_service="${HUB.domain}"\\}`;
-    expect(value(sent)).toBeGreaterThan(0);
-    expect(value(heard)).toBeGreaterThan(0);
+    const value = (series: string) => sample(metrics, series);
+    expect(value('fedmuc_links{state="up"}')).toBeGreaterThanOrEqual(1);
+    expect(value('fedmuc_link_state_changes_total{state="down"}')).toBeGreaterThanOrEqual(1);
+    expect(value('fedmuc_link_state_changes_total{state="up"}')).toBeGreaterThanOrEqual(1);
+    const peer = `peer_service="${HUB.domain}"`;
+    expect(value(`fedmuc_link_bytes_total{direction="out",${peer}}`)).toBeGreaterThan(0);
+    expect(value(`fedmuc_link_stanzas_total{direction="in",${peer}}`)).toBeGreaterThan(0);
     expect(withFmuc(hamlet)).toEqual([]);
     expect(withFmuc(alice2)).toEqual([]);
   }, 60_000);

@@ -4,6 +4,7 @@
 // through their /metrics: how many messages each handled, and whether any work is left in it.
 import { setTimeout as delay } from "node:timers/promises";
 import { xml, type Element, type TestClient } from "./client.js";
+import { sample } from "./metrics.js";
 import type { ServiceHandle } from "./service.js";
 
 const SID = "urn:xmpp:sid:0";
@@ -128,18 +129,6 @@ export function tally(
       duplicateIds: ids.length - new Set(ids).size,
     };
   });
-}
-
-/** A number from a worker's Prometheus text (first sample whose name and labels match). */
-function sample(metrics: string, series: string): number {
-  const line = metrics.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
-
-/** Groupchat messages (and other message stanzas) this worker handled without error. */
-export async function messagesHandled(worker: ServiceHandle): Promise<number> {
-  const metrics = (await worker.get("/metrics")).body;
-  return sample(metrics, 'fedmuc_stanzas_handled_total{name="message",outcome="ok"}');
 }
 
 /** Nothing being handled, queued, or waiting for the socket in this worker. */
