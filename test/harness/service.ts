@@ -1,6 +1,6 @@
 // The service under test as a real process: `node services/muc-node/src/main.ts` on TypeScript
 // sources, configured by environment, ready once /readyz answers 200.
-import { readFileSync, watch } from "node:fs";
+import { copyFileSync, readFileSync, watch } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
@@ -72,6 +72,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   const stop = async () => {
     await proc.stop(15_000);
     finalLog = readFileSync(logFile, "utf8");
+    keepLog(logFile, opts);
     await removeTempDir(dir);
   };
   return {
@@ -85,6 +86,13 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     },
     options: opts,
   };
+}
+
+/** With FEDMUC_TEST_LOGS set to a directory, each service's log is copied there when it stops,
+ * named by its domain, key prefix and stop time. */
+function keepLog(logFile: string, opts: ServiceOptions): void {
+  const dir = process.env.FEDMUC_TEST_LOGS;
+  if (dir) copyFileSync(logFile, join(dir, `${opts.domain}-${opts.keyPrefix}-${Date.now()}.log`));
 }
 
 /** Stops `service` (SIGTERM: it drains; SIGKILL: a crash), then starts another one the same way
