@@ -22,6 +22,7 @@ import {
   withFmuc,
   type FederatedSites,
 } from "../harness/fmuc.js";
+import { metric } from "../harness/metrics.js";
 import { waitForLog, type ServiceHandle } from "../harness/service.js";
 
 const HUB_ROOM = `rabbithole@${ROOMS.domain}`;
@@ -127,6 +128,10 @@ describe("XEP-0289 link sessions over real S2S", () => {
     const late = hamlet.received.find(groupchatBody(moreHub[0]!))!;
     expect(late.getChild("delay", "urn:xmpp:delay")?.attrs.stamp).toMatch(/^\d{4}-/);
     expect([...withFmuc(alice), ...withFmuc(hamlet)]).toEqual([]);
+    // What was on its way at the cut went again, and the operator sees it.
+    const resent = (s: ServiceHandle, peer: string) =>
+      metric(s, `fedmuc_link_resent_stanzas_total{peer_service="${peer}"}`);
+    expect(await resent(bed.hub, TALK.domain)).toBeGreaterThan(0);
   }, 180_000);
 
   it("the spoke's Redis restarts during an outage: what waited there crosses once afterwards", async () => {

@@ -23,14 +23,19 @@ export interface Seq {
   readonly ack?: number;
   /** When the stanza was queued (milliseconds since the epoch), if it waited. */
   readonly at?: number;
+  /** A copy sent again: the sender's run of copies it belongs to (runs are counted per session;
+   * each starts no later than the receiver's next stanza when it was asked for). */
+  readonly re?: number;
 }
 
 /** A standalone acknowledgement in session `s`; `resend`: a stanza is missing, send again
- * after `n`. */
+ * after `n`, unless a run of copies newer than `run` (the latest the asker has seen) is on its
+ * way from no later than that. */
 export interface Ack {
   readonly s: string;
   readonly n: number;
   readonly resend: boolean;
+  readonly run?: number;
 }
 
 function count(value: string | undefined, what: string): number | undefined {
@@ -62,7 +67,7 @@ export function readSession(stanza: Element): SessionOffer | undefined {
 }
 
 export function seqElement(seq: Seq): Element {
-  return xml("seq", attrsOf({ s: seq.s, n: seq.n, ack: seq.ack, at: seq.at }));
+  return xml("seq", attrsOf({ s: seq.s, n: seq.n, ack: seq.ack, at: seq.at, re: seq.re }));
 }
 
 /** The stanza's numbering, undefined if it has none; throws MalformedFmucError if unreadable. */
@@ -74,11 +79,13 @@ export function readSeq(stanza: Element): Seq | undefined {
   if (!s || !n) throw new MalformedFmucError(`seq without a session or a number: ${el}`);
   const ack = count(el.attrs.ack, "seq ack");
   const at = count(el.attrs.at, "seq at");
+  const re = count(el.attrs.re, "seq re");
   return {
     s,
     n,
     ...(ack !== undefined ? { ack } : {}),
     ...(at !== undefined ? { at } : {}),
+    ...(re !== undefined ? { re } : {}),
   };
 }
 
@@ -86,7 +93,7 @@ export function ackMessage(from: string, to: string, ack: Ack): Element {
   return xml(
     "message",
     { from, to, type: "normal" },
-    xml("ack", attrsOf({ s: ack.s, n: ack.n, resend: ack.resend })),
+    xml("ack", attrsOf({ s: ack.s, n: ack.n, resend: ack.resend, run: ack.run })),
   );
 }
 
@@ -95,7 +102,9 @@ export function readAck(stanza: Element): Ack | undefined {
   if (!el) return undefined;
   const { s } = el.attrs;
   if (!s) throw new MalformedFmucError(`ack without a session: ${el}`);
-  return { s, n: count(el.attrs.n, "ack n") ?? 0, resend: el.attrs.resend === "true" };
+  const run = count(el.attrs.run, "ack run");
+  const resend = el.attrs.resend === "true";
+  return { s, n: count(el.attrs.n, "ack n") ?? 0, resend, ...(run !== undefined ? { run } : {}) };
 }
 
 /** The joined node resumes the session a join offered; it has applied `rx` of the joining

@@ -22,6 +22,7 @@ export interface DeliveryOptions {
   readonly batch: number;
   /** A message that waited longer than this in the outbox goes out with its queued time. */
   readonly stampAfterMs: number;
+  readonly onResent?: (link: Link, first: number, last: number) => void;
 }
 
 /** A numbered stanza on its way out. */
@@ -39,11 +40,12 @@ export class Delivery {
   async run(link: Link): Promise<void> {
     const { batch } = this.options;
     for (;;) {
-      const { link: state, resend } = await this.options.sessions.prepare(link, batch);
+      const { link: state, resend, run } = await this.options.sessions.prepare(link, batch);
       if (state && state.state !== "up") return;
       if (resend.length > 0) {
         const again = resend.map((r) => ({ ...r, stanza: parse(r.stanza) }));
-        await this.#sendNumbered(link, state!, again);
+        await this.#sendNumbered(link, state!, again, run);
+        this.options.onResent?.(link, again[0]!.n, again.at(-1)!.n);
         continue;
       }
       const entries = await this.options.outbox.read(link, batch);
@@ -69,9 +71,15 @@ export class Delivery {
   }
 
   /** Stanzas of the session, in order, each naming the session, with the
-   * acknowledgement owed to the peer, if any, and the time it was queued if it waited. The
-   * timeout is set first: what a worker numbered and could not send goes again. */
-  async #sendNumbered(link: Link, state: LinkState, numbered: Outgoing[]): Promise<void> {
+   * acknowledgement owed to the peer, if any, the time it was queued if it waited, and the run
+   * of copies (`re`) if it goes again. The timeout is set first: what a worker numbered and
+   * could not send goes again. */
+  async #sendNumbered(
+    link: Link,
+    state: LinkState,
+    numbered: Outgoing[],
+    re = 0,
+  ): Promise<void> {
     if (numbered.length === 0) return;
     await this.options.arm(link, state.session!, numbered.at(-1)!.n);
     const stampAfter = this.options.stampAfterMs;
@@ -83,6 +91,7 @@ export class Delivery {
         n,
         ...(ack !== undefined ? { ack } : {}),
         ...(late ? { at: queuedAt } : {}),
+        ...(re > 0 ? { re } : {}),
       };
       stanza.append(seqElement(seq));
       await this.options.send(stanza);

@@ -11,7 +11,7 @@ import { Acknowledger } from "./acks.js";
 import { Delivery } from "./delivery.js";
 import { linkJobId, type Link } from "./link.js";
 import { LinkOutbox } from "./outbox.js";
-import { LinkSessions } from "./session.js";
+import { LinkSessions, type PeerAck } from "./session.js";
 
 export const LINK_QUEUE = "fmuc-links";
 
@@ -42,6 +42,8 @@ export interface DispatcherOptions {
   readonly onTimer?: (link: Link, timer: TimerKey) => Promise<void>;
   /** Told of failures outside a job (a later attempt still delivers). */
   readonly onError?: (err: Error, link: Link) => void;
+  /** Stanzas `first` to `last` of the link's session went again (asked for, or a timeout). */
+  readonly onResent?: (link: Link, first: number, last: number) => void;
 }
 
 const DELIVER = "deliver";
@@ -98,6 +100,7 @@ export class LinkDispatcher {
       arm: (link, session, tx) => this.#armTimeout(link, session, tx),
       batch: options.batch ?? 100,
       stampAfterMs: options.stampAfterMs ?? 2_000,
+      onResent: options.onResent,
     });
     this.#queue = new Queue(LINK_QUEUE, { connection, prefix });
     this.#worker = new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
@@ -141,8 +144,8 @@ export class LinkDispatcher {
   }
 
   /** The peer has applied the session's stanzas up to `n`; `resend`: it asks for what follows. */
-  async acknowledged(link: Link, session: string, n: number, resend: boolean): Promise<void> {
-    if (await this.#sessions.acknowledged(link, session, n, resend)) await this.kick(link);
+  async acknowledged(link: Link, ack: PeerAck): Promise<void> {
+    if (await this.#sessions.acknowledged(link, ack)) await this.kick(link);
   }
 
   /** The room has applied `rx` of the peer's stanzas of `session`: the peer is to hear of it. */
@@ -178,6 +181,8 @@ export class LinkDispatcher {
 
   async #timedOut(link: Link, session: string, tx: number): Promise<void> {
     this.#armed.delete(linkJobId(link));
+    // A link that is not up probes nothing: its return resumes from the peer's count.
+    if (!(await this.#outbox.sendable(link))) return;
     const after = await this.#sessions.timedOut(link, session, tx);
     if (after.resend) await this.kick(link);
     // Acknowledged meanwhile, but not all of it: wait for the rest.

@@ -31,10 +31,21 @@ export interface LinkState {
   readonly rx?: number;
 }
 
-/** The link's state (null: gone), with what to send again. */
+/** The link's state (null: gone), with what to send again and the run of copies it is in. */
 export interface Round {
   readonly link: LinkState | null;
   readonly resend: Numbered[];
+  readonly run: number;
+}
+
+/** What the peer acknowledged: it has applied the session's stanzas up to `n`; `resend`: it
+ * asks for what follows, unless a run of copies newer than `run` (the latest it has seen) is on
+ * its way from no later than that (without `run`: in any case, as on a resumption). */
+export interface PeerAck {
+  readonly session: string;
+  readonly n: number;
+  readonly resend: boolean;
+  readonly run?: number;
 }
 
 /** An outbox entry to number: its stanza, or "" if it leaves without being sent. */
@@ -65,7 +76,7 @@ export class LinkSessions {
   async prepare(link: Link, count: number): Promise<Round> {
     const { sent, seq } = this.#keys(link);
     const links = roomKeys(this.prefix, link.room).links;
-    const [json, ...flat] = await this.#redis.fedmucPrepare(
+    const [json, run, ...flat] = await this.#redis.fedmucPrepare(
       links,
       sent,
       seq,
@@ -80,7 +91,8 @@ export class LinkSessions {
         queuedAt: Number(flat[i + 2]),
       });
     }
-    return { link: typeof json === "string" ? (JSON.parse(json) as LinkState) : null, resend };
+    const state = typeof json === "string" ? (JSON.parse(json) as LinkState) : null;
+    return { link: state, resend, run: Number(run ?? 0) };
   }
 
   /** Numbers `entries` (taken from the outbox) in `session`: their numbers in order, 0 for one
@@ -101,17 +113,17 @@ export class LinkSessions {
     return Number(await this.#redis.hget(this.#keys(link).seq, "resend")) > 0;
   }
 
-  /** The peer has applied the session's stanzas up to `n`; `resend`: send what follows again.
-   * True when something is to be sent again. */
-  async acknowledged(link: Link, session: string, n: number, resend: boolean): Promise<boolean> {
+  /** Forgets what the peer acknowledged; true when something is to be sent again. */
+  async acknowledged(link: Link, ack: PeerAck): Promise<boolean> {
     const { sent, seq } = this.#keys(link);
     const [again] = await this.#redis.fedmucAck(
       sent,
       seq,
-      session,
-      String(n),
-      resend ? "1" : "0",
+      ack.session,
+      String(ack.n),
+      ack.resend ? "1" : "0",
       "",
+      ack.run === undefined ? "" : String(ack.run),
     );
     return again === 1;
   }
@@ -128,6 +140,7 @@ export class LinkSessions {
       "0",
       "1",
       String(tx),
+      "",
     );
     return { resend: again === 1, tx: now, acked };
   }

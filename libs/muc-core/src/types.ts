@@ -69,6 +69,12 @@ export interface FederationLink {
   /** When this node last asked the peer to send again what follows rx (once per gap, and again
    * if the gap is still there a while later), and at which rx. */
   readonly nak?: { readonly rx: number; readonly at: string };
+  /** The latest run of copies sent again by the peer seen here (its asks name it). */
+  readonly run?: number;
+  /** The peer resumed the session `count` times, the last time having applied `rx` of this
+   * room's stanzas: the link's next delivery round sends again what follows (in the same step
+   * as anything else, so what waited never crosses both new and as a copy). */
+  readonly resumed?: { readonly count: number; readonly rx: number };
   /** Upstream: the grace period ended and the peer's occupants left this room's view; the next
    * join asks for them again. */
   readonly needState?: boolean;
@@ -191,13 +197,15 @@ export type Effect =
       readonly afterMs?: number;
     }
   /** XEP-0289 link sessions: the peer has applied `n` of this room's stanzas of `session`;
-   * `resend`: send again what came after. */
+   * `resend`: send again what came after; `run`: only if no newer run of copies than this one
+   * (the latest the peer has seen) is on its way to fill it (absent: in any case). */
   | {
       readonly kind: "peerAcked";
       readonly peer: string;
       readonly session: string;
       readonly n: number;
       readonly resend: boolean;
+      readonly run?: number;
     }
   /** XEP-0289 link sessions: this room has applied `rx` of the peer's stanzas of `session`; the
    * peer is to be told, with its next stanza or soon on its own. */

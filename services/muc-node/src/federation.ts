@@ -33,6 +33,7 @@ export function startLinks(
   send: (stanza: Element) => Promise<void>,
   onTimer: (link: Link, timer: TimerKey) => Promise<void>,
   log: Logger,
+  onResent?: (link: Link, stanzas: number) => void,
 ): LinkDispatcher {
   const dispatcher = new LinkDispatcher({
     connection: createRedis(redisTarget(config), { maxRetriesPerRequest: null }),
@@ -42,6 +43,10 @@ export function startLinks(
     send,
     onTimer,
     onError: (err, link) => log.warn({ err, ...link }, "federation link: will retry"),
+    onResent: (link, first, last) => {
+      log.info({ ...link, first, last }, "federation link: stanzas sent again");
+      onResent?.(link, last - first + 1);
+    },
   });
   dispatcher.start();
   return dispatcher;

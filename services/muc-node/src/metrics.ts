@@ -28,6 +28,12 @@ export function workerMetrics(registry: Registry) {
       labelNames: ["direction", "peer_service"] as const,
       registers: [registry],
     }),
+    linkResent: new Counter({
+      name: "fedmuc_link_resent_stanzas_total",
+      help: "XEP-0289 link session stanzas sent again (asked for by the peer, or unacknowledged)",
+      labelNames: ["peer_service"] as const,
+      registers: [registry],
+    }),
     handleSeconds: new Histogram({
       name: "fedmuc_stanza_handle_seconds",
       help: "Time to handle one inbound stanza, commit included",

@@ -26,6 +26,7 @@ import type { RoomStore } from "@fedmuc/room-store";
 import { Lru } from "./lru.js";
 
 export type Send = (stanza: Element) => Promise<void>;
+type PeerAcked = Extract<Effect, { kind: "peerAcked" }>;
 
 export interface RoomHandlerOptions {
   readonly defaults: RoomConfig;
@@ -55,13 +56,7 @@ export interface RoomHandlerOptions {
     afterMs: number | undefined,
   ) => Promise<void>;
   /** XEP-0289 link sessions: the peer applied the session's stanzas up to `n` (see Effect). */
-  readonly onPeerAcked?: (
-    room: string,
-    peer: string,
-    session: string,
-    n: number,
-    resend: boolean,
-  ) => Promise<void>;
+  readonly onPeerAcked?: (room: string, acked: PeerAcked) => Promise<void>;
   /** XEP-0289 link sessions: the room applied `rx` of the peer's stanzas of `session`. */
   readonly onAckDue?: (room: string, peer: string, session: string, rx: number) => void;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
@@ -110,13 +105,15 @@ export class RoomHandler {
       }
       const next = applyMutations(snapshot, decision.mutations, result.version);
       this.#cache.set(room, next);
-      for (const peer of linkPeers(snapshot, decision.mutations))
-        await this.options.onLinkTraffic?.(room, peer);
       for (const [peer, from, to] of linkChanges(snapshot, next))
         await this.options.onLinkState?.(room, peer, from, to);
       const listed = directoryEntry(next);
       if (listed !== directoryEntry(snapshot)) await this.store.list(room, listed);
       await this.#carryOut(decision.effects, next, result.lastHistoryId, ctx);
+      // Links are kicked last: what the room sends directly (a join's answer, <resumed/>) goes
+      // ahead of the link's numbered traffic.
+      for (const peer of linkPeers(snapshot, decision.mutations))
+        await this.options.onLinkTraffic?.(room, peer);
       return;
     }
     throw new StanzaError("resource-constraint", "The room is too busy, try again");
@@ -148,9 +145,7 @@ export class RoomHandler {
         continue;
       }
       if (effect.kind === "peerAcked") {
-        const { peer, session, n, resend } = effect;
-        const acked = this.options.onPeerAcked?.(room.jid, peer, session, n, resend);
-        sending.push(acked ?? Promise.resolve());
+        sending.push(this.options.onPeerAcked?.(room.jid, effect) ?? Promise.resolve());
         continue;
       }
       if (effect.kind === "ackDue") {

@@ -64,9 +64,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   });
   const send = (stanza: Element) => component.send(stanza);
   const linkTraffic = (direction: "in" | "out", stanza: Element, peer = "") => {
-    // The peer's service: the domain of its room's address.
-    const peerService = peer.split("/")[0]!.split("@").pop()!;
-    const labels = { direction, peer_service: peerService };
+    const labels = { direction, peer_service: serviceOf(peer) };
     metrics.linkStanzas.inc(labels);
     metrics.linkBytes.inc(labels, Buffer.byteLength(stanza.toString()));
   };
@@ -82,6 +80,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     sendToPeer,
     (link, timer) => rooms.handleLinkTimer(link.room, link.peer, timer),
     log.child({ module: "links" }),
+    (link, stanzas) => metrics.linkResent.inc({ peer_service: serviceOf(link.peer) }, stanzas),
   );
   const rooms: RoomHandler = new RoomHandler(store, send, {
     defaults: store.options.defaults,
@@ -98,8 +97,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     },
     onLinkTimer: (room, peer, timer, afterMs) =>
       links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
-    onPeerAcked: (room, peer, session, n, resend) =>
-      links.acknowledged({ room, peer }, session, n, resend),
+    onPeerAcked: (room, { peer, ...ack }) => links.acknowledged({ room, peer }, ack),
     onAckDue: (room, peer, session, rx) => links.ackDue({ room, peer }, session, rx),
   });
 
@@ -163,4 +161,9 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** A federation peer's service: the domain of its room's address. */
+function serviceOf(peer: string): string {
+  return peer.split("/")[0]!.split("@").pop()!;
 }

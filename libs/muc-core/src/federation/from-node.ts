@@ -103,7 +103,8 @@ export function fromNode(
     const offer = listed ? readSession(stanza) : undefined;
     const answer = answerTo(link, offer, ctx);
     const resumed = answer.kind === "resume" || answer.kind === "repeat";
-    const joined = joinedLink(link, answer, below, wantsEcho(stanza), listed !== undefined);
+    const isJoin = listed !== undefined;
+    const joined = joinedLink(link, answer, below, wantsEcho(stanza), offer, isJoin);
     const requested = nick || resourceOf(stanza.attrs.from);
     // A rejoin that starts over gets the room's state and history again: what waited for the
     // node and is carried by them goes (its private messages stay, and go after).
@@ -115,7 +116,7 @@ export function fromNode(
       () =>
         decision(
           [...replaced, { op: "setLink", peer, link: joined }],
-          link && offer && resumed ? resumption(room.jid, peer, link, answer, offer) : [],
+          link && answer.kind === "resume" ? resumption(room.jid, peer, link) : [],
         ),
       // A rejoin: the node's occupants it no longer lists left while the link was down.
       ...occupantList(room)

@@ -29,10 +29,16 @@ export function answerTo(
   return { kind: "fresh", session, ...(offer.id ? { offered: offer.id } : {}) };
 }
 
+/** The link resumed once more, by a peer that has applied `rx` of this room's stanzas. */
+export function resumedAt(link: FederationLink, rx: number): FederationLink["resumed"] {
+  return { count: (link.resumed?.count ?? 0) + 1, rx };
+}
+
 /** The link's session fields after a fresh start (none for a plain peer). */
 export function started(answer: Answer): Partial<FederationLink> {
   if (answer.kind !== "fresh") return { session: undefined, offered: undefined };
-  return { session: answer.session, offered: answer.offered, rx: 0, nak: undefined };
+  const fresh = { rx: 0, nak: undefined, run: undefined, resumed: undefined };
+  return { session: answer.session, offered: answer.offered, ...fresh };
 }
 
 /** A short session id (the end of a fresh id: random hex for a UUID): every numbered stanza
@@ -47,33 +53,26 @@ export function joinedLink(
   answer: Answer,
   below: readonly string[],
   replica: boolean,
+  offer: SessionOffer | undefined,
   isJoin: boolean,
 ): FederationLink {
   const back = { below, state: "up", downSince: undefined } as const;
   if (!link) return { role: "downstream", replica, joins: 1, ...back, ...started(answer) };
   if (!isJoin) return { ...link, below };
-  if (answer.kind === "repeat") return { ...link, ...back };
+  // A join sent again before its answer arrived: everything unacknowledged goes again.
+  if (answer.kind === "repeat") return { ...link, ...back, resumed: resumedAt(link, 0) };
   if (answer.kind === "resume") {
-    return { ...link, ...back, joins: link.joins + (answer.withState ? 1 : 0) };
+    const joins = link.joins + (answer.withState ? 1 : 0);
+    return { ...link, ...back, joins, resumed: resumedAt(link, offer?.rx ?? 0) };
   }
   return { ...link, ...back, joins: link.joins + 1, ...started(answer) };
 }
 
-/** The node resumes the session (or repeats the join that started it): it learns how far this
- * room got, and this room how far the node got, so each sends again only what the other has
- * not applied. */
-export function resumption(
-  room: string,
-  peer: string,
-  link: FederationLink,
-  answer: Answer,
-  offer: SessionOffer,
-): Effect[] {
-  const session = link.session!;
-  if (answer.kind === "repeat") return [{ kind: "peerAcked", peer, session, n: 0, resend: true }];
+/** The node resumes the session: it learns how far this room got (and this room how far the
+ * node got: joinedLink), so each sends again only what the other has not applied. */
+export function resumption(room: string, peer: string, link: FederationLink): Effect[] {
   return [
     send(resumedPresence(room, peer, link.rx ?? 0)),
-    { kind: "peerAcked", peer, session, n: offer.rx, resend: true },
     { kind: "log", level: "info", message: `${peer} resumed its session` },
   ];
 }

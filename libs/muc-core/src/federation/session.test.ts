@@ -2,7 +2,7 @@
 // sessions"): in memory, with traffic numbered and kept until acknowledged as the link engine
 // does, lost on demand, and timers fired by the test.
 import { describe, expect, it } from "vitest";
-import { NS, parse } from "@fedmuc/xmpp";
+import { NS, clone, parse, type Element } from "@fedmuc/xmpp";
 import { readSession } from "@fedmuc/fmuc-core";
 import {
   ALICE,
@@ -135,6 +135,27 @@ describe("XEP-0289 link sessions", () => {
     hub.later(ASK_AGAIN_MS);
     hub.step(two!); // the next probe: the gap is still there
     expect(asks()).toHaveLength(1);
+  });
+
+  it("a new run of copies that comes without what fills the gap is asked for at once, naming the run", () => {
+    const { hub, spoke } = joined();
+    for (const text of ["one", "two", "three"]) spoke.step(say(HAMLET, SPOKE, text));
+    const [, two, three] = spoke.outbox.splice(0).map((el) => spoke.crossing(el));
+    const copy = (el: Element, re: number) => {
+      const again = clone(el);
+      again.getChild("seq", NS.fedmuc)!.attrs.re = String(re);
+      return again;
+    };
+    const asks = () =>
+      hub.outbox.flatMap((el) => el.getChild("ack", NS.fedmuc) ?? []).filter((a) => a.attrs.resend);
+    hub.step(two!);
+    expect(asks().map((a) => a.attrs.run)).toEqual([undefined]); // no run seen yet
+    hub.step(three!); // on its way before the ask arrived: asked already
+    hub.step(copy(two!, 1)); // run 1 started at one, which was lost again
+    hub.step(copy(three!, 1)); // the rest of run 1: asked already
+    expect(asks().map((a) => a.attrs.run)).toEqual([undefined, "1"]);
+    expect(hub.room.links[SPOKE]!.run).toBe(1);
+    expect(bodies(hub.receivedBy(ALICE))).toEqual([]);
   });
 
   it("a numbered stanza the rules refuse still counts: its error goes back, and what follows is applied", () => {

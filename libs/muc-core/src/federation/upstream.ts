@@ -10,6 +10,7 @@ import { groupchat } from "../groupchat.js";
 import { privateMessage } from "../private-message.js";
 import { occupantByJid, occupantByNick, occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
+import { resumedAt } from "./offer.js";
 import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
 import { adoptHistory, adoptSubject } from "./adopt.js";
@@ -199,14 +200,19 @@ function resume(room: Room, peer: string, rx: number, ctx: Context): Decision {
   // Only a session that was up before resumes: a first join completes with the room's state.
   const back = link?.state === "resyncing" || link?.state === "down";
   if (link?.role !== "upstream" || !link.session || !back) return NOTHING;
-  const up: FederationLink = { ...link, state: "up", downSince: undefined, needState: undefined };
+  const up: FederationLink = {
+    ...link,
+    state: "up",
+    downSince: undefined,
+    needState: undefined,
+    resumed: resumedAt(link, rx),
+  };
   const kept: Mutation[] = occupantList(room)
     .filter((o) => o.node === peer && o.stale)
     .map((o) => ({ op: "putOccupant", occupant: { ...o, stale: undefined } }));
   return decision(
     [{ op: "setLink", peer, link: up }, ...kept],
     [
-      { kind: "peerAcked", peer, session: link.session, n: rx, resend: true },
       pingTimer(peer, up, ctx),
       { kind: "log", level: "info", message: `resumed the session with ${peer}` },
     ],

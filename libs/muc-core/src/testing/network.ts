@@ -75,7 +75,15 @@ export class Node {
     this.ctx = { ...this.ctx, now: new Date(this.ctx.now.getTime() + ms) };
   }
   private apply(d: Decision): void {
+    const before = this.room;
     this.room = applyMutations(this.room, d.mutations, this.room.version + 1);
+    // A resumption, as the link engine's next delivery round takes it up.
+    for (const [peer, link] of Object.entries(this.room.links)) {
+      const { resumed } = link;
+      if (resumed && resumed.count > (before.links[peer]?.resumed?.count ?? 0)) {
+        this.acknowledged(peer, resumed.rx, true);
+      }
+    }
     for (const m of d.mutations) {
       if (m.op === "appendHistory") this.history.push(m.entry);
       if (m.op === "destroy") this.history.splice(0); // the store deletes it with the room
@@ -95,6 +103,7 @@ export class Node {
         this.timers.push({ peer: e.peer, purpose: e.purpose, joins: e.joins });
       }
       if (e.kind === "log") this.logs.push(e.message);
+      // A model of the sending side: what is asked for goes again (runs of copies not modelled).
       if (e.kind === "peerAcked") this.acknowledged(e.peer, e.n, e.resend);
       if (e.kind !== "send") continue;
       const toPeer = this.peers.has(bareOf(e.stanza.attrs.to ?? ""));
