@@ -74,12 +74,7 @@ export class Delivery {
    * acknowledgement owed to the peer, if any, the time it was queued if it waited, and the run
    * of copies (`re`) if it goes again. The timeout is set first: what a worker numbered and
    * could not send goes again. */
-  async #sendNumbered(
-    link: Link,
-    state: LinkState,
-    numbered: Outgoing[],
-    re = 0,
-  ): Promise<void> {
+  async #sendNumbered(link: Link, state: LinkState, numbered: Outgoing[], re = 0): Promise<void> {
     if (numbered.length === 0) return;
     await this.options.arm(link, state.session!, numbered.at(-1)!.n);
     const stampAfter = this.options.stampAfterMs;
