@@ -8,6 +8,7 @@ import { sessionKeys } from "@fedmuc/room-store";
 import { LINK, numbered, recorder, startLinkSpaces } from "../../../test/harness/link-space.js";
 
 let spaces: Awaited<ReturnType<typeof startLinkSpaces>>;
+type Space = ReturnType<typeof spaces.space>;
 beforeAll(async () => {
   spaces = await startLinkSpaces();
 });
@@ -34,16 +35,22 @@ function counting() {
   return { ...rec, send, reached };
 }
 
+/** A link up in session s1 whose first `count` stanzas (m0, m1, ...) have been sent. */
+async function sentInSession(count: number, options?: Parameters<Space["dispatcher"]>[1]) {
+  const space = spaces.space();
+  await space.linkState("up", { session: "s1", rx: 0 });
+  await space.append(numbered(count));
+  const out = counting();
+  const d = space.dispatcher(out.send, options);
+  d.start();
+  await d.kick(LINK);
+  await out.reached(count);
+  return { ...space, out, d };
+}
+
 describe("a numbered link", () => {
   it("numbers the session's stanzas, each naming it, and keeps them until acknowledged", async () => {
-    const { append, linkState, dispatcher, storePrefix, redis } = spaces.space();
-    await linkState("up", { session: "s1", rx: 0 });
-    await append(numbered(3));
-    const out = counting();
-    const d = dispatcher(out.send);
-    d.start();
-    await d.kick(LINK);
-    await out.reached(3);
+    const { storePrefix, redis, out, d } = await sentInSession(3);
     expect(numbers(out.stanzas)).toEqual([1, 2, 3]);
     expect(out.stanzas.map((el) => seqOf(el).s)).toEqual(["s1", "s1", "s1"]);
     const { sent } = sessionKeys(storePrefix, LINK.room, LINK.peer);
@@ -56,14 +63,7 @@ describe("a numbered link", () => {
   });
 
   it("sends again, in order and under the same numbers, what follows the stanza the peer asks after", async () => {
-    const { append, linkState, dispatcher } = spaces.space();
-    await linkState("up", { session: "s1", rx: 0 });
-    await append(numbered(5));
-    const out = counting();
-    const d = dispatcher(out.send);
-    d.start();
-    await d.kick(LINK);
-    await out.reached(5);
+    const { out, d } = await sentInSession(5);
     await d.acknowledged(LINK, { session: "s1", n: 2, resend: true });
     await out.reached(8);
     expect(numbers(out.stanzas)).toEqual([1, 2, 3, 4, 5, 3, 4, 5]);
@@ -72,14 +72,7 @@ describe("a numbered link", () => {
   });
 
   it("numbers each run of copies; an ask naming a run older than one on its way from no later sends nothing again", async () => {
-    const { append, linkState, dispatcher } = spaces.space();
-    await linkState("up", { session: "s1", rx: 0 });
-    await append(numbered(5));
-    const out = counting();
-    const d = dispatcher(out.send);
-    d.start();
-    await d.kick(LINK);
-    await out.reached(5);
+    const { append, out, d } = await sentInSession(5);
     expect(out.stanzas.map((el) => seqOf(el).re)).toEqual(Array(5).fill(undefined));
     // The peer resumes after stanza 1 (a run whatever it has seen), then asks after stanza 2,
     // having seen no run: the run on its way fills that.
@@ -106,14 +99,7 @@ describe("a numbered link", () => {
   });
 
   it("a resumption in the link's state sends again what the peer lacks, once, before what waited", async () => {
-    const { append, linkState, dispatcher } = spaces.space();
-    await linkState("up", { session: "s1", rx: 0 });
-    await append(numbered(3));
-    const out = counting();
-    const d = dispatcher(out.send);
-    d.start();
-    await d.kick(LINK);
-    await out.reached(3);
+    const { append, linkState, out, d } = await sentInSession(3);
     await linkState("down", { session: "s1", rx: 0 });
     await append(numbered(2, 3));
     await linkState("up", { session: "s1", rx: 0, resumed: { count: 1, rx: 1 } });
@@ -190,14 +176,7 @@ describe("a numbered link", () => {
   });
 
   it("forgets the session's traffic when the link ends, and sends what is left unnumbered", async () => {
-    const { append, linkState, commit, dispatcher, storePrefix, redis } = spaces.space();
-    await linkState("up", { session: "s1", rx: 0 });
-    await append(numbered(2));
-    const out = counting();
-    const d = dispatcher(out.send);
-    d.start();
-    await d.kick(LINK);
-    await out.reached(2);
+    const { commit, storePrefix, redis, out, d } = await sentInSession(2);
     await commit([
       { op: "setLink", peer: LINK.peer, link: null },
       { op: "enqueue", peer: LINK.peer, stanza: `<presence to="${LINK.peer}"/>` },
@@ -211,14 +190,7 @@ describe("a numbered link", () => {
   });
 
   it("sends nothing while the link is down, and resumes from where the peer got to", async () => {
-    const { append, linkState, dispatcher } = spaces.space();
-    await linkState("up", { session: "s1", rx: 0 });
-    await append(numbered(3));
-    const out = counting();
-    const first = dispatcher(out.send);
-    first.start();
-    await first.kick(LINK);
-    await out.reached(3);
+    const { append, linkState, dispatcher, out, d: first } = await sentInSession(3);
     await linkState("down", { session: "s1", rx: 0 });
     await append(numbered(2, 3));
     await first.kick(LINK);
