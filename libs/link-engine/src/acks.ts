@@ -27,7 +27,9 @@ interface Owed {
 }
 
 export class Acknowledger {
-  readonly #told = new Map<string, number>();
+  /** Per link: the session and count the peer was last told (one entry per link, so a link's
+   * past sessions are not kept). */
+  readonly #told = new Map<string, { readonly session: string; readonly rx: number }>();
   readonly #owed = new Map<string, Owed>();
 
   constructor(private readonly options: AckOptions) {}
@@ -37,7 +39,7 @@ export class Acknowledger {
     const id = `${linkJobId(link)} ${session}`;
     const owed = this.#owed.get(id) ?? { link, session, rx: 0, count: 0, repeat: false };
     this.#owed.set(id, owed);
-    owed.repeat ||= rx <= (this.#told.get(id) ?? 0);
+    owed.repeat ||= rx <= this.#toldOf(link, session);
     owed.rx = Math.max(owed.rx, rx);
     owed.count++;
     if (owed.count >= this.options.every) this.#flush(id);
@@ -48,11 +50,17 @@ export class Acknowledger {
    * (`rx` is the room's count as last committed). */
   piggyback(link: Link, session: string, rx: number | undefined): number | undefined {
     const id = `${linkJobId(link)} ${session}`;
-    if (!rx || rx <= (this.#told.get(id) ?? 0)) return undefined;
-    this.#told.set(id, rx);
+    if (!rx || rx <= this.#toldOf(link, session)) return undefined;
+    this.#told.set(linkJobId(link), { session, rx });
     const owed = this.#owed.get(id);
     if (owed && owed.rx <= rx) this.#forget(id);
     return rx;
+  }
+
+  /** What the peer was last told of `session` on this link (0: nothing, or of another). */
+  #toldOf(link: Link, session: string): number {
+    const told = this.#told.get(linkJobId(link));
+    return told?.session === session ? told.rx : 0;
   }
 
   close(): void {
@@ -67,9 +75,11 @@ export class Acknowledger {
   #flush(id: string): void {
     const owed = this.#owed.get(id);
     this.#forget(id);
-    if (!owed || (owed.rx <= (this.#told.get(id) ?? 0) && !owed.repeat)) return;
-    this.#told.set(id, Math.max(owed.rx, this.#told.get(id) ?? 0));
+    if (!owed) return;
     const { link, session, rx } = owed;
+    const told = this.#toldOf(link, session);
+    if (rx <= told && !owed.repeat) return;
+    this.#told.set(linkJobId(link), { session, rx: Math.max(rx, told) });
     const ack = ackMessage(link.room, link.peer, { s: session, n: rx, resend: false });
     this.options.send(ack).catch((err: Error) => this.options.onError?.(err, link));
   }
