@@ -12,6 +12,7 @@ const ON_CLUSTER = [
   "test/e2e/two-workers.test.ts",
   "test/e2e/xep0289-federation.test.ts",
   "test/e2e/xep0289-chains.test.ts",
+  "test/e2e/xep0045-7-enter.test.ts",
   "test/e2e/xep0045-7-occupant.test.ts",
 ];
 
