@@ -1,5 +1,5 @@
 // The store against a real Redis: atomic commits, version checks, history bounds.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   DEFAULT_CONFIG,
   applyMutations,
@@ -8,32 +8,16 @@ import {
   type Mutation,
   type Occupant,
 } from "@fedmuc/muc-core";
-import type { RedisClient } from "@fedmuc/redis";
-import {
-  connectRedis,
-  keysMatching,
-  startRedis,
-  uniquePrefix,
-  type RedisHandle,
-} from "../../../test/harness/redis.js";
+import { keysMatching, uniquePrefix } from "../../../test/harness/redis.js";
+import { redisPerFile } from "../../../test/harness/redis-per-file.js";
 import { outboxKey } from "./keys.js";
 import { RoomStore } from "./store.js";
 
 const ROOM = "coven@chat.shakespeare.lit";
-let redis: RedisHandle;
-let client: RedisClient;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = connectRedis(redis);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.stop();
-});
+const redis = redisPerFile();
 
 function freshStore(): RoomStore {
-  return new RoomStore(client, { prefix: uniquePrefix(), defaults: DEFAULT_CONFIG });
+  return new RoomStore(redis.client, { prefix: uniquePrefix(), defaults: DEFAULT_CONFIG });
 }
 
 const occupant = (nick: string, jid: string): Occupant => ({
@@ -140,7 +124,7 @@ describe("RoomStore", () => {
       { op: "enqueue", peer: "up@hub.lit", stanza: "<message n='3'/>" },
     ]);
     const outbox = async (peer: string) =>
-      (await client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+")).map(
+      (await redis.client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+")).map(
         ([, fields]) => fields[1],
       );
     expect(await outbox("up@hub.lit")).toEqual(["<presence n='1'/>", "<message n='3'/>"]);
@@ -162,7 +146,7 @@ describe("RoomStore", () => {
       { op: "enqueue", peer: "down@spoke.lit", stanza: "<presence/>" },
       { op: "enqueueHistory", peer: "down@spoke.lit", count: 3, since: entry(3).stamp },
     ]);
-    const rows = await client.xrange(
+    const rows = await redis.client.xrange(
       outboxKey(store.options.prefix, ROOM, "down@spoke.lit"),
       "-",
       "+",
@@ -182,7 +166,7 @@ describe("RoomStore", () => {
       ...[1, 2, 3, 4].map((i) => ({ op: "appendHistory", entry: withId(i), max: 10 }) as const),
     ]);
     const stamps = async (peer: string) =>
-      (await client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+")).map(
+      (await redis.client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+")).map(
         ([, f]) => JSON.parse(f[1]!).id as string,
       );
     const since = entry(2).stamp;
@@ -209,7 +193,7 @@ describe("RoomStore", () => {
       { op: "dropReplaceable", peer },
       { op: "enqueue", peer, stanza: "<presence n='4'/>", replaceable: true },
     ]);
-    const rows = await client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+");
+    const rows = await redis.client.xrange(outboxKey(store.options.prefix, ROOM, peer), "-", "+");
     expect(rows.map(([, f]) => f[1])).toEqual([
       "<message type='chat' n='2'/>",
       "<presence n='4'/>",
@@ -224,6 +208,6 @@ describe("RoomStore", () => {
       { op: "appendHistory", entry: entry(1), max: 10 },
     ]);
     await store.commit(await store.load(ROOM), [{ op: "destroy" }]);
-    expect(await keysMatching(client, `${store.options.prefix}*`)).toEqual([]);
+    expect(await keysMatching(redis.client, `${store.options.prefix}*`)).toEqual([]);
   });
 });

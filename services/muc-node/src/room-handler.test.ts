@@ -1,36 +1,21 @@
 // The shell around the rules against a real Redis: workers with their own caches share rooms.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
 import { NS, parse, type Element } from "@fedmuc/xmpp";
-import type { RedisClient } from "@fedmuc/redis";
-import {
-  connectRedis,
-  startRedis,
-  uniquePrefix,
-  type RedisHandle,
-} from "../../../test/harness/redis.js";
+import { uniquePrefix } from "../../../test/harness/redis.js";
+import { redisPerFile } from "../../../test/harness/redis-per-file.js";
 import { RoomHandler } from "./room-handler.js";
 
 const ROOM = "coven@chat.shakespeare.lit";
-let redis: RedisHandle;
-let conn: RedisClient;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  conn = connectRedis(redis);
-});
-afterAll(async () => {
-  conn?.disconnect();
-  await redis?.stop();
-});
+const redis = redisPerFile();
 
 /** `n` workers sharing one key space, each with its own snapshot cache and outbox. */
 function workers(n: number) {
   const prefix = uniquePrefix();
   return Array.from({ length: n }, () => {
     const sent: Element[] = [];
-    const store = new RoomStore(conn, { prefix, defaults: DEFAULT_CONFIG });
+    const store = new RoomStore(redis.client, { prefix, defaults: DEFAULT_CONFIG });
     const handler = new RoomHandler(store, async (el) => void sent.push(el), {
       defaults: DEFAULT_CONFIG,
       maxBodyChars: 1000,
