@@ -5,7 +5,14 @@ import { DEFAULT_CONFIG, emptyRoom, type FederationLink, type Mutation } from "@
 import { RoomStore } from "@fedmuc/room-store";
 import type { RedisClient } from "@fedmuc/redis";
 import type { Element } from "@fedmuc/xmpp";
-import { LinkDispatcher, LinkOutbox, type DispatcherOptions, type Link } from "@fedmuc/link-engine";
+import { QueueEvents } from "bullmq";
+import {
+  LINK_QUEUE,
+  LinkDispatcher,
+  LinkOutbox,
+  type DispatcherOptions,
+  type Link,
+} from "@fedmuc/link-engine";
 import { connectRedis, startRedis, uniquePrefix, type RedisHandle } from "./redis.js";
 
 export const LINK: Link = {
@@ -68,7 +75,19 @@ function linkSpace(connect: () => RedisClient) {
       retry: { initialMs: 20, factor: 2, maxMs: 200 },
       ...extra,
     });
-  return { append, commit, linkState, dispatcher, outbox, storePrefix, redis: connect() };
+  /** Listens for the completion of a job of the link queue whose id starts with `idPrefix`:
+   * resolves, once listening, to `{ done }`, which resolves when such a job has completed. */
+  const listen = async (idPrefix: string) => {
+    const events = new QueueEvents(LINK_QUEUE, { connection: connect(), prefix: queuePrefix });
+    await events.waitUntilReady();
+    const done = new Promise<void>((resolve) =>
+      events.on("completed", ({ jobId }) => {
+        if (jobId.startsWith(idPrefix)) resolve();
+      }),
+    ).finally(() => events.close());
+    return { done };
+  };
+  return { append, commit, linkState, dispatcher, listen, outbox, storePrefix, redis: connect() };
 }
 
 /** A sender that records what it sends and resolves `done` once `expected` distinct bodies were

@@ -133,6 +133,26 @@ describe("a numbered link", () => {
     await d.close();
   });
 
+  it("probes nothing while the link is down: its return resumes from what the peer acknowledged", async () => {
+    const space = spaces.space();
+    await space.linkState("up", { session: "s1", rx: 0 });
+    await space.append(numbered(3));
+    const timeout = await space.listen("timeout ");
+    const out = counting();
+    const d = space.dispatcher(out.send, { ackTimeoutMs: 2_000 });
+    d.start();
+    await d.kick(LINK);
+    await out.reached(3);
+    await space.linkState("down", { session: "s1", rx: 0 }); // long before the timeout fires
+    await timeout.done;
+    await space.linkState("up", { session: "s1", rx: 0 });
+    await space.append(["m3"]);
+    await d.kick(LINK);
+    await out.reached(4);
+    expect(numbers(out.stanzas.slice(3))).toEqual([4]); // no probe (a copy of 3) went first
+    await d.close();
+  });
+
   it("carries the acknowledgement owed to the peer on its next stanza, else sends it alone", async () => {
     const { append, linkState, dispatcher } = spaces.space();
     await linkState("up", { session: "s1", rx: 7 });
