@@ -7,10 +7,10 @@
 -- An ask names the latest run the peer has seen (ARGV[5]): a newer run, started at or before
 -- what it asks for, is on its way and fills it (unless lost: then the peer sees that run without
 -- it and asks again naming it), so it is not sent a second time. A stale ask (the peer has
--- acknowledged more since) is ignored too. Without ARGV[5] (a resumption) a run starts anyway.
+-- acknowledged more since) is ignored too. (Resumptions start their run in prepare.lua.)
 -- KEYS[1] the sent stream, KEYS[2] the counters
 -- ARGV[1] the session, ARGV[2] n, ARGV[3] resend, ARGV[4] '' or the tx of the timeout,
--- ARGV[5] '' or the run the peer has seen
+-- ARGV[5] the run the peer has seen (0: none)
 -- Returns {1 when something is to be sent again else 0, tx, acked}.
 local counters = redis.call('HMGET', KEYS[2], 'session', 'tx', 'acked', 'resend', 'run', 'from')
 if counters[1] ~= ARGV[1] then
@@ -38,11 +38,9 @@ if n > acked then
 end
 if ARGV[3] == '1' and n < tx then
   local run = tonumber(counters[5] or '0')
-  if ARGV[5] ~= '' then
-    local coming = run > tonumber(ARGV[5]) and tonumber(counters[6] or '0') <= n + 1
-    if stale or coming then
-      return {0, tx, acked}
-    end
+  local coming = run > (tonumber(ARGV[5]) or 0) and tonumber(counters[6] or '0') <= n + 1
+  if stale or coming then
+    return {0, tx, acked}
   end
   -- From the earliest stanza asked for, whatever is due already.
   local from = (due > 0 and due < n + 1) and due or n + 1

@@ -42,7 +42,8 @@ export interface DispatcherOptions {
   readonly onTimer?: (link: Link, timer: TimerKey) => Promise<void>;
   /** Told of failures outside a job (a later attempt still delivers). */
   readonly onError?: (err: Error, link: Link) => void;
-  /** Stanzas `first` to `last` of the link's session went again (asked for, or a timeout). */
+  /** Stanzas `first` to `last` of the link's session went again (asked for, a resumption, or a
+   * timeout's probe). */
   readonly onResent?: (link: Link, first: number, last: number) => void;
 }
 

@@ -74,9 +74,9 @@ describe("a numbered link", () => {
   it("numbers each run of copies; an ask naming a run older than one on its way from no later sends nothing again", async () => {
     const { append, out, d } = await sentInSession(5);
     expect(out.stanzas.map((el) => seqOf(el).re)).toEqual(Array(5).fill(undefined));
-    // The peer resumes after stanza 1 (a run whatever it has seen), then asks after stanza 2,
-    // having seen no run: the run on its way fills that.
-    await d.acknowledged(LINK, { session: "s1", n: 1, resend: true });
+    // The peer asks after stanza 1, having seen no run: run 1 starts. It asks after stanza 2,
+    // still having seen none: run 1, on its way, fills that.
+    await d.acknowledged(LINK, { session: "s1", n: 1, resend: true, run: 0 });
     await out.reached(9);
     await d.acknowledged(LINK, { session: "s1", n: 2, resend: true, run: 0 });
     await append(["m5"]);

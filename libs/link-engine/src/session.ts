@@ -39,8 +39,8 @@ export interface Round {
 }
 
 /** What the peer acknowledged: it has applied the session's stanzas up to `n`; `resend`: it
- * asks for what follows, unless a run of copies newer than `run` (the latest it has seen) is on
- * its way from no later than that (without `run`: in any case, as on a resumption). */
+ * asks for what follows, unless a run of copies newer than `run` (the latest it has seen; 0 or
+ * absent: none) is on its way from no later than that. */
 export interface PeerAck {
   readonly session: string;
   readonly n: number;
@@ -123,7 +123,7 @@ export class LinkSessions {
       String(ack.n),
       ack.resend ? "1" : "0",
       "",
-      ack.run === undefined ? "" : String(ack.run),
+      String(ack.run ?? 0),
     );
     return again === 1;
   }

@@ -197,8 +197,8 @@ export type Effect =
       readonly afterMs?: number;
     }
   /** XEP-0289 link sessions: the peer has applied `n` of this room's stanzas of `session`;
-   * `resend`: send again what came after; `run`: only if no newer run of copies than this one
-   * (the latest the peer has seen) is on its way to fill it (absent: in any case). */
+   * `resend`: send again what came after, unless a run of copies newer than `run` (the latest
+   * the peer has seen; 0 or absent: none) is on its way to fill it. */
   | {
       readonly kind: "peerAcked";
       readonly peer: string;

@@ -1,7 +1,7 @@
 // The copy of a stanza that goes over a federation link: addressed for the peer, with fmuc,
 // without the status codes meant for the occupant itself nor this room's occupant ids, and,
-// toward the room this one joined,
-// with what a join carries (XEP-0289 5.1, and this service's path and replica request).
+// toward the room this one joined, with what a join carries (XEP-0289 5.1, and this service's
+// path and replica request).
 import { pathElement } from "@fedmuc/fmuc-core";
 import { NS, clone, xml, type Element } from "@fedmuc/xmpp";
 import { STATUS } from "../occupant-presence.js";

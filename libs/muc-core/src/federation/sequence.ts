@@ -96,7 +96,7 @@ function gap(
     link.nak?.rx === rx && now.getTime() - Date.parse(link.nak.at) < ASK_AGAIN_MS && !newRun;
   if (asked) return decision([], acked);
   const nak = { rx, at: now.toISOString() };
-  const run = link.run;
+  const run = link.run ?? 0; // 0: no run seen yet, so any run on its way answers
   const note = `link session ${seq.s}: ${peer} sent ${seq.n} after ${rx}; asked for what follows ${rx}`;
   return decision(
     [{ op: "setLink", peer, link: { ...link, nak } }],
