@@ -5,7 +5,7 @@
 import { connectUser, type TestClient } from "../harness/client.js";
 import { ROOMS, TALK, type FederatedSites } from "../harness/fmuc.js";
 import { createRoom, groupchatBody, presenceFrom, seen, sendGroupchat } from "../harness/muc.js";
-import { growRoom } from "../harness/crowd.js";
+import { growRoom, heardBy } from "../harness/crowd.js";
 import type { RawClient } from "../harness/raw-client.js";
 
 export type Path = "federated" | "direct";
@@ -57,46 +57,6 @@ export async function gather(
     throw err;
   }
   return { hub, hubRoom, spoke, spokeRoom, close };
-}
-
-/** When each body first reached the first client, and when the last client got the last one. */
-export interface Heard {
-  readonly firstAt: number;
-  readonly lastAt: number;
-}
-
-/** Resolves once every client has received every body (Date.now() times). */
-export function heardBy(
-  clients: readonly RawClient[],
-  bodies: readonly string[],
-  timeoutMs: number,
-): Promise<Heard> {
-  return new Promise((resolve, reject) => {
-    const wanted = new Set(bodies);
-    const left = clients.map(() => new Set(bodies));
-    let waiting = clients.length;
-    let firstAt = NaN;
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      for (const c of clients) c.onMessage = undefined;
-      if (err) reject(err);
-      else resolve({ firstAt, lastAt: Date.now() });
-    };
-    const timer = setTimeout(() => {
-      const missing = left.reduce((sum, l) => sum + l.size, 0);
-      done(
-        new Error(`${missing} copies of ${bodies.length} messages missing after ${timeoutMs} ms`),
-      );
-    }, timeoutMs);
-    for (const [i, client] of clients.entries()) {
-      client.onMessage = (body, isError) => {
-        if (isError || !wanted.has(body)) return;
-        if (Number.isNaN(firstAt)) firstAt = Date.now();
-        if (left[i]!.delete(body) && left[i]!.size === 0 && --waiting === 0) done();
-      };
-    }
-    if (waiting === 0) done();
-  });
 }
 
 /** Resolves once the test client has received every body as groupchat. */

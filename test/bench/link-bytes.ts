@@ -3,14 +3,8 @@
 // sends. The link is neither slowed nor delayed here: bytes are bytes.
 import type { FederatedSites } from "../harness/fmuc.js";
 import { sendGroupchat } from "../harness/muc.js";
-import {
-  PATHS,
-  gather,
-  heardBy,
-  heardByClient,
-  type Audience,
-  type Path,
-} from "./link-audience.js";
+import { heardBy } from "../harness/crowd.js";
+import { PATHS, gather, heardByClient, type Audience, type Path } from "./link-audience.js";
 
 export type Sender = "hub" | "spoke";
 

@@ -4,7 +4,8 @@
 // as a fraction of its rate (near 1: the burst kept it full).
 import type { FederatedSites } from "../harness/fmuc.js";
 import { sendGroupchat } from "../harness/muc.js";
-import { PATHS, gather, heardBy, type Path } from "./link-audience.js";
+import { heardBy } from "../harness/crowd.js";
+import { PATHS, gather, type Path } from "./link-audience.js";
 
 export interface ThroughputRow {
   readonly path: Path;

@@ -41,23 +41,56 @@ export async function growRoom(
   await Promise.all(Array.from({ length: parallel }, joinNext));
 }
 
+/** When each body first reached the first client, and when the last client got the last one. */
+export interface Heard {
+  readonly firstAt: number;
+  readonly lastAt: number;
+}
+
+/** Resolves once every client has received every body (Date.now() times); rejects if one of
+ * them comes back as an error (refused) or `timeoutMs` passes first. */
+export function heardBy(
+  clients: readonly RawClient[],
+  bodies: readonly string[],
+  timeoutMs: number,
+): Promise<Heard> {
+  return new Promise((resolve, reject) => {
+    const wanted = new Set(bodies);
+    const left = clients.map(() => new Set(bodies));
+    let waiting = clients.length;
+    let firstAt = NaN;
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      for (const c of clients) c.onMessage = undefined;
+      if (err) reject(err);
+      else resolve({ firstAt, lastAt: Date.now() });
+    };
+    const timer = setTimeout(() => {
+      const missing = left.reduce((sum, l) => sum + l.size, 0);
+      done(
+        new Error(`${missing} copies of ${bodies.length} messages missing after ${timeoutMs} ms`),
+      );
+    }, timeoutMs);
+    for (const [i, client] of clients.entries()) {
+      client.onMessage = (body, isError) => {
+        if (!wanted.has(body)) return;
+        if (isError) return done(new Error(`message refused: ${body}`));
+        if (Number.isNaN(firstAt)) firstAt = Date.now();
+        if (left[i]!.delete(body) && left[i]!.size === 0 && --waiting === 0) done();
+      };
+    }
+    if (waiting === 0) done();
+  });
+}
+
 /** Sends `body` from `sender` and resolves once each of `clients` has received it. */
-export function sayToAll(
+export async function sayToAll(
   sender: RawClient,
   clients: readonly RawClient[],
   room: string,
   body: string,
 ): Promise<void> {
-  let waiting = clients.length;
-  return new Promise((resolve, reject) => {
-    for (const c of clients) {
-      c.onMessage = (text, isError) => {
-        if (text !== body) return;
-        if (isError) return reject(new Error(`message refused: ${body}`));
-        c.onMessage = undefined;
-        if (--waiting === 0) resolve();
-      };
-    }
-    sender.say(room, body);
-  });
+  const arrived = heardBy(clients, [body], 120_000);
+  sender.say(room, body);
+  await arrived;
 }
