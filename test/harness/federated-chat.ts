@@ -1,5 +1,5 @@
-// Chat in one room federated across the two-site bed (startFederatedSites): occupants on each side, steady
-// chat from all of them, and the accounting of what had to cross the link and what had crossed.
+// Chat in one room federated across the two-site bed (startFederatedSites): occupants on each
+// side, steady chat from all of them, and the accounting of what had to cross the link and what had crossed.
 import type { TestClient } from "./client.js";
 import { HarnessError } from "./errors.js";
 import {

@@ -1,5 +1,5 @@
-// An outage of the link of the two-site bed (startFederatedSites), as the constrained-links acceptance
-// scenario runs it: occupants on both sides of a federated room, a calm phase of steady chat
+// An outage of the link of the two-site bed (startFederatedSites), as the constrained-links
+// acceptance scenario runs it: occupants on both sides of a federated room, a calm phase of steady chat
 // that measures the link's bytes per message, then the same chat across a cut of the link (with
 // service restarts in it, if asked), the restore, and what became of every message. It measures
 // and reports; the suite asserts (see test/e2e/constrained-link.test.ts for the measurement).
