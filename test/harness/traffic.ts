@@ -5,9 +5,8 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { xml, type Element, type TestClient } from "./client.js";
 import { sample } from "./metrics.js";
+import { NS } from "./muc-ns.js";
 import type { ServiceHandle } from "./service.js";
-
-const SID = "urn:xmpp:sid:0";
 
 /** One message sent: its body and when it left (Date.now()). */
 export interface Sent {
@@ -110,7 +109,7 @@ export function tally(
         (el.getChildText("body") ?? "").startsWith(prefix),
     );
     const bodies = messages.map((el) => el.getChildText("body")!);
-    const ids = messages.flatMap((el) => el.getChildren("stanza-id", SID).map((s) => s.attrs.id));
+    const ids = messages.flatMap((el) => el.getChildren("stanza-id", NS.sid).map((s) => s.attrs.id));
     const seen = new Set(bodies);
     const highest = new Map<string, number>();
     let outOfOrder = 0;
