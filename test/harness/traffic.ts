@@ -109,7 +109,9 @@ export function tally(
         (el.getChildText("body") ?? "").startsWith(prefix),
     );
     const bodies = messages.map((el) => el.getChildText("body")!);
-    const ids = messages.flatMap((el) => el.getChildren("stanza-id", NS.sid).map((s) => s.attrs.id));
+    const ids = messages.flatMap((el) =>
+      el.getChildren("stanza-id", NS.sid).map((s) => s.attrs.id),
+    );
     const seen = new Set(bodies);
     const highest = new Map<string, number>();
     let outOfOrder = 0;
