@@ -40,6 +40,8 @@ export interface DispatcherOptions {
   readonly ackTimeoutMs?: number;
   /** A link's timer is due (see schedule); a rejection retries it like a failed send. */
   readonly onTimer?: (link: Link, timer: TimerKey) => Promise<void>;
+  /** Told of the Redis connections' errors (BullMQ's and the outboxes'; they reconnect). */
+  readonly onConnectionError?: (err: Error) => void;
   /** Told of failures outside a job (a later attempt still delivers). */
   readonly onError?: (err: Error, link: Link) => void;
   /** Stanzas `first` to `last` of the link's session went again (asked for, a resumption, or a
@@ -84,7 +86,11 @@ export class LinkDispatcher {
   constructor(private readonly options: DispatcherOptions) {
     const { connection, queuePrefix: prefix } = options;
     const retry = options.retry ?? DEFAULT_RETRY;
+    const onConnectionError = options.onConnectionError ?? (() => {});
     const redis = (this.#redis = connection.duplicate());
+    redis.on("error", onConnectionError);
+    const blocking = connection.duplicate();
+    blocking.on("error", onConnectionError);
     this.#outbox = new LinkOutbox(redis, options.storePrefix);
     this.#sessions = new LinkSessions(redis, options.storePrefix);
     this.#acks = new Acknowledger({
@@ -105,7 +111,7 @@ export class LinkDispatcher {
     });
     this.#queue = new Queue(LINK_QUEUE, { connection, prefix });
     this.#worker = new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
-      connection: connection.duplicate(),
+      connection: blocking,
       prefix,
       concurrency: options.concurrency ?? 64,
       lockDuration: options.lockMs ?? 30_000,
@@ -116,6 +122,8 @@ export class LinkDispatcher {
         backoffStrategy: (attempts: number) => fullJitter(attempts - 1, retry, Math.random),
       },
     });
+    this.#queue.on("error", onConnectionError);
+    this.#worker.on("error", onConnectionError);
     // Traffic committed while the job was finishing found the job still there and added none:
     // look again once it is gone.
     this.#worker.on("completed", (job: Job<LinkJob>) => {

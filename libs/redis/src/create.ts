@@ -8,6 +8,9 @@ export type RedisClient = Redis | Cluster;
 export interface ClientOptions {
   /** Attempts per command while reconnecting; null waits for ever (what BullMQ requires). */
   readonly maxRetriesPerRequest: number | null;
+  /** Told of the client's connection errors (ioredis otherwise prints each one to stderr as
+   * plain text, outside the log); the service gives every client one. */
+  readonly onError?: (err: Error) => void;
 }
 
 const nodeOptions = (auth: NodeAuth, options: ClientOptions): RedisOptions => ({
@@ -19,6 +22,12 @@ const nodeOptions = (auth: NodeAuth, options: ClientOptions): RedisOptions => ({
 });
 
 export function createRedis(target: RedisTarget, options: ClientOptions): RedisClient {
+  const client = clientOf(target, options);
+  if (options.onError) client.on("error", options.onError);
+  return client;
+}
+
+function clientOf(target: RedisTarget, options: ClientOptions): RedisClient {
   switch (target.kind) {
     case "single":
       return new Redis(target.url, { maxRetriesPerRequest: options.maxRetriesPerRequest });

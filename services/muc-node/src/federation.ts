@@ -5,7 +5,7 @@ import { allows } from "@fedmuc/fmuc-core";
 import { fullJitter } from "@fedmuc/backoff";
 import { LinkDispatcher, type Link, type TimerKey } from "@fedmuc/link-engine";
 import type { Federation } from "@fedmuc/muc-core";
-import { createRedis, redisTarget } from "@fedmuc/redis";
+import type { RedisClient } from "@fedmuc/redis";
 import type { Logger } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
 
@@ -30,18 +30,23 @@ export function joinRetryDelay(config: Config, joins: number, random = Math.rand
 
 export function startLinks(
   config: Config,
+  /** For BullMQ's blocking commands (maxRetriesPerRequest null), and where the errors of it and
+   * of the connections made from it go. */
+  connection: RedisClient,
+  onConnectionError: (err: Error) => void,
   send: (stanza: Element) => Promise<void>,
   onTimer: (link: Link, timer: TimerKey) => Promise<void>,
   log: Logger,
   onResent?: (link: Link, stanzas: number) => void,
 ): LinkDispatcher {
   const dispatcher = new LinkDispatcher({
-    connection: createRedis(redisTarget(config), { maxRetriesPerRequest: null }),
+    connection,
     // One hash tag for all of BullMQ's keys, so that they share a slot on Redis Cluster.
     queuePrefix: `{${config.REDIS_KEY_PREFIX}links}`,
     storePrefix: config.REDIS_KEY_PREFIX,
     send,
     onTimer,
+    onConnectionError,
     onError: (err, link) => log.warn({ err, ...link }, "federation link: will retry"),
     onResent: (link, first, last) => {
       log.info({ ...link, first, last }, "federation link: stanzas sent again");

@@ -19,6 +19,9 @@ export interface HandoffOptions {
 export class Handoff {
   #taking: Promise<void> | undefined;
   #stopped = false;
+  /** Settles on stop(): a pop waiting for a Redis that is gone must not hold the drain. */
+  #stopNow: () => void = () => {};
+  readonly #stopping = new Promise<null>((resolve) => (this.#stopNow = () => resolve(null)));
 
   /** `redis` pushes; `blocking` is a connection of its own, for the blocking pops. */
   constructor(
@@ -40,6 +43,7 @@ export class Handoff {
   /** Stops taking (a draining worker must not take back what it hands over). */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#stopNow();
     this.blocking.disconnect();
     await this.#taking;
   }
@@ -47,10 +51,11 @@ export class Handoff {
   async #take(): Promise<void> {
     const { key, handle, waitSeconds = 1, onError } = this.options;
     while (!this.#stopped) {
-      const popped = await this.blocking.blpop(key, waitSeconds).catch((err: Error) => {
+      const pop = this.blocking.blpop(key, waitSeconds).catch((err: Error) => {
         if (!this.#stopped) onError?.(err);
         return null;
       });
+      const popped = await Promise.race([pop, this.#stopping]);
       if (popped) await handle(parse(popped[1])).catch((err: Error) => onError?.(err));
     }
   }

@@ -1,7 +1,9 @@
-// The process: read the configuration, start one worker, drain on SIGTERM or SIGINT.
+// The process: read the configuration, start one worker, drain on SIGTERM or SIGINT within
+// SHUTDOWN_TIMEOUT_MS, then exit 0, or 1 naming what the drain could not finish.
 import { ConfigError, helpText, loadConfig } from "@fedmuc/config";
 import { createLogger, startTracing } from "@fedmuc/telemetry";
 import { portOf } from "./http.js";
+import { shutDownWithin } from "./shutdown.js";
 import { startWorker } from "./worker.js";
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -23,20 +25,38 @@ async function main(argv: readonly string[]): Promise<number> {
   const worker = await startWorker(config, log);
   log.info({ domain: config.XMPP_COMPONENT_DOMAIN, httpPort: portOf(worker.http) }, "started");
 
-  await new Promise<NodeJS.Signals>((resolve) => {
-    process.once("SIGTERM", resolve);
-    process.once("SIGINT", resolve);
-  }).then((signal) => log.info({ signal }, "draining"));
-  await worker.drain();
-  await stopTracing();
-  log.info("stopped");
-  return 0;
+  // A signal sent to the process group as well as to a parent that forwards it (npm) arrives
+  // twice: the drain has begun, so the second changes nothing (it must not kill the drain).
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    for (const name of ["SIGTERM", "SIGINT"] as const) {
+      process.on(name, () => {
+        resolve(name);
+        log.info({ signal: name }, "draining");
+      });
+    }
+  });
+  const report = await shutDownWithin(
+    [...worker.shutdownSteps(), { name: "flush the trace spans", run: stopTracing }],
+    config.SHUTDOWN_TIMEOUT_MS,
+  );
+  if (report.unfinished.length === 0) {
+    log.info({ signal, elapsedMs: report.elapsedMs }, "stopped");
+    return 0;
+  }
+  log.error(
+    { signal, elapsedMs: report.elapsedMs, unfinished: report.unfinished },
+    `stopped without finishing: ${report.unfinished.map((u) => `${u.step} (${u.why})`).join("; ")}`,
+  );
+  return 1;
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`fatal: ${(err as Error).stack ?? String(err)}\n`);
+    // As a log line (JSON, pino's fields), like everything else the process writes once running.
+    const fatal = { level: 60, time: Date.now(), pid: process.pid, name: "fedmuc" };
+    const message = (err as Error).stack ?? String(err);
+    process.stdout.write(`${JSON.stringify({ ...fatal, msg: `fatal: ${message}` })}\n`);
     process.exit(1);
   },
 );

@@ -1,6 +1,5 @@
 // One worker: the component stream, the room handler on the shared Redis store, and the HTTP probes.
 import type { Server } from "node:http";
-import { setTimeout as delay } from "node:timers/promises";
 import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
 import { DEFAULT_CONFIG, addressOf } from "@fedmuc/muc-core";
@@ -15,24 +14,28 @@ import { startHttp } from "./http.js";
 import { publishComponentMetrics, publishLinkStates, workerMetrics } from "./metrics.js";
 import { RoomHandler, failureReply } from "./room-handler.js";
 import { handleService } from "./service-handler.js";
+import type { ShutdownStep } from "./shutdown.js";
 
 export interface Worker {
   readonly http: Server;
   /** SIGTERM: handle what still arrives until nothing is in flight, flush, close the stream,
-   * then stop the link jobs. */
-  drain(): Promise<void>;
+   * then stop the link jobs (run within a deadline by shutDownWithin). */
+  shutdownSteps(): ShutdownStep[];
 }
 
 export async function startWorker(config: Config, log: Logger): Promise<Worker> {
   const registry = createRegistry();
   const metrics = workerMetrics(registry);
-  const redis = createRedis(redisTarget(config), { maxRetriesPerRequest: 3 });
-  // Log Redis going away once, not once per reconnection attempt.
+  // Every Redis client reports its errors here: Redis going away is logged once, not once per
+  // client and reconnection attempt, until the main client is ready again.
   let redisUp = true;
-  redis.on("error", (err) => {
+  const onError = (err: Error) => {
     if (redisUp) log.warn({ err: err.message }, "redis unreachable: reconnecting");
     redisUp = false;
-  });
+  };
+  const redisClient = (maxRetriesPerRequest: number | null) =>
+    createRedis(redisTarget(config), { maxRetriesPerRequest, onError });
+  const redis = redisClient(3);
   redis.on("ready", () => {
     if (!redisUp) log.info("redis reachable again");
     redisUp = true;
@@ -43,15 +46,11 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   });
 
   // What this worker reads after closing its stream (draining) goes to the others.
-  const handoff = new Handoff(
-    redis,
-    createRedis(redisTarget(config), { maxRetriesPerRequest: null }),
-    {
-      key: `${config.REDIS_KEY_PREFIX}handoff`,
-      handle: (stanza) => handle(stanza),
-      onError: (err) => log.warn({ err }, "handed-over stanza"),
-    },
-  );
+  const handoff = new Handoff(redis, redisClient(null), {
+    key: `${config.REDIS_KEY_PREFIX}handoff`,
+    handle: (stanza) => handle(stanza),
+    onError: (err) => log.warn({ err }, "handed-over stanza"),
+  });
   const component = new ComponentConnection({
     service: config.XMPP_COMPONENT_URL,
     domain: config.XMPP_COMPONENT_DOMAIN,
@@ -77,6 +76,8 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   };
   const links = startLinks(
     config,
+    redisClient(null),
+    onError,
     sendToPeer,
     (link, timer) => rooms.handleLinkTimer(link.room, link.peer, timer),
     log.child({ module: "links" }),
@@ -145,21 +146,18 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
 
   return {
     http,
-    async drain() {
-      // The stream first: what the server still routes here is handled (and its link traffic
-      // kicked) before the link jobs stop. Links being sent then finish within the drain's
-      // budget; past it, their jobs are left to another worker once their locks expire (the
-      // outboxes keep what was not sent). What the stream still reads after its close is handed
-      // to the other workers, so this one stops taking what they hand over first.
-      await handoff.stop();
-      await component.drain(config.SHUTDOWN_TIMEOUT_MS);
-      await Promise.race([
-        links.close(),
-        delay(config.SHUTDOWN_TIMEOUT_MS, undefined, { ref: false }),
-      ]);
-      await new Promise((resolve) => http.close(resolve));
-      await redis.quit().catch(() => redis.disconnect());
-    },
+    // The stream first: what the server still routes here is handled (and its link traffic
+    // kicked) before the link jobs stop. Links being sent then finish within what is left of
+    // the budget; past it, their jobs are left to another worker once their locks expire (the
+    // outboxes keep what was not sent). What the stream still reads after its close is handed
+    // to the other workers, so this one stops taking what they hand over first.
+    shutdownSteps: () => [
+      { name: "stop taking handed-over stanzas", run: () => handoff.stop() },
+      { name: "drain the component stream", run: (ms) => component.drain(ms) },
+      { name: "stop the federation link jobs", run: () => links.close() },
+      { name: "close the HTTP server", run: () => new Promise((done) => http.close(done)) },
+      { name: "close Redis", run: () => redis.quit() },
+    ],
   };
 }
 
