@@ -31,6 +31,8 @@ let redis: RedisHandle;
 let prosody: ProsodyHandle;
 let serversGone = false;
 let runs = 0;
+/** Process groups started, killed at the end if a failed test left one running. */
+const groups: number[] = [];
 
 beforeAll(async () => {
   dir = await makeTempDir("supervisor");
@@ -38,6 +40,13 @@ beforeAll(async () => {
   prosody = await startProsody({ components: [{ domain: DOMAIN, secret: SECRET }] });
 });
 afterAll(async () => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone, as it should be
+    }
+  }
   if (!serversGone) await Promise.all([prosody?.stop(), redis?.stop()]);
   if (dir && !process.env.KEEP) await removeTempDir(dir);
 });
@@ -64,6 +73,7 @@ async function launch(name: string, command: string, args: string[]): Promise<Ru
   closeSync(fd);
   const pid = child.pid!;
   trackPid(pid, name);
+  groups.push(pid);
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => (untrackPid(pid), resolve(code))),
   );
