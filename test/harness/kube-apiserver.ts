@@ -234,24 +234,29 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       { mode: 0o600 },
     );
 
-    if (opts.controllerManager) {
-      const port = await freePort();
-      const kcm = await startProcess({
-        name: "kube-controller-manager",
-        command: tools.KUBE_CONTROLLER_MANAGER,
+    // The controller-manager and the scheduler: clients of the API server, on loopback, alone.
+    const controller = async (name: string, command: string, extra: string[]) =>
+      startProcess({
+        name,
+        command,
         args: [
           `--kubeconfig=${kubeconfig}`,
           "--bind-address=127.0.0.1",
-          `--secure-port=${port}`,
+          `--secure-port=${await freePort()}`,
           "--port=0",
           "--leader-elect=false",
-          `--service-account-private-key-file=${saKey}`,
-          "--use-service-account-credentials=false",
+          ...extra,
         ],
         cwd: dir,
-        logFile: join(dir, "kube-controller-manager.log"),
+        logFile: join(dir, `${name}.log`),
       });
-      procs.push(kcm);
+    if (opts.controllerManager) {
+      procs.push(
+        await controller("kube-controller-manager", tools.KUBE_CONTROLLER_MANAGER, [
+          `--service-account-private-key-file=${saKey}`,
+          "--use-service-account-credentials=false",
+        ]),
+      );
       await waitForApi(
         "the default ServiceAccount",
         async () =>
@@ -262,22 +267,7 @@ export async function startKubeApiServer(opts: KubeApiServerOptions = {}): Promi
       );
     }
     if (opts.scheduler) {
-      const port = await freePort();
-      procs.push(
-        await startProcess({
-          name: "kube-scheduler",
-          command: tools.KUBE_SCHEDULER,
-          args: [
-            `--kubeconfig=${kubeconfig}`,
-            "--bind-address=127.0.0.1",
-            `--secure-port=${port}`,
-            "--port=0",
-            "--leader-elect=false",
-          ],
-          cwd: dir,
-          logFile: join(dir, "kube-scheduler.log"),
-        }),
-      );
+      procs.push(await controller("kube-scheduler", tools.KUBE_SCHEDULER, []));
     }
     return { kubeconfig, server, token, dir, tools, stop };
   } catch (err) {
