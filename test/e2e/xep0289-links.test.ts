@@ -18,7 +18,8 @@ import {
   xml,
   type Element,
 } from "../harness/muc.js";
-import { sample } from "../harness/metrics.js";
+import { metric, sample } from "../harness/metrics.js";
+import { waitUntil } from "../harness/redis-server.js";
 import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
 import { startService, type ServiceHandle } from "../harness/service.js";
@@ -93,6 +94,11 @@ describe("XEP-0289 a join is sent again until the joined room answers", () => {
     expect(joined.self.attrs.type).toBeUndefined(); // local chat works while the hub is away
     await sendGroupchat(hamlet, spokeRoom, "anyone there?");
     await hamlet.waitFor(groupchatBody("anyone there?"));
+    // What the link alerts watch: the link to the hub is down, and what it is to carry waits.
+    const downFor = `fedmuc_link_down_seconds{peer_service="${HUB.domain}"}`;
+    await waitUntil(downFor, async () => (await metric(services[0]!, downFor)) > 0, []);
+    const backlog = `fedmuc_link_backlog_stanzas{peer_service="${HUB.domain}"}`;
+    expect(await metric(services[0]!, backlog)).toBeGreaterThanOrEqual(1);
 
     hub = await startHub();
     const alice2 = await user("alice");
@@ -115,6 +121,10 @@ describe("XEP-0289 a join is sent again until the joined room answers", () => {
     const metrics = (await spoke.get("/metrics")).body;
     const value = (series: string) => sample(metrics, series);
     expect(value('fedmuc_links{state="up"}')).toBeGreaterThanOrEqual(1);
+    expect(value(downFor)).toBe(0);
+    expect(value(backlog)).toBe(0);
+    expect(value("fedmuc_ready")).toBe(1);
+    expect(value("fedmuc_redis_up")).toBe(1);
     expect(value('fedmuc_link_state_changes_total{state="down"}')).toBeGreaterThanOrEqual(1);
     expect(value('fedmuc_link_state_changes_total{state="up"}')).toBeGreaterThanOrEqual(1);
     const peer = `peer_service="${HUB.domain}"`;

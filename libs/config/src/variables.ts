@@ -41,6 +41,11 @@ export const VARIABLES = {
     default: "redis://127.0.0.1:6379",
     parse: parseRedisUrl,
   }),
+  REDIS_PASSWORD: variable({
+    help: "Redis password, in place of the one in REDIS_URL, so that it can come from a secret of its own (empty: REDIS_URL's, if any)",
+    default: "",
+    parse: (t) => t,
+  }),
   REDIS_KEY_PREFIX: variable({
     help: "Prefix of every Redis key, so that several services can share one Redis",
     default: "fedmuc:",

@@ -29,6 +29,16 @@ describe("redisTarget", () => {
     });
   });
 
+  it("takes REDIS_PASSWORD in place of REDIS_URL's password, whatever characters it holds", () => {
+    const password = "p@ss:w/rd%20 ?#";
+    expect(targetOf({ REDIS_URL: "redis://app:old@h:6380/3", REDIS_PASSWORD: password })).toEqual({
+      kind: "single",
+      url: `redis://app:${encodeURIComponent(password)}@h:6380/3`,
+    });
+    const cluster = targetOf({ REDIS_PASSWORD: password, REDIS_CLUSTER_NODES: "10.0.0.1:7000" });
+    expect(cluster).toMatchObject({ auth: { password } });
+  });
+
   it("is the named master of the sentinels, in REDIS_URL's database", () => {
     const target = targetOf({
       REDIS_URL: "redis://:secret@ignored/2",

@@ -1,5 +1,6 @@
 // Where Redis is: one server, a cluster, or a master found through sentinels, read from the
-// configuration. REDIS_URL's credentials, database and TLS apply to the nodes in every case.
+// configuration. REDIS_URL's credentials (its password replaced by REDIS_PASSWORD when that is
+// set), database and TLS apply to the nodes in every case.
 import { redisDatabase, type Config, type HostPort } from "@fedmuc/config";
 
 /** What every node connection uses, from REDIS_URL. */
@@ -23,7 +24,7 @@ export type RedisTarget =
 
 export type RedisSettings = Pick<
   Config,
-  "REDIS_URL" | "REDIS_CLUSTER_NODES" | "REDIS_SENTINELS" | "REDIS_SENTINEL_NAME"
+  "REDIS_URL" | "REDIS_PASSWORD" | "REDIS_CLUSTER_NODES" | "REDIS_SENTINELS" | "REDIS_SENTINEL_NAME"
 >;
 
 export function nodeAuth(url: string): NodeAuth {
@@ -36,8 +37,17 @@ export function nodeAuth(url: string): NodeAuth {
   };
 }
 
+/** REDIS_URL with REDIS_PASSWORD in it, if that is set. */
+function urlOf(settings: RedisSettings): string {
+  if (settings.REDIS_PASSWORD === "") return settings.REDIS_URL;
+  const url = new URL(settings.REDIS_URL);
+  url.password = encodeURIComponent(settings.REDIS_PASSWORD);
+  return url.toString();
+}
+
 export function redisTarget(settings: RedisSettings): RedisTarget {
-  const auth = nodeAuth(settings.REDIS_URL);
+  const url = urlOf(settings);
+  const auth = nodeAuth(url);
   if (settings.REDIS_CLUSTER_NODES.length > 0) {
     return { kind: "cluster", nodes: settings.REDIS_CLUSTER_NODES, auth };
   }
@@ -45,5 +55,5 @@ export function redisTarget(settings: RedisSettings): RedisTarget {
     const name = settings.REDIS_SENTINEL_NAME;
     return { kind: "sentinel", sentinels: settings.REDIS_SENTINELS, name, auth };
   }
-  return { kind: "single", url: settings.REDIS_URL };
+  return { kind: "single", url };
 }

@@ -1,2 +1,2 @@
-export { RoomStore, type CommitResult, type RoomStoreOptions } from "./store.js";
+export { RoomStore, type CommitResult, type LinkHealth, type RoomStoreOptions } from "./store.js";
 export { outboxKey, roomKeys, sessionKeys } from "./keys.js";

@@ -134,6 +134,38 @@ describe("RoomStore", () => {
     expect(await outbox("up@hub.lit")).toHaveLength(2);
   });
 
+  it("reports each indexed link's waiting traffic and, while it is down, since when", async () => {
+    const store = freshStore();
+    const downSince = "2026-01-02T03:04:05.000Z";
+    const link = (state: "up" | "down") =>
+      ({
+        role: "downstream",
+        state,
+        replica: false,
+        joins: 1,
+        ...(state === "down" && { downSince }),
+      }) as const;
+    await store.commit(await store.load(ROOM), [
+      { op: "create", salt: "s", config: DEFAULT_CONFIG },
+      { op: "setLink", peer: "down@spoke.lit", link: link("down") },
+      { op: "setLink", peer: "up@hub.lit", link: link("up") },
+      { op: "enqueue", peer: "down@spoke.lit", stanza: "<message n='1'/>" },
+      { op: "enqueue", peer: "down@spoke.lit", stanza: "<message n='2'/>" },
+    ]);
+    await store.indexLink(ROOM, "down@spoke.lit", "down");
+    await store.indexLink(ROOM, "up@hub.lit", "up");
+    expect(await store.linkHealth()).toEqual([
+      {
+        room: ROOM,
+        peer: "down@spoke.lit",
+        state: "down",
+        backlog: 2,
+        downSince: Date.parse(downSince),
+      },
+      { room: ROOM, peer: "up@hub.lit", state: "up", backlog: 0 },
+    ]);
+  });
+
   it("copies the latest history, from a time, into a link's outbox in order", async () => {
     const store = freshStore();
     const room = await store.load(ROOM);

@@ -1,7 +1,7 @@
 // The Redis room store: consistent snapshots, atomic versioned commits, history reads.
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
-import type { HistoryEntry, Mutation, Room, RoomConfig } from "@fedmuc/muc-core";
+import type { FederationLink, HistoryEntry, Mutation, Room, RoomConfig } from "@fedmuc/muc-core";
 import { decodeRoom, encodeMutations, linkPeers, versionToken } from "./codec.js";
 import { outboxKey, roomKeys, sessionKeys } from "./keys.js";
 
@@ -17,6 +17,16 @@ type Scripted = (Redis | Cluster) & {
 export type CommitResult =
   | { readonly committed: true; readonly version: number; readonly lastHistoryId: string }
   | { readonly committed: false };
+
+export interface LinkHealth {
+  readonly room: string;
+  readonly peer: string;
+  readonly state: string;
+  /** Entries waiting in the link's outbox. */
+  readonly backlog: number;
+  /** While the link is down: since when (ms since the epoch). */
+  readonly downSince?: number;
+}
 
 export interface RoomStoreOptions {
   readonly prefix: string;
@@ -104,6 +114,22 @@ export class RoomStore {
         return { room, peer, state };
       })
       .sort((a, b) => a.room.localeCompare(b.room) || a.peer.localeCompare(b.peer));
+  }
+
+  /** Every federation link with what waits in its outbox and, while it is down, since when:
+   * what the operator's alerts read. One command per link and one more per link that is down;
+   * sent at once, they share the round trips. */
+  async linkHealth(): Promise<LinkHealth[]> {
+    const { prefix } = this.options;
+    return Promise.all(
+      (await this.links()).map(async (link) => {
+        const backlog = await this.#redis.xlen(outboxKey(prefix, link.room, link.peer));
+        if (link.state !== "down") return { ...link, backlog };
+        const json = await this.#redis.hget(roomKeys(prefix, link.room).links, link.peer);
+        const since = json && (JSON.parse(json) as FederationLink).downSince;
+        return { ...link, backlog, ...(since && { downSince: Date.parse(since) }) };
+      }),
+    );
   }
 
   /** Up to `count` history entries up to and including `upTo`, oldest first. */

@@ -1,5 +1,6 @@
 // The worker's own metrics, beside the process defaults.
 import type { ComponentMetrics } from "@fedmuc/component";
+import type { LinkHealth } from "@fedmuc/room-store";
 import { Counter, Gauge, Histogram, type Registry } from "@fedmuc/telemetry";
 
 export function workerMetrics(registry: Registry) {
@@ -61,22 +62,89 @@ export function publishComponentMetrics(registry: Registry, read: () => Componen
 
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;
 
-/** The links of the service by state, read from its index when scraped. */
-export function publishLinkStates(
+/** The service's links, read from its index once per scrape: how many are in each state, and
+ * per peer service what waits in their outboxes and how long the longest-down one has been down
+ * (what the link alerts watch; every worker reports the same service-wide figures). */
+export function publishLinks(
   registry: Registry,
-  read: () => Promise<{ state: string }[]>,
+  read: () => Promise<readonly LinkHealth[]>,
+  now: () => number = Date.now,
 ): void {
   const states = ["joining", "up", "down", "resyncing"];
+  let scrape: Promise<readonly LinkHealth[]> = Promise.resolve([]);
   new Gauge({
     name: "fedmuc_links",
     help: "XEP-0289 links of this service by state",
     labelNames: ["state"] as const,
     registers: [registry],
     async collect() {
-      const links = await read();
+      scrape = read(); // registered first, so collected first: the others use this read
+      const links = await scrape;
       for (const state of states) {
         this.set({ state }, links.filter((l) => l.state === state).length);
       }
     },
   });
+  const perPeerService = (
+    name: string,
+    help: string,
+    value: (l: LinkHealth) => number,
+    combine: (a: number, b: number) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["peer_service"] as const,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const figures = new Map<string, number>();
+        for (const link of await scrape) {
+          const service = serviceOf(link.peer);
+          const before = figures.get(service);
+          figures.set(service, before === undefined ? value(link) : combine(before, value(link)));
+        }
+        for (const [service, figure] of figures) this.set({ peer_service: service }, figure);
+      },
+    });
+  perPeerService(
+    "fedmuc_link_backlog_stanzas",
+    "XEP-0289 stanzas waiting in the outboxes of the links to a peer service",
+    (l) => l.backlog,
+    (a, b) => a + b,
+  );
+  perPeerService(
+    "fedmuc_link_down_seconds",
+    "How long the longest-down link to a peer service has been down (0: none is)",
+    (l) => (l.downSince === undefined ? 0 : Math.max(0, (now() - l.downSince) / 1000)),
+    Math.max,
+  );
+}
+
+/** Whether the worker can serve (/readyz) and reaches Redis, as gauges for the alerts. */
+export function publishReadiness(
+  registry: Registry,
+  probes: { notReady: () => Promise<string[]>; redisUp: () => Promise<boolean> },
+): void {
+  new Gauge({
+    name: "fedmuc_ready",
+    help: "1 while the worker can serve (what /readyz says), 0 otherwise",
+    registers: [registry],
+    async collect() {
+      this.set((await probes.notReady()).length === 0 ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "fedmuc_redis_up",
+    help: "1 while the worker's Redis answers a PING, 0 otherwise",
+    registers: [registry],
+    async collect() {
+      this.set((await probes.redisUp()) ? 1 : 0);
+    },
+  });
+}
+
+/** A federation peer's service: the domain of its room's address. */
+export function serviceOf(peer: string): string {
+  return peer.split("/")[0]!.split("@").pop()!;
 }

@@ -11,7 +11,13 @@ import { NS, parseJid, type Element } from "@fedmuc/xmpp";
 import { federationOf, joinRetryDelay, startLinks } from "./federation.js";
 import { Handoff } from "./handoff.js";
 import { startHttp } from "./http.js";
-import { publishComponentMetrics, publishLinkStates, workerMetrics } from "./metrics.js";
+import {
+  publishComponentMetrics,
+  publishLinks,
+  publishReadiness,
+  serviceOf,
+  workerMetrics,
+} from "./metrics.js";
 import { RoomHandler, failureReply } from "./room-handler.js";
 import { handleService } from "./service-handler.js";
 import type { ShutdownStep } from "./shutdown.js";
@@ -129,17 +135,20 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   }
 
   publishComponentMetrics(registry, () => component.metrics());
-  publishLinkStates(registry, () => store.links());
+  const ping = () => redis.ping().catch((err: Error) => err.message);
+  const notReady = async () => {
+    const problems: string[] = [];
+    if (!component.online) problems.push(`component stream ${component.status}`);
+    const pong = await ping();
+    if (pong !== "PONG") problems.push(`redis: ${pong}`);
+    return problems;
+  };
+  publishLinks(registry, () => store.linkHealth());
+  publishReadiness(registry, { notReady, redisUp: async () => (await ping()) === "PONG" });
   const http = await startHttp(config.HTTP_PORT, {
     registry,
     links: () => store.links(),
-    notReady: async () => {
-      const problems: string[] = [];
-      if (!component.online) problems.push(`component stream ${component.status}`);
-      const pong = await redis.ping().catch((err: Error) => err.message);
-      if (pong !== "PONG") problems.push(`redis: ${pong}`);
-      return problems;
-    },
+    notReady,
   });
   component.start();
   handoff.start();
@@ -159,9 +168,4 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       { name: "close Redis", run: () => redis.quit() },
     ],
   };
-}
-
-/** A federation peer's service: the domain of its room's address. */
-function serviceOf(peer: string): string {
-  return peer.split("/")[0]!.split("@").pop()!;
 }
