@@ -30,6 +30,8 @@ export interface EjabberdOptions {
   mucComponent?: string;
   /** Adds the virtual host anon.<domain> with SASL ANONYMOUS. */
   anonymousHost?: boolean;
+  /** A configuration of its own (e.g. the chart's) in place of the harness's, given the ports. */
+  config?: (ports: { c2sPort: number; componentPort: number }) => string;
 }
 
 export interface EjabberdHandle extends XmppServerHandle {
@@ -82,7 +84,10 @@ export async function startEjabberd(opts: EjabberdOptions): Promise<EjabberdHand
     await assertTraversable(dir);
     const [c2sPort, componentPort] = [await freePort(), await freePort()];
     const configFile = join(dir, "ejabberd.yml");
-    await writeFile(configFile, ejabberdConfig({ ...opts, domain, c2sPort, componentPort }));
+    const config = opts.config
+      ? opts.config({ c2sPort, componentPort })
+      : ejabberdConfig({ ...opts, domain, c2sPort, componentPort });
+    await writeFile(configFile, config);
     // ejabberdctl starts erl through su, whose PAM session lowers the open-file limit to 1024:
     // too few for a room of 1000 clients. erl goes through a wrapper that raises it again.
     const erl = join(dir, "erl");
