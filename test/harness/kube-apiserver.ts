@@ -32,6 +32,7 @@ const TOOL_KEYS = [
   "KUBE_SCHEDULER",
   "KUBELET",
   "ETCD",
+  "PROMTOOL",
 ] as const;
 export type KubeTools = Record<(typeof TOOL_KEYS)[number], string>;
 
