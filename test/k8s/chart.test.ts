@@ -225,6 +225,28 @@ describe.each(HELM_VERSIONS)("the chart with helm %i", (version) => {
     expect(objects.map((o) => o.kind)).not.toContain("PrometheusRule");
   });
 
+  it("with room affinity, replaces a worker only once the old one is gone: a StatefulSet", async () => {
+    const objects = await render(version, [
+      ...PROFILES.spoke,
+      ...sets({ "ejabberd.roomAffinity": true, replicas: 3 }),
+    ]);
+    expect(objects.filter((o) => o.metadata.name === "fedmuc").map((o) => o.kind)).toEqual(
+      expect.not.arrayContaining(["Deployment"]),
+    );
+    const workers = only(objects, "StatefulSet", "fedmuc")["spec"] as Record<string, unknown>;
+    expect(workers).toMatchObject({
+      replicas: 3,
+      serviceName: "fedmuc-metrics",
+      podManagementPolicy: "OrderedReady",
+      updateStrategy: { type: "RollingUpdate" },
+    });
+    expect(workers).not.toHaveProperty("strategy");
+    const plain = only(await render(version, PROFILES.default), "Deployment", "fedmuc");
+    expect(plain["spec"]).toMatchObject({
+      strategy: { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+    });
+  });
+
   it("the hub: autoscaled workers, a disruption budget, and alerts on metrics the workers export", async () => {
     const objects = await render(version, withMonitoring(PROFILES.hub));
     expect(only(objects, "Deployment", "fedmuc")["spec"]).not.toHaveProperty("replicas");

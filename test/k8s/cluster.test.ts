@@ -62,8 +62,14 @@ describe("the API server checks strictly (the control: an unknown field is refus
 });
 
 describe.each(HELM_VERSIONS)("helm %i on a real API server", (version) => {
-  it.each(PROFILES)("%s: every object passes the server's strict validation", async (profile) => {
-    const namespace = `strict-${profile}-h${version}`;
+  const STRICT = [
+    ["hub", []],
+    ["spoke", []],
+    ["spoke with room affinity", sets({ "ejabberd.roomAffinity": true, replicas: 3 })],
+  ] as const;
+  it.each(STRICT)("%s: every object passes the server's strict validation", async (what, extra) => {
+    const profile = what.startsWith("hub") ? "hub" : "spoke";
+    const namespace = `strict-${what.replaceAll(" ", "-")}-h${version}`;
     await ok(kubectl(["create", "namespace", namespace]));
     const rendered = await ok(
       helm(version, [
@@ -75,6 +81,7 @@ describe.each(HELM_VERSIONS)("helm %i on a real API server", (version) => {
         namespace,
         ...profileArgs(profile),
         ...SECRET,
+        ...extra,
       ]),
     );
     // The helm test pod is a hook: applied like the rest here, to have it checked too.
