@@ -1,5 +1,6 @@
 // vitest globalSetup: fail fast when the local servers the end-to-end tests start are missing.
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
 function onPath(binary: string): boolean {
@@ -22,5 +23,9 @@ export default function setup(): () => void {
       );
     }
   }
-  return () => {};
+  // One HOME for the helm and kubectl runs of every test file (test/harness/helm.ts), removed
+  // at the end; the test processes inherit the variable.
+  const toolHome = mkdtempSync(join(tmpdir(), "fedmuc-tools-"));
+  process.env.FEDMUC_TOOL_HOME = toolHome;
+  return () => rmSync(toolHome, { recursive: true, force: true });
 }

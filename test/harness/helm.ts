@@ -2,8 +2,6 @@
 // kube-tools.sh): lint, template, install... with HOME and helm's own directories in a temp dir,
 // so nothing of the machine's helm set-up is read or written.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
@@ -27,8 +25,12 @@ export interface Run {
   readonly stderr: string;
 }
 
-const home = mkdtempSync(join(tmpdir(), "fedmuc-helm-"));
-process.once("exit", () => rmSync(home, { recursive: true, force: true }));
+/** helm's and kubectl's HOME: the suite's (made and removed by global-setup.ts). */
+function home(): string {
+  const dir = process.env["FEDMUC_TOOL_HOME"];
+  if (!dir) throw new Error("FEDMUC_TOOL_HOME is unset: run the tests through vitest");
+  return dir;
+}
 
 /** Runs a tool (helm 3 or 4, kubectl) and resolves with its status and output, never throws. */
 export function runTool(
@@ -38,10 +40,10 @@ export function runTool(
 ): Promise<Run> {
   const env = {
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-    HOME: home,
-    XDG_CACHE_HOME: join(home, "cache"),
-    XDG_CONFIG_HOME: join(home, "config"),
-    XDG_DATA_HOME: join(home, "data"),
+    HOME: home(),
+    XDG_CACHE_HOME: join(home(), "cache"),
+    XDG_CONFIG_HOME: join(home(), "config"),
+    XDG_DATA_HOME: join(home(), "data"),
     ...(opts.kubeconfig && { KUBECONFIG: opts.kubeconfig }),
   };
   return new Promise((resolve) => {
