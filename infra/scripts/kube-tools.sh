@@ -147,6 +147,8 @@ promtool() {
 layer "${LAYER4[@]}"
 layer "${LAYER3[@]}"
 need etcd etcd-server openssl openssl
+# The kubelet's runtime and its loopback-only CNI (test/harness/kubelet.ts).
+need containerd containerd runc runc /usr/lib/cni/loopback containernetworking-plugins
 kubernetes
 promtool
 
