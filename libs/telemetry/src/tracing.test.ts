@@ -1,8 +1,8 @@
 import { trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import { describe, expect, it } from "vitest";
-import { startTracing, withSpan } from "./tracing.js";
+import { describe, expect, it, vi } from "vitest";
+import { startTracing, tracingResource, withSpan } from "./tracing.js";
 
 describe("tracing", () => {
   it("is a no-op without an exporter: spans do not record", async () => {
@@ -29,5 +29,20 @@ describe("tracing", () => {
     expect(spans[1]!.events.map((e) => e.name)).toEqual(["exception"]);
     await provider.shutdown();
     trace.disable();
+  });
+
+  it("names the service as OTEL_SERVICE_NAME says, with OTEL_RESOURCE_ATTRIBUTES", () => {
+    expect(tracingResource("fedmuc").attributes["service.name"]).toBe("fedmuc");
+    vi.stubEnv("OTEL_SERVICE_NAME", "fedmuc-hub");
+    vi.stubEnv("OTEL_RESOURCE_ATTRIBUTES", "site=wonderland,deployment.environment=prod");
+    try {
+      expect(tracingResource("fedmuc").attributes).toMatchObject({
+        "service.name": "fedmuc-hub",
+        site: "wonderland",
+        "deployment.environment": "prod",
+      });
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });

@@ -8,11 +8,23 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  detectResources,
+  envDetector,
+  resourceFromAttributes,
+  type Resource,
+} from "@opentelemetry/resources";
 
 export type TracesExporter = "none" | "console" | "otlp";
 
 const tracer = trace.getTracer("fedmuc");
+
+/** Who exports the spans: `serviceName`, unless the standard OTEL_SERVICE_NAME says otherwise,
+ * with the attributes of OTEL_RESOURCE_ATTRIBUTES (e.g. the site, the deployment). */
+export function tracingResource(serviceName: string): Resource {
+  const fromEnv = detectResources({ detectors: [envDetector] });
+  return resourceFromAttributes({ "service.name": serviceName }).merge(fromEnv);
+}
 
 /** Registers a tracer provider for the chosen exporter; returns how to flush and stop it. */
 export function startTracing(exporter: TracesExporter, serviceName: string): () => Promise<void> {
@@ -20,7 +32,7 @@ export function startTracing(exporter: TracesExporter, serviceName: string): () 
   const spanExporter: SpanExporter =
     exporter === "console" ? new ConsoleSpanExporter() : new OTLPTraceExporter();
   const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ "service.name": serviceName }),
+    resource: tracingResource(serviceName),
     spanProcessors: [new BatchSpanProcessor(spanExporter)],
   });
   provider.register();
