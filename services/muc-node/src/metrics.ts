@@ -62,6 +62,53 @@ export function publishComponentMetrics(registry: Registry, read: () => Componen
 
 export type WorkerMetrics = ReturnType<typeof workerMetrics>;
 
+/** A gauge filled, at each scrape, from a value read once for several gauges. */
+interface FedGauge<T> {
+  readonly name: string;
+  readonly help: string;
+  readonly labelNames?: readonly string[];
+  fill(gauge: Gauge, value: T): void;
+}
+
+/** Registers `gauges` on one `read` per scrape: the first one's collect starts the read (the
+ * registry starts the collects in registration order), the others use what it reads. */
+function publishFromOneRead<T>(
+  registry: Registry,
+  read: () => Promise<T>,
+  gauges: readonly FedGauge<T>[],
+): void {
+  let current: Promise<T> | undefined;
+  gauges.forEach((g, index) => {
+    new Gauge({
+      name: g.name,
+      help: g.help,
+      labelNames: g.labelNames ?? [],
+      registers: [registry],
+      async collect() {
+        if (index === 0 || current === undefined) current = read();
+        const value = await current;
+        this.reset();
+        g.fill(this, value);
+      },
+    });
+  });
+}
+
+/** Per peer service, `value` of its links combined by `combine`. */
+function perPeerService(
+  links: readonly LinkHealth[],
+  value: (l: LinkHealth) => number,
+  combine: (a: number, b: number) => number,
+): Map<string, number> {
+  const figures = new Map<string, number>();
+  for (const link of links) {
+    const service = serviceOf(link.peer);
+    const before = figures.get(service);
+    figures.set(service, before === undefined ? value(link) : combine(before, value(link)));
+  }
+  return figures;
+}
+
 /** The service's links, read from its index once per scrape: how many are in each state, and
  * per peer service what waits in their outboxes and how long the longest-down one has been down
  * (what the link alerts watch; every worker reports the same service-wide figures). */
@@ -71,77 +118,63 @@ export function publishLinks(
   now: () => number = Date.now,
 ): void {
   const states = ["joining", "up", "down", "resyncing"];
-  let scrape: Promise<readonly LinkHealth[]> = Promise.resolve([]);
-  new Gauge({
-    name: "fedmuc_links",
-    help: "XEP-0289 links of this service by state",
-    labelNames: ["state"] as const,
-    registers: [registry],
-    async collect() {
-      scrape = read(); // registered first, so collected first: the others use this read
-      const links = await scrape;
-      for (const state of states) {
-        this.set({ state }, links.filter((l) => l.state === state).length);
-      }
-    },
-  });
-  const perPeerService = (
+  const byPeerService = (
     name: string,
     help: string,
     value: (l: LinkHealth) => number,
     combine: (a: number, b: number) => number,
-  ) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ["peer_service"] as const,
-      registers: [registry],
-      async collect() {
-        this.reset();
-        const figures = new Map<string, number>();
-        for (const link of await scrape) {
-          const service = serviceOf(link.peer);
-          const before = figures.get(service);
-          figures.set(service, before === undefined ? value(link) : combine(before, value(link)));
-        }
-        for (const [service, figure] of figures) this.set({ peer_service: service }, figure);
+  ): FedGauge<readonly LinkHealth[]> => ({
+    name,
+    help,
+    labelNames: ["peer_service"],
+    fill(gauge, links) {
+      for (const [service, figure] of perPeerService(links, value, combine)) {
+        gauge.set({ peer_service: service }, figure);
+      }
+    },
+  });
+  publishFromOneRead(registry, read, [
+    {
+      name: "fedmuc_links",
+      help: "XEP-0289 links of this service by state",
+      labelNames: ["state"],
+      fill(gauge, links) {
+        for (const state of states)
+          gauge.set({ state }, links.filter((l) => l.state === state).length);
       },
-    });
-  perPeerService(
-    "fedmuc_link_backlog_stanzas",
-    "XEP-0289 stanzas waiting in the outboxes of the links to a peer service",
-    (l) => l.backlog,
-    (a, b) => a + b,
-  );
-  perPeerService(
-    "fedmuc_link_down_seconds",
-    "How long the longest-down link to a peer service has been down (0: none is)",
-    (l) => (l.downSince === undefined ? 0 : Math.max(0, (now() - l.downSince) / 1000)),
-    Math.max,
-  );
+    },
+    byPeerService(
+      "fedmuc_link_backlog_stanzas",
+      "XEP-0289 stanzas waiting in the outboxes of the links to a peer service",
+      (l) => l.backlog,
+      (a, b) => a + b,
+    ),
+    byPeerService(
+      "fedmuc_link_down_seconds",
+      "How long the longest-down link to a peer service has been down (0: none is)",
+      (l) => (l.downSince === undefined ? 0 : Math.max(0, (now() - l.downSince) / 1000)),
+      Math.max,
+    ),
+  ]);
 }
 
-/** Whether the worker can serve (/readyz) and reaches Redis, as gauges for the alerts. */
+/** What /readyz reports, as gauges for the alerts, from one check per scrape. */
 export function publishReadiness(
   registry: Registry,
-  probes: { notReady: () => Promise<string[]>; redisUp: () => Promise<boolean> },
+  check: () => Promise<{ problems: readonly string[]; redisUp: boolean }>,
 ): void {
-  new Gauge({
-    name: "fedmuc_ready",
-    help: "1 while the worker can serve (what /readyz says), 0 otherwise",
-    registers: [registry],
-    async collect() {
-      this.set((await probes.notReady()).length === 0 ? 1 : 0);
+  publishFromOneRead(registry, check, [
+    {
+      name: "fedmuc_ready",
+      help: "1 while the worker can serve (what /readyz says), 0 otherwise",
+      fill: (gauge, r) => gauge.set(r.problems.length === 0 ? 1 : 0),
     },
-  });
-  new Gauge({
-    name: "fedmuc_redis_up",
-    help: "1 while the worker's Redis answers a PING, 0 otherwise",
-    registers: [registry],
-    async collect() {
-      this.set((await probes.redisUp()) ? 1 : 0);
+    {
+      name: "fedmuc_redis_up",
+      help: "1 while the worker's Redis answers a PING, 0 otherwise",
+      fill: (gauge, r) => gauge.set(r.redisUp ? 1 : 0),
     },
-  });
+  ]);
 }
 
 /** A federation peer's service: the domain of its room's address. */

@@ -135,20 +135,20 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   }
 
   publishComponentMetrics(registry, () => component.metrics());
-  const ping = () => redis.ping().catch((err: Error) => err.message);
-  const notReady = async () => {
+  // Why the worker cannot serve now (none: it can), and whether Redis answers: one PING.
+  const readiness = async () => {
     const problems: string[] = [];
     if (!component.online) problems.push(`component stream ${component.status}`);
-    const pong = await ping();
+    const pong = await redis.ping().catch((err: Error) => err.message);
     if (pong !== "PONG") problems.push(`redis: ${pong}`);
-    return problems;
+    return { problems, redisUp: pong === "PONG" };
   };
   publishLinks(registry, () => store.linkHealth());
-  publishReadiness(registry, { notReady, redisUp: async () => (await ping()) === "PONG" });
+  publishReadiness(registry, readiness);
   const http = await startHttp(config.HTTP_PORT, {
     registry,
     links: () => store.links(),
-    notReady,
+    notReady: async () => (await readiness()).problems,
   });
   component.start();
   handoff.start();
