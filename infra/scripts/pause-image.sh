@@ -64,33 +64,29 @@ mkdir -p "$WORK/root" "$WORK/oci/blobs/sha256"
 gcc -static -Os -s -o "$WORK/root/pause" "$WORK/pause.c"
 touch -d @0 "$WORK/root/pause"
 
-blob() { # file -> its digest (hex); moves it into the layout
-  local hex
+# file media-type -> its OCI descriptor (JSON); moves the file into the layout as a blob.
+descriptor() {
+  local hex size
   hex=$(sha256sum "$1" | cut -d' ' -f1)
+  size=$(stat -c %s "$1")
   mv "$1" "$WORK/oci/blobs/sha256/$hex"
-  printf '%s\n' "$hex"
+  printf '{"mediaType":"%s","digest":"sha256:%s","size":%s' "$2" "$hex" "$size"
 }
 tar -C "$WORK/root" --owner=0 --group=0 --numeric-owner --mtime=@0 --sort=name -cf "$WORK/layer.tar" pause
 diff_id=$(sha256sum "$WORK/layer.tar" | cut -d' ' -f1)
 gzip -n -9 "$WORK/layer.tar"
-layer_size=$(stat -c %s "$WORK/layer.tar.gz")
-layer=$(blob "$WORK/layer.tar.gz")
+layer=$(descriptor "$WORK/layer.tar.gz" application/vnd.oci.image.layer.v1.tar+gzip)
 
 printf '%s' '{"architecture":"amd64","os":"linux","config":{"Entrypoint":["/pause"],"User":"65535:65535"},'\
 '"rootfs":{"type":"layers","diff_ids":["sha256:'"$diff_id"'"]},'\
 '"history":[{"created_by":"infra/scripts/pause-image.sh rev '"$PAUSE_REV"'"}]}' >"$WORK/config.json"
-config_size=$(stat -c %s "$WORK/config.json")
-config=$(blob "$WORK/config.json")
+config=$(descriptor "$WORK/config.json" application/vnd.oci.image.config.v1+json)
 
 printf '%s' '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'\
-'"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:'"$config"'","size":'"$config_size"'},'\
-'"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:'"$layer"'","size":'"$layer_size"'}]}' \
-  >"$WORK/manifest.json"
-manifest_size=$(stat -c %s "$WORK/manifest.json")
-manifest=$(blob "$WORK/manifest.json")
+'"config":'"$config"'},"layers":['"$layer"'}]}' >"$WORK/manifest.json"
+manifest=$(descriptor "$WORK/manifest.json" application/vnd.oci.image.manifest.v1+json)
 
-printf '%s' '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",'\
-'"digest":"sha256:'"$manifest"'","size":'"$manifest_size"',"platform":{"architecture":"amd64","os":"linux"},'\
+printf '%s' '{"schemaVersion":2,"manifests":['"$manifest"',"platform":{"architecture":"amd64","os":"linux"},'\
 '"annotations":{"io.containerd.image.name":"'"$PAUSE_IMAGE"'","org.opencontainers.image.ref.name":"'"$PAUSE_IMAGE"'"}}]}' \
   >"$WORK/oci/index.json"
 printf '%s' '{"imageLayoutVersion":"1.0.0"}' >"$WORK/oci/oci-layout"
