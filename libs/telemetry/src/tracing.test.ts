@@ -18,7 +18,7 @@ describe("tracing", () => {
       spanProcessors: [new SimpleSpanProcessor(exporter)],
     });
     provider.register();
-    await withSpan("ok", { "xmpp.stanza": "message" }, async () => 1);
+    await withSpan("ok", { attributes: { "xmpp.stanza": "message" } }, async () => 1);
     await expect(
       withSpan("fails", {}, async () => Promise.reject(new Error("boom"))),
     ).rejects.toThrow("boom");

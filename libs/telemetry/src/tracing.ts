@@ -1,13 +1,24 @@
-// OpenTelemetry tracing. Code uses only @opentelemetry/api; without a registered provider
-// (exporter "none") every span is a no-op.
-import { trace, SpanStatusCode, type Attributes, type Span } from "@opentelemetry/api";
+// OpenTelemetry tracing. Code uses only @opentelemetry/api; the SDK is registered here, at the
+// process's edge. Without a registered provider (exporter "none") every span is a no-op, yet a
+// context that came from elsewhere still passes through (propagation.ts).
+import {
+  trace,
+  context as contexts,
+  SpanKind,
+  SpanStatusCode,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+} from "@opentelemetry/api";
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
   type SpanExporter,
 } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OtlpJson } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OtlpProtobuf } from "@opentelemetry/exporter-trace-otlp-proto";
 import {
   detectResources,
   envDetector,
@@ -15,7 +26,10 @@ import {
   type Resource,
 } from "@opentelemetry/resources";
 
+export { SpanKind, type Context, type Link, type Span };
+
 export type TracesExporter = "none" | "console" | "otlp";
+export type OtlpProtocol = "http/protobuf" | "http/json";
 
 const tracer = trace.getTracer("fedmuc");
 
@@ -26,26 +40,45 @@ export function tracingResource(serviceName: string): Resource {
   return resourceFromAttributes({ "service.name": serviceName }).merge(fromEnv);
 }
 
-/** Registers a tracer provider for the chosen exporter; returns how to flush and stop it. */
-export function startTracing(exporter: TracesExporter, serviceName: string): () => Promise<void> {
+function exporterOf(exporter: TracesExporter, protocol: OtlpProtocol): SpanExporter {
+  if (exporter === "console") return new ConsoleSpanExporter();
+  return protocol === "http/json" ? new OtlpJson() : new OtlpProtobuf();
+}
+
+/** Registers a tracer provider for the chosen exporter; returns how to flush and stop it. The
+ * SDK reads the other standard variables itself: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT and
+ * _HEADERS, OTEL_TRACES_SAMPLER(_ARG) (parent-based by default: a sampled trace stays sampled
+ * across sites), OTEL_BSP_* for the batches. */
+export function startTracing(
+  exporter: TracesExporter,
+  serviceName: string,
+  protocol: OtlpProtocol = "http/protobuf",
+): () => Promise<void> {
   if (exporter === "none") return async () => {};
-  const spanExporter: SpanExporter =
-    exporter === "console" ? new ConsoleSpanExporter() : new OTLPTraceExporter();
   const provider = new NodeTracerProvider({
     resource: tracingResource(serviceName),
-    spanProcessors: [new BatchSpanProcessor(spanExporter)],
+    spanProcessors: [new BatchSpanProcessor(exporterOf(exporter, protocol))],
   });
   provider.register();
   return () => provider.shutdown();
 }
 
+export interface SpanSettings {
+  readonly attributes?: Attributes;
+  readonly kind?: SpanKind;
+  readonly links?: Link[];
+  /** The parent (a context carried from elsewhere); the active context by default. */
+  readonly parent?: Context;
+}
+
 /** Runs `fn` inside an active span named `name`; records an exception and error status. */
 export function withSpan<T>(
   name: string,
-  attributes: Attributes,
+  settings: SpanSettings,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return tracer.startActiveSpan(name, { attributes }, async (span) => {
+  const { parent = contexts.active(), ...options } = settings;
+  return tracer.startActiveSpan(name, options, parent, async (span) => {
     try {
       return await fn(span);
     } catch (err) {
@@ -56,4 +89,15 @@ export function withSpan<T>(
       span.end();
     }
   });
+}
+
+/** A span that is not made active (its end is the caller's), e.g. one per stanza of a batch. */
+export function startSpan(name: string, settings: SpanSettings): Span {
+  const { parent = contexts.active(), ...options } = settings;
+  return tracer.startSpan(name, options, parent);
+}
+
+/** The event on the active span, if any records. */
+export function spanEvent(name: string, attributes: Attributes): void {
+  trace.getActiveSpan()?.addEvent(name, attributes);
 }

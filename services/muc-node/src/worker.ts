@@ -112,7 +112,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     const stop = metrics.handleSeconds.startTimer();
     const attributes = { "xmpp.stanza": stanza.name, "xmpp.type": stanza.attrs.type ?? "" };
     let outcome = "ok";
-    await withSpan("fedmuc.stanza", attributes, async () => {
+    await withSpan("fedmuc.stanza", { attributes }, async () => {
       try {
         const to = parseJid(stanza.attrs.to ?? "");
         if (stanza.getChild("fmuc", NS.fmuc)) linkTraffic("in", stanza, stanza.attrs.from);
