@@ -2,7 +2,14 @@
 // outbox entry) or carry in one (the link's trace element, see libs/fmuc-core trace.ts). The
 // propagator is used directly, not the global one: a process without an SDK passes on what it
 // was given.
-import { ROOT_CONTEXT, context as contexts, trace, type Context } from "@opentelemetry/api";
+import {
+  ROOT_CONTEXT,
+  context as contexts,
+  trace,
+  type Context,
+  type Link,
+  type Span,
+} from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 
 const w3c = new W3CTraceContextPropagator();
@@ -24,6 +31,17 @@ export function carrierOf(ctx: Context = contexts.active()): TraceCarrier | unde
   return out.traceparent
     ? { traceparent: out.traceparent, ...(out.tracestate ? { tracestate: out.tracestate } : {}) }
     : undefined;
+}
+
+/** The carrier naming `span` (what a stanza it sends carries). */
+export function carrierOfSpan(span: Span): TraceCarrier | undefined {
+  return carrierOf(trace.setSpan(ROOT_CONTEXT, span));
+}
+
+/** A span link to the span a carrier names, if it names one. */
+export function linkTo(carrier: TraceCarrier | undefined): Link | undefined {
+  const named = trace.getSpanContext(contextOf(carrier));
+  return named && { context: named };
 }
 
 /** The context a carrier names (a remote parent); `base` when there is none or it is invalid. */

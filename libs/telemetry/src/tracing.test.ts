@@ -2,7 +2,8 @@ import { trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { describe, expect, it, vi } from "vitest";
-import { startTracing, tracingResource, withSpan } from "./tracing.js";
+import { startTracing, tracingResource } from "./sdk.js";
+import { withSpan } from "./tracing.js";
 
 describe("tracing", () => {
   it("is a no-op without an exporter: spans do not record", async () => {
