@@ -43,13 +43,15 @@ function linkSpace(connect: () => RedisClient) {
   const store = new RoomStore(connect(), { prefix: storePrefix, defaults: DEFAULT_CONFIG });
   const outbox = new LinkOutbox(connect(), storePrefix);
   let room = emptyRoom(LINK.room);
-  const commit = async (mutations: Mutation[]) => {
-    const result = await store.commit(room, mutations);
+  /** Commits `mutations`, its outbox entries produced in `context` (a trace carrier). */
+  const commit = async (mutations: Mutation[], context = "") => {
+    const result = await store.commit(room, mutations, context);
     if (!result.committed) throw new Error("commit refused");
     room = { ...room, version: result.version };
   };
-  /** Messages with these bodies, appended to the outbox (`replaceable`: as a rejoin drops). */
-  const append = async (bodies: string[], replaceable = false) =>
+  /** Messages with these bodies, appended to the outbox (`replaceable`: as a rejoin drops),
+   * produced in `context`. */
+  const append = async (bodies: string[], replaceable = false, context = "") =>
     commit(
       bodies.map((b) => ({
         op: "enqueue",
@@ -57,6 +59,7 @@ function linkSpace(connect: () => RedisClient) {
         stanza: `<message to="${LINK.peer}"><body>${b}</body></message>`,
         ...(replaceable ? { replaceable } : {}),
       })),
+      context,
     );
   const linkState = (state: "up" | "down", extra: Partial<FederationLink> = {}) =>
     commit([
@@ -109,6 +112,22 @@ export function recorder(expected: number, failFirst = 0) {
     if (new Set(bodies).size === expected) finish();
   };
   return { bodies, stanzas, send, done, failures: () => failures };
+}
+
+/** A recorder that also resolves `reached(k)` once it has sent k stanzas. */
+export function counting() {
+  const rec = recorder(Number.MAX_SAFE_INTEGER);
+  const waiters: [number, () => void][] = [];
+  const send = async (el: Element) => {
+    await rec.send(el);
+    for (const [k, done] of waiters) if (rec.stanzas.length >= k) done();
+  };
+  const reached = (k: number) =>
+    new Promise<void>((resolve) => {
+      if (rec.stanzas.length >= k) resolve();
+      else waiters.push([k, resolve]);
+    });
+  return { ...rec, send, reached };
 }
 
 /** Bodies m<from>, m<from+1>, ... */

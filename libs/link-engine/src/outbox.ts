@@ -15,6 +15,8 @@ export interface OutboxEntry {
   readonly queuedAt: number;
   /** What a rejoin's state and history carry again (room presence, messages, history). */
   readonly replaceable: boolean;
+  /** The trace context it was produced in (a carrier, see @fedmuc/telemetry), or "". */
+  readonly context: string;
 }
 
 export class LinkOutbox {
@@ -30,7 +32,7 @@ export class LinkOutbox {
   /** The oldest `count` entries, in order; a history entry becomes its message for the peer. */
   async read(link: Link, count: number): Promise<OutboxEntry[]> {
     const rows = await this.redis.xrange(this.key(link), "-", "+", "COUNT", count);
-    return rows.map(([id, [field, value]]) => ({
+    return rows.map(([id, [field, value, , context = ""]]) => ({
       id,
       stanza:
         field === "h"
@@ -38,6 +40,7 @@ export class LinkOutbox {
           : value!,
       queuedAt: Number(id.slice(0, id.indexOf("-"))),
       replaceable: field !== "s",
+      context,
     }));
   }
 

@@ -4,7 +4,8 @@
 -- KEYS[4] affiliations hash (bare JID -> affiliation), KEYS[5] links hash (peer -> JSON),
 -- KEYS[6..] per link peer written to: its outbox (stream), sent stream and session counters
 -- ARGV[1] expected version token "salt:version" (":0" for a room that does not exist)
--- ARGV[2..] mutations as triples: op, a, b
+-- ARGV[2] the trace context of the commit ("" for none), kept with each outbox entry
+-- ARGV[3..] mutations as triples: op, a, b
 -- Returns {1, version, lastHistoryId} when committed, {0} when the room has moved on.
 local meta, occupants, history, affiliations, links = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local state = redis.call('HMGET', meta, 'salt', 'version', 'hist_last')
@@ -22,9 +23,20 @@ local function set_or_delete(key, field, value)
   end
 end
 
+-- Appends an outbox entry: its kind ('s' stanza, 'p' replaceable stanza, 'h' history entry) and
+-- value, and the context it was produced in (field 'c'), if any.
+local context = ARGV[2]
+local function out(key, kind, value)
+  if context == '' then
+    redis.call('XADD', key, '*', kind, value)
+  else
+    redis.call('XADD', key, '*', kind, value, 'c', context)
+  end
+end
+
 local changed = false
 local last = state[3] or ''
-for i = 2, #ARGV, 3 do
+for i = 3, #ARGV, 3 do
   local op, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if op == 'create' then
     redis.call('DEL', meta, occupants, history, affiliations, links)
@@ -55,10 +67,10 @@ for i = 2, #ARGV, 3 do
       redis.call('HSET', meta, 'hist_last', last)
     end
   elseif op == 'out' then
-    redis.call('XADD', KEYS[tonumber(a)], '*', 's', b)
+    out(KEYS[tonumber(a)], 's', b)
   elseif op == 'outp' then
     -- Traffic that a rejoin's state and history carry again (room presence, messages).
-    redis.call('XADD', KEYS[tonumber(a)], '*', 'p', b)
+    out(KEYS[tonumber(a)], 'p', b)
   elseif op == 'outdrop' then
     -- A rejoin: the waiting traffic that its state and history replace goes.
     for _, row in ipairs(redis.call('XRANGE', KEYS[tonumber(a)], '-', '+')) do
@@ -82,7 +94,7 @@ for i = 2, #ARGV, 3 do
     for j = oldest, 1, -1 do
       local entry = rows[j][2][2]
       if found or want.since == '' or cjson.decode(entry).stamp >= want.since then
-        redis.call('XADD', KEYS[tonumber(a)], '*', 'h', entry)
+        out(KEYS[tonumber(a)], 'h', entry)
       end
     end
   elseif op == 'destroy' then

@@ -57,8 +57,10 @@ export class RoomStore {
     return decodeRoom(room, this.options.defaults, meta, occupants, affiliations, links);
   }
 
-  /** Commits `mutations` if `room` is still current; an empty list just checks that. */
-  async commit(room: Room, mutations: readonly Mutation[]): Promise<CommitResult> {
+  /** Commits `mutations` if `room` is still current; an empty list just checks that. The
+   * outbox entries it appends keep `context` (a trace context carrier, see @fedmuc/telemetry),
+   * for the link's delivery to continue the trace. */
+  async commit(room: Room, mutations: readonly Mutation[], context = ""): Promise<CommitResult> {
     const { prefix } = this.options;
     const k = roomKeys(prefix, room.jid);
     const keys = [
@@ -76,6 +78,7 @@ export class RoomStore {
       keys.length,
       ...keys,
       versionToken(room),
+      context,
       ...encodeMutations(mutations),
     );
     if (reply[0] !== 1) return { committed: false };
