@@ -1,11 +1,14 @@
 // One delivery round of a federation link: what is to be sent again, then the outbox, in order,
 // until it is empty or the link is not up. On a link with a session (between nodes of this
 // service) each stanza is numbered and kept until the peer acknowledges it (session.ts); without
-// one, a stanza is forgotten once sent. The dispatcher runs one round per link at a time.
-import { seqElement } from "@fedmuc/fmuc-core";
+// one, a stanza is forgotten once sent. The dispatcher runs one round per link at a time. Each
+// round is traced (delivery-trace.ts); a stanza to a peer that takes trace context carries it.
+import { carryTrace, seqElement } from "@fedmuc/fmuc-core";
+import { carrierOfSpan } from "@fedmuc/telemetry";
 import { parse, type Element } from "@fedmuc/xmpp";
 import type { Acknowledger } from "./acks.js";
 import { superseded } from "./coalesce.js";
+import { RoundTrace } from "./delivery-trace.js";
 import type { Link } from "./link.js";
 import { stamped, waited, type LinkOutbox, type OutboxEntry } from "./outbox.js";
 import type { LinkSessions, LinkState } from "./session.js";
@@ -23,6 +26,8 @@ export interface DeliveryOptions {
   /** A message that waited longer than this in the outbox goes out with its queued time. */
   readonly stampAfterMs: number;
   readonly onResent?: (link: Link, first: number, last: number) => void;
+  /** A stanza of the outbox, queued at `queuedAt` (ms), was handed to the XMPP server. */
+  readonly onSent?: (link: Link, queuedAt: number) => void;
 }
 
 /** A numbered stanza on its way out. */
@@ -38,36 +43,67 @@ export class Delivery {
   /** Sends what is to be sent again, then the outbox, in order, until it is empty or the link
    * is not up. A link that is gone sends what is left (its leave, <left/>) as it is. */
   async run(link: Link): Promise<void> {
+    const round = new RoundTrace(link, this.options.stampAfterMs);
+    try {
+      await this.#rounds(link, round);
+      round.end();
+    } catch (err) {
+      round.end(err);
+      throw err;
+    }
+  }
+
+  async #rounds(link: Link, round: RoundTrace): Promise<void> {
     const { batch } = this.options;
     for (;;) {
       const { link: state, resend, run } = await this.options.sessions.prepare(link, batch);
       if (state && state.state !== "up") return;
       if (resend.length > 0) {
         const again = resend.map((r) => ({ ...r, stanza: parse(r.stanza) }));
+        for (const { stanza } of again) round.resent(stanza, state?.traces === true);
         await this.#sendNumbered(link, state!, again, run);
         this.options.onResent?.(link, again[0]!.n, again.at(-1)!.n);
         continue;
       }
       const entries = await this.options.outbox.read(link, batch);
       if (entries.length === 0) return;
-      if (state?.session) await this.#sendBatch(link, state, entries);
-      else await this.#sendPlain(link, entries);
+      if (state?.session) await this.#sendBatch(link, state, entries, round);
+      else await this.#sendPlain(link, entries, round);
     }
   }
 
-  /** Numbers a batch of the outbox and sends it. */
-  async #sendBatch(link: Link, state: LinkState, entries: OutboxEntry[]): Promise<void> {
+  /** Numbers a batch of the outbox and sends it; a stanza carries its trace context in the
+   * copy kept for sending again too. */
+  async #sendBatch(
+    link: Link,
+    state: LinkState,
+    entries: OutboxEntry[],
+    round: RoundTrace,
+  ): Promise<void> {
     const stanzas = entries.map((e) => parse(e.stanza));
     // What a later presence in the batch supersedes need not cross (it is done with, too).
     const skip = superseded(stanzas);
-    const toNumber = entries.map((e, i) => ({ ...e, stanza: skip.has(i) ? "" : e.stanza }));
-    const outbox = this.options.outbox.key(link);
-    const numbers = await this.options.sessions.number(link, outbox, state.session!, toNumber);
-    if (!numbers) return; // the session changed: the next round renumbers
-    const numbered = numbers.flatMap((n, i) =>
-      n > 0 ? [{ n, queuedAt: entries[i]!.queuedAt, stanza: stanzas[i]! }] : [],
+    const spans = entries.map((e, i) =>
+      skip.has(i) ? undefined : round.stanza(e.context, e.queuedAt),
     );
-    await this.#sendNumbered(link, state, numbered);
+    const toNumber = entries.map((e, i) => {
+      const span = spans[i];
+      if (!span) return { ...e, stanza: "" };
+      return state.traces
+        ? { ...e, stanza: carryTrace(stanzas[i]!, carrierOfSpan(span)).toString() }
+        : e;
+    });
+    const outbox = this.options.outbox.key(link);
+    try {
+      const numbers = await this.options.sessions.number(link, outbox, state.session!, toNumber);
+      if (!numbers) return; // the session changed: the next round renumbers
+      const numbered = numbers.flatMap((n, i) =>
+        n > 0 ? [{ n, queuedAt: entries[i]!.queuedAt, stanza: stanzas[i]! }] : [],
+      );
+      await this.#sendNumbered(link, state, numbered);
+    } finally {
+      for (const span of spans) span?.end();
+    }
   }
 
   /** Stanzas of the session, in order, each naming the session, with the
@@ -90,11 +126,12 @@ export class Delivery {
       };
       stanza.append(seqElement(seq));
       await this.options.send(stanza);
+      if (re === 0) this.options.onSent?.(link, queuedAt);
     }
   }
 
   /** Sends a batch of a link without a session; what was sent is removed even on failure. */
-  async #sendPlain(link: Link, entries: OutboxEntry[]): Promise<void> {
+  async #sendPlain(link: Link, entries: OutboxEntry[], round: RoundTrace): Promise<void> {
     const sent: string[] = [];
     const stanzas = entries.map((e) => parse(e.stanza));
     const skip = superseded(stanzas);
@@ -103,8 +140,12 @@ export class Delivery {
       for (const [i, entry] of entries.entries()) {
         const stanza = stanzas[i]!;
         if (!skip.has(i)) {
+          const span = round.stanza(entry.context, entry.queuedAt);
           const due = waited(stanza, entry.queuedAt, Date.now(), late);
-          await this.options.send(due ? stamped(stanza, entry.queuedAt, link.room) : stanza);
+          await this.options
+            .send(due ? stamped(stanza, entry.queuedAt, link.room) : stanza)
+            .finally(() => span.end());
+          this.options.onSent?.(link, entry.queuedAt);
         }
         sent.push(entry.id);
       }

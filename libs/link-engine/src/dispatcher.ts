@@ -6,14 +6,15 @@
 import { Queue, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
+import { withSpan } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
 import { Acknowledger } from "./acks.js";
 import { Delivery } from "./delivery.js";
-import { linkJobId, type Link } from "./link.js";
+import { LINK_QUEUE, linkJobId, type Link } from "./link.js";
 import { LinkOutbox } from "./outbox.js";
 import { LinkSessions, type PeerAck } from "./session.js";
 
-export const LINK_QUEUE = "fmuc-links";
+export { LINK_QUEUE };
 
 export interface DispatcherOptions {
   /** A connection for BullMQ's blocking commands (maxRetriesPerRequest must be null). */
@@ -47,6 +48,8 @@ export interface DispatcherOptions {
   /** Stanzas `first` to `last` of the link's session went again (asked for, a resumption, or a
    * timeout's probe). */
   readonly onResent?: (link: Link, first: number, last: number) => void;
+  /** A stanza of the link's outbox, queued at `queuedAt` (ms), was handed to the XMPP server. */
+  readonly onSent?: (link: Link, queuedAt: number) => void;
 }
 
 const DELIVER = "deliver";
@@ -108,6 +111,7 @@ export class LinkDispatcher {
       batch: options.batch ?? 100,
       stampAfterMs: options.stampAfterMs ?? 2_000,
       onResent: options.onResent,
+      onSent: options.onSent,
     });
     this.#queue = new Queue(LINK_QUEUE, { connection, prefix });
     this.#worker = new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
@@ -173,9 +177,18 @@ export class LinkDispatcher {
 
   async #process(job: Job<LinkJob>): Promise<void> {
     const { room, peer, purpose, joins, session, tx } = job.data;
-    if (job.name === TIMER) await this.options.onTimer?.({ room, peer }, { purpose, joins });
-    else if (job.name === TIMEOUT) await this.#timedOut({ room, peer }, session!, tx!);
-    else await this.#delivery.run({ room, peer });
+    if (job.name === DELIVER) return this.#delivery.run({ room, peer });
+    // A timer's span: what it leads to (a join, a check, a probe sent again) is under it.
+    const attributes = {
+      "fedmuc.room": room,
+      "fedmuc.link.peer": peer,
+      "fedmuc.link.timer": purpose,
+    };
+    await withSpan(`fedmuc.link.${job.name}`, { attributes }, () =>
+      job.name === TIMER
+        ? (this.options.onTimer?.({ room, peer }, { purpose, joins }) ?? Promise.resolve())
+        : this.#timedOut({ room, peer }, session!, tx!),
+    );
   }
 
   /** After `ackTimeoutMs`, what the peer has not acknowledged of stanzas up to `tx` goes again. */

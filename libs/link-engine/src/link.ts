@@ -1,4 +1,8 @@
 // A federation link: a local room and the peer room at the other end.
+
+/** The BullMQ queue of the links' jobs, and the messaging destination of their spans. */
+export const LINK_QUEUE = "fmuc-links";
+
 export interface Link {
   /** The local room (bare JID). */
   readonly room: string;

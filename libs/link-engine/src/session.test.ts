@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NS, type Element } from "@fedmuc/xmpp";
 import { sessionKeys } from "@fedmuc/room-store";
-import { LINK, numbered, recorder, startLinkSpaces } from "../../../test/harness/link-space.js";
+import { LINK, counting, numbered, startLinkSpaces } from "../../../test/harness/link-space.js";
 
 let spaces: Awaited<ReturnType<typeof startLinkSpaces>>;
 type Space = ReturnType<typeof spaces.space>;
@@ -18,22 +18,6 @@ afterAll(async () => {
 
 const seqOf = (el: Element) => el.getChild("seq", NS.fedmuc)?.attrs ?? {};
 const numbers = (els: Element[]) => els.map((el) => Number(seqOf(el).n));
-
-/** A sender that resolves `reached(k)` once it has sent k stanzas. */
-function counting() {
-  const rec = recorder(Number.MAX_SAFE_INTEGER);
-  const waiters: [number, () => void][] = [];
-  const send = async (el: Element) => {
-    await rec.send(el);
-    for (const [k, done] of waiters) if (rec.stanzas.length >= k) done();
-  };
-  const reached = (k: number) =>
-    new Promise<void>((resolve) => {
-      if (rec.stanzas.length >= k) resolve();
-      else waiters.push([k, resolve]);
-    });
-  return { ...rec, send, reached };
-}
 
 /** A link up in session s1 whose first `count` stanzas (m0, m1, ...) have been sent. */
 async function sentInSession(count: number, options?: Parameters<Space["dispatcher"]>[1]) {

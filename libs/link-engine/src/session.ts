@@ -29,6 +29,8 @@ export interface LinkState {
   readonly state?: string;
   readonly session?: string;
   readonly rx?: number;
+  /** The peer takes trace context on its link stanzas (it advertised it, see fmuc-core). */
+  readonly traces?: boolean;
 }
 
 /** The link's state (null: gone), with what to send again and the run of copies it is in. */
