@@ -3,7 +3,14 @@
 import { describe, expect, it } from "vitest";
 import { parse, xml } from "@fedmuc/xmpp";
 import { MalformedFmucError } from "./payload.js";
-import { ackMessage, readAck, readSeq, seqElement } from "./session.js";
+import {
+  ackMessage,
+  readAck,
+  readSeq,
+  readSession,
+  seqElement,
+  sessionElement,
+} from "./session.js";
 
 const carrying = (seq: Parameters<typeof seqElement>[0]) => xml("message", {}, seqElement(seq));
 
@@ -30,5 +37,18 @@ describe("link session elements", () => {
     expect(() => readSeq(seq(`n="2"`))).toThrow(MalformedFmucError);
     const ask = parse(`<message><ack xmlns="urn:fedmuc:fmuc:0" s="a1" n="2" run="1e3"/></message>`);
     expect(() => readAck(ask)).toThrow(MalformedFmucError);
+  });
+
+  it("an offer says whether the joining node takes trace context; an older node's says nothing", () => {
+    const offer = (o: Parameters<typeof sessionElement>[0]) =>
+      readSession(xml("presence", {}, sessionElement(o)));
+    expect(offer({ id: "a1", rx: 2, state: false, trace: true })).toEqual({
+      id: "a1",
+      rx: 2,
+      state: false,
+      trace: true,
+    });
+    expect(offer({ rx: 0, state: false })).toEqual({ rx: 0, state: false });
+    expect(sessionElement({ rx: 0, state: false, trace: false }).attrs.trace).toBeUndefined();
   });
 });

@@ -12,6 +12,8 @@ export interface SessionOffer {
   readonly id?: string;
   readonly rx: number;
   readonly state: boolean;
+  /** The joining node takes trace context on the link's stanzas (see trace.ts). */
+  readonly trace?: boolean;
 }
 
 /** The numbering of one stanza of a session. */
@@ -55,15 +57,25 @@ function attrsOf(fields: Record<string, string | number | boolean | undefined>) 
 export function sessionElement(offer: SessionOffer): Element {
   return xml(
     "session",
-    attrsOf({ id: offer.id, rx: offer.id ? offer.rx : undefined, state: offer.state }),
+    attrsOf({
+      id: offer.id,
+      rx: offer.id ? offer.rx : undefined,
+      state: offer.state,
+      trace: offer.trace,
+    }),
   );
 }
 
 export function readSession(stanza: Element): SessionOffer | undefined {
   const el = stanza.getChild("session", NS.fedmuc);
   if (!el) return undefined;
-  const { id, rx, state } = el.attrs;
-  return { ...(id ? { id } : {}), rx: count(rx, "session rx") ?? 0, state: state === "true" };
+  const { id, rx, state, trace } = el.attrs;
+  return {
+    ...(id ? { id } : {}),
+    rx: count(rx, "session rx") ?? 0,
+    state: state === "true",
+    ...(trace === "true" ? { trace: true } : {}),
+  };
 }
 
 export function seqElement(seq: Seq): Element {

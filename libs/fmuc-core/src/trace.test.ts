@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse, xml } from "@fedmuc/xmpp";
-import { takeTrace, traceElement } from "./trace.js";
+import { carryTrace, sampled, takeTrace, traceElement } from "./trace.js";
 
 const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
@@ -31,5 +31,17 @@ describe("the trace element", () => {
     const stanza = parse(`<message><trace xmlns="urn:example"/></message>`);
     expect(takeTrace(stanza)).toBeUndefined();
     expect(stanza.children).toHaveLength(1);
+  });
+
+  it("is carried only for a sampled trace: an unsampled one is not worth its bytes", () => {
+    const unsampled = traceparent.replace(/-01$/, "-00");
+    expect([
+      sampled(traceparent),
+      sampled(unsampled),
+      sampled(traceparent.replace(/-01$/, "-03")),
+    ]).toEqual([true, false, true]);
+    expect(takeTrace(carryTrace(xml("message"), { traceparent }))).toEqual({ traceparent });
+    expect(carryTrace(xml("message"), { traceparent: unsampled }).children).toEqual([]);
+    expect(carryTrace(xml("message"), undefined).children).toEqual([]);
   });
 });

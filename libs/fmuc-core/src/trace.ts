@@ -20,6 +20,18 @@ export function traceElement(carried: CarriedTrace): Element {
   return xml("trace", carried.tracestate ? { ...attrs, tracestate: carried.tracestate } : attrs);
 }
 
+/** Whether a traceparent's flags say sampled (W3C Trace Context 3.2.2.5). */
+export function sampled(traceparent: string): boolean {
+  return (parseInt(traceparent.slice(53, 55), 16) & 1) === 1;
+}
+
+/** The stanza carrying `carried`, if the trace is sampled: an unsampled trace is not worth its
+ * bytes on a slow link (the far node decides for itself). */
+export function carryTrace(stanza: Element, carried: CarriedTrace | undefined): Element {
+  if (carried && sampled(carried.traceparent)) stanza.append(traceElement(carried));
+  return stanza;
+}
+
 /** Takes the trace elements off `stanza` (in place) and gives the first one's context, if it is
  * of a plausible size (the propagator checks the format). */
 export function takeTrace(stanza: Element): CarriedTrace | undefined {

@@ -1,11 +1,13 @@
 // XEP-0045 section 6.4 (room information) and 6.5 (room items), and the features advertised.
+import { TRACE_FEATURE } from "@fedmuc/fmuc-core";
 import { NS, StanzaError, formElement, xml, type Element } from "@fedmuc/xmpp";
 import { decision, iqResult } from "./decision.js";
 import { occupantList } from "./room.js";
-import type { Decision, Room } from "./types.js";
+import type { Context, Decision, Room } from "./types.js";
 
-/** The muc_* features (section 15.3) that describe a room's configuration. */
-export function roomFeatures(room: Room): string[] {
+/** The muc_* features (section 15.3) that describe a room's configuration, and this service's;
+ * `traces`: this node takes trace context on its links (libs/fmuc-core, "Trace context"). */
+export function roomFeatures(room: Room, traces = false): string[] {
   const c = room.config;
   return [
     NS.muc,
@@ -22,6 +24,7 @@ export function roomFeatures(room: Room): string[] {
     NS.fmuc,
     NS.fedmuc,
     `${NS.fedmuc}#sessions`,
+    ...(traces ? [TRACE_FEATURE] : []),
     NS.discoInfo,
   ];
 }
@@ -30,7 +33,7 @@ export function roomName(room: Room): string {
   return room.config.name || room.jid.slice(0, room.jid.indexOf("@"));
 }
 
-export function roomInfo(room: Room, iq: Element): Decision {
+export function roomInfo(room: Room, iq: Element, ctx: Context): Decision {
   if (!room.exists) throw new StanzaError("item-not-found", "No such room");
   const info = formElement("result", "http://jabber.org/protocol/muc#roominfo", [
     { var: "muc#roominfo_description", type: "text-single", values: [room.config.description] },
@@ -56,7 +59,7 @@ export function roomInfo(room: Room, iq: Element): Decision {
           "query",
           { xmlns: NS.discoInfo },
           xml("identity", { category: "conference", type: "text", name: roomName(room) }),
-          ...roomFeatures(room).map((f) => xml("feature", { var: f })),
+          ...roomFeatures(room, ctx.federation.traces).map((f) => xml("feature", { var: f })),
           info,
         ),
       ),

@@ -12,7 +12,7 @@ export function roomQuery(room: Room, iq: Element, nick: string, ctx: Context): 
   const xmlns = payload?.attrs.xmlns;
   const get = iq.attrs.type === "get";
   if (nick) return occupantQuery(room, iq, nick, xmlns);
-  if (xmlns === NS.discoInfo && get) return roomInfo(room, iq);
+  if (xmlns === NS.discoInfo && get) return roomInfo(room, iq, ctx);
   if (xmlns === NS.discoItems && get) return roomItems(room, iq);
   if (!room.exists) throw new StanzaError("item-not-found", "No such room");
   if (xmlns === NS.mucOwner) return ownerQuery(room, iq, ctx);

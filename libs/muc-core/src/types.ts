@@ -78,6 +78,9 @@ export interface FederationLink {
   /** Upstream: the grace period ended and the peer's occupants left this room's view; the next
    * join asks for them again. */
   readonly needState?: boolean;
+  /** The peer takes trace context on this link's stanzas (libs/fmuc-core/README.md "Trace
+   * context"): its join offered it (downstream), or its room advertises it (upstream). */
+  readonly traces?: boolean;
 }
 
 export type PmPolicy = "anyone" | "participants" | "moderators" | "none";
@@ -244,6 +247,9 @@ export interface Federation {
   readonly graceMs?: number;
   /** How often a link this node joined checks that the peer answers (FMUC_PING_INTERVAL_MS). */
   readonly pingMs?: number;
+  /** This node takes trace context on its links (it exports traces): its joins offer it, its
+   * rooms advertise it. */
+  readonly traces?: boolean;
 }
 
 /** What a rule may know of the world besides the room and the stanza. */

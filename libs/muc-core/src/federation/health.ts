@@ -37,7 +37,7 @@ export function linkDue(
   joins: number,
   ctx: Context,
 ): Decision {
-  if (purpose === "join") return rejoin(room, peer, joins);
+  if (purpose === "join") return rejoin(room, peer, joins, ctx);
   if (purpose === "ping") return pingDue(room, peer, joins, ctx);
   return graceOver(room, peer, ctx);
 }

@@ -41,7 +41,7 @@ function representedAt(room: Room, peer: string) {
  * join completes; a lost join is sent again on the link's timer. A peer of this service that
  * numbered its traffic (a session that was up) has the others already: a rejoin carries the
  * first presence only, and the peer asks for any it lacks (`<missing/>`). */
-function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
+function joinStanzas(room: Room, peer: string, link: FederationLink, ctx: Context): Effect[] {
   const locals = representedAt(room, peer);
   const sent = (link.rx ?? 0) > 0 ? locals.slice(0, 1) : locals;
   return presencesFor(room, peer, link, sent).map((presence, i) => {
@@ -53,8 +53,14 @@ function joinStanzas(room: Room, peer: string, link: FederationLink): Effect[] {
         : xml("history", { maxstanzas: String(room.config.maxHistory) });
       presence.getChild("x", NS.muc)?.append(history);
       presence.append(occupantsElement(locals.map((l) => l.jid)));
-      // Between nodes of this service: the link's session, to start or resume.
-      const offer = { id: link.session, rx: link.rx ?? 0, state: link.needState ?? false };
+      // Between nodes of this service: the link's session, to start or resume, and whether
+      // this node takes trace context on it.
+      const offer = {
+        id: link.session,
+        rx: link.rx ?? 0,
+        state: link.needState ?? false,
+        trace: ctx.federation.traces ?? false,
+      };
       presence.append(sessionElement(offer));
     }
     return send(presence);
@@ -109,7 +115,7 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
   };
   return decision(
     [...d.mutations, { op: "setLink", peer, link }],
-    [...d.effects, ...joinStanzas(after, peer, link), linkTimer(peer, link)],
+    [...d.effects, ...joinStanzas(after, peer, link, ctx), linkTimer(peer, link)],
   );
 }
 
@@ -119,7 +125,7 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
  * the join has left meanwhile (see adoptSubject). A room left without occupants to represent
  * there has nothing to join for.
  */
-export function rejoin(room: Room, peer: string, joins: number): Decision {
+export function rejoin(room: Room, peer: string, joins: number, ctx: Context): Decision {
   const link = room.links[peer];
   if (link?.role !== "upstream" || link.joins !== joins || link.state === "up") return NOTHING;
   if (representedAt(room, peer).length === 0) {
@@ -133,7 +139,7 @@ export function rejoin(room: Room, peer: string, joins: number): Decision {
   return decision(
     [{ op: "setLink", peer, link: next }, ...stale],
     [
-      ...joinStanzas(room, peer, next),
+      ...joinStanzas(room, peer, next, ctx),
       linkTimer(peer, next),
       { kind: "log", level: "info", message: `joining ${peer} again (attempt ${next.joins})` },
     ],

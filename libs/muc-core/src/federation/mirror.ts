@@ -6,11 +6,12 @@
 // see of the room (name, description, moderation, anonymity, who may change the subject,
 // listing). Kept local: admission (members-only, password, capacity), persistence and history
 // length, which are each site's own policy.
+import { TRACE_FEATURE } from "@fedmuc/fmuc-core";
 import { NS, NS_DATA, formValues, xml, type Element } from "@fedmuc/xmpp";
 import { NOTHING, decision, send } from "../decision.js";
 import { configChangeNotice, configChangeNotices } from "../owner.js";
 import { passDown } from "./pass-down.js";
-import type { Decision, Room, RoomConfig } from "../types.js";
+import type { Decision, Mutation, Room, RoomConfig } from "../types.js";
 
 export const CONFIG_QUERY_ID = "fmuc-config";
 
@@ -48,17 +49,24 @@ export function mirroredConfig(config: RoomConfig, info: Element): RoomConfig {
   };
 }
 
-/** The upstream room's disco#info result: adopt its configuration, telling local occupants. */
-export function adoptConfig(room: Room, result: Element): Decision {
+/** The upstream room's disco#info result: adopt its configuration, telling local occupants,
+ * and note whether it takes trace context on the link (libs/fmuc-core, "Trace context"). */
+export function adoptConfig(room: Room, peer: string, result: Element): Decision {
   const info = result.getChild("query", NS.discoInfo);
   if (!info) return NOTHING;
+  const link = room.links[peer];
+  const traces = info.getChildren("feature").some((f) => f.attrs.var === TRACE_FEATURE);
+  const tracing: Mutation[] =
+    link && (link.traces ?? false) !== traces
+      ? [{ op: "setLink", peer, link: { ...link, traces } }]
+      : [];
   const config = mirroredConfig(room.config, info);
-  if (JSON.stringify(config) === JSON.stringify(room.config)) return NOTHING;
+  if (JSON.stringify(config) === JSON.stringify(room.config)) return decision(tracing, []);
   const locals = { ...room, occupants: localOccupants(room) };
   // Rooms below ask for the configuration they mirror in turn.
   const news = (to: string) => configChangeNotice(room.jid, to, room.config, config);
   return decision(
-    [{ op: "setConfig", config }, ...passDown(room, news)],
+    [...tracing, { op: "setConfig", config }, ...passDown(room, news)],
     configChangeNotices(locals, room.config, config).map(send),
   );
 }

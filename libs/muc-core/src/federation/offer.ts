@@ -56,7 +56,8 @@ export function joinedLink(
   offer: SessionOffer | undefined,
   isJoin: boolean,
 ): FederationLink {
-  const back = { below, state: "up", downSince: undefined } as const;
+  // Each join says again whether the node takes trace context.
+  const back = { below, state: "up", downSince: undefined, traces: offer?.trace } as const;
   if (!link) return { role: "downstream", replica, joins: 1, ...back, ...started(answer) };
   if (!isJoin) return { ...link, below };
   // A join sent again before its answer arrived: everything unacknowledged goes again.

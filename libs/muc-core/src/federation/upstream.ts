@@ -66,7 +66,7 @@ export function adoptState(
   if (stanza.name === "iq") {
     if (type !== "result") return NOTHING;
     return stanza.attrs.id === CONFIG_QUERY_ID
-      ? adoptConfig(room, stanza)
+      ? adoptConfig(room, peer, stanza)
       : pong(room, peer, stanza, ctx);
   }
   // 10.2.1: the upstream room's configuration changed; ask for it.

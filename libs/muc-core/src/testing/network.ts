@@ -161,9 +161,21 @@ export function network(...nodes: Node[]): () => void {
   };
 }
 
-export function world() {
-  const hub = new Node(HUB, { allows: (p) => p === SPOKE, upstream: () => null, replica: false });
-  const spoke = new Node(SPOKE, { allows: () => false, upstream: () => HUB, replica: false });
+/** A hub room (Alice's, created) that the spoke room joins when someone enters it; `extra`:
+ * more of each node's federation policy. */
+export function world(extra: { hub?: Partial<Federation>; spoke?: Partial<Federation> } = {}) {
+  const hub = new Node(HUB, {
+    allows: (p) => p === SPOKE,
+    upstream: () => null,
+    replica: false,
+    ...extra.hub,
+  });
+  const spoke = new Node(SPOKE, {
+    allows: () => false,
+    upstream: () => HUB,
+    replica: false,
+    ...extra.spoke,
+  });
   hub.peers.add(SPOKE);
   spoke.peers.add(HUB);
   const flush = network(hub, spoke);
