@@ -55,11 +55,32 @@ describe("loadConfig", () => {
     ["FMUC_STRIP", "*=caps,photos", '"photos" is not one of caps'],
     ["MUC_ADMINS", "admin@example.org/phone", "must list bare JIDs"],
     ["MUC_ADMINS", "example.org", "must list bare JIDs"],
+    ["OTEL_TRACES_EXPORTER", "jaeger", "must be one of none, console, otlp"],
+    ["OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", "must be one of http/protobuf, http/json"],
+    ["OTEL_EXPORTER_OTLP_PROTOCOL", "gRPC", "OTLP over gRPC is not supported"],
+    ["OTEL_EXPORTER_OTLP_PROTOCOL", "http", "must be one of http/protobuf, http/json"],
+    ["LOG_SLOW_STANZA_MS", "600001", "must be between 0 and 600000"],
+    ["LOG_SLOW_STANZA_MS", "-1", "must be a whole number"],
   ])("rejects %s=%s naming the variable", (name, value, why) => {
     const problems = problemsOf({ ...valid, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(name);
     expect(problems[0]).toContain(why);
+  });
+
+  it("reads the tracing and slow-stanza settings, 0 turning the slow-stanza log off", () => {
+    expect(loadConfig(valid)).toMatchObject({
+      OTEL_TRACES_EXPORTER: "none",
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+      LOG_SLOW_STANZA_MS: 250,
+    });
+    const config = loadConfig({
+      ...valid,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "HTTP/JSON",
+      LOG_SLOW_STANZA_MS: "0",
+    });
+    expect(config.OTEL_EXPORTER_OTLP_PROTOCOL).toBe("http/json");
+    expect(config.LOG_SLOW_STANZA_MS).toBe(0);
   });
 
   it("reads service administrators as lower-cased bare JIDs", () => {
@@ -107,6 +128,8 @@ describe("loadConfig", () => {
       "REDIS_SENTINEL_NAME",
       "HTTP_PORT",
       "LOG_LEVEL",
+      "LOG_SLOW_STANZA_MS",
+      "OTEL_EXPORTER_OTLP_PROTOCOL",
     ]) {
       expect(help).toContain(name);
     }

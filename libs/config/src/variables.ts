@@ -13,6 +13,8 @@ import {
 } from "./parsers.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+/** OTLP over HTTP only: the SDK in the image has no gRPC exporter. */
+export const OTLP_PROTOCOLS = ["http/protobuf", "http/json"] as const;
 
 interface Variable<T> {
   readonly help: string;
@@ -78,6 +80,11 @@ export const VARIABLES = {
     help: `Log level: ${LOG_LEVELS.join(", ")}`,
     default: "info",
     parse: (t) => parseEnum(t, LOG_LEVELS),
+  }),
+  LOG_SLOW_STANZA_MS: variable({
+    help: "A stanza whose handling takes longer than this is logged at warn with its trace id (0: none is)",
+    default: "250",
+    parse: (t) => parseInt_(t, 0, 600_000),
   }),
   MUC_HISTORY_MAX: variable({
     help: "Messages of history kept per room (XEP-0045 section 7.2.15)",
@@ -153,6 +160,18 @@ export const VARIABLES = {
     help: "Trace exporter: none, console or otlp (otlp reads the standard OTEL_EXPORTER_OTLP_* variables)",
     default: "none",
     parse: (t) => parseEnum(t, ["none", "console", "otlp"] as const),
+  }),
+  OTEL_EXPORTER_OTLP_PROTOCOL: variable({
+    help: `Encoding of the OTLP exports (OTEL_TRACES_EXPORTER=otlp): ${OTLP_PROTOCOLS.join(" or ")} (grpc is not supported)`,
+    default: "http/protobuf",
+    parse: (t) => {
+      if (t.trim().toLowerCase() === "grpc") {
+        throw new Error(
+          `must be one of ${OTLP_PROTOCOLS.join(", ")} (got "${t}": OTLP over gRPC is not supported, only over HTTP)`,
+        );
+      }
+      return parseEnum(t, OTLP_PROTOCOLS);
+    },
   }),
 } as const;
 

@@ -18,7 +18,16 @@ export function federationOf(config: Config): Federation {
     replica: config.FMUC_MODE === "primary-replica",
     graceMs: config.FMUC_GRACE_MS,
     pingMs: config.FMUC_PING_INTERVAL_MS,
+    traces: config.OTEL_TRACES_EXPORTER !== "none",
   };
+}
+
+/** Whether `from` is an FMUC peer: a room allowed to join here, or one at the upstream service. */
+export function fromFmucPeer(config: Config, from: string | undefined): boolean {
+  if (!from) return false;
+  const bare = from.split("/")[0]!;
+  const upstream = config.FMUC_UPSTREAM;
+  return allows(config.FMUC_ALLOW, bare) || (upstream !== "" && bare.endsWith(`@${upstream}`));
 }
 
 /** How long after a join `joins` the link is looked at again: the join's timeout, plus an
@@ -28,16 +37,23 @@ export function joinRetryDelay(config: Config, joins: number, random = Math.rand
   return config.FMUC_JOIN_TIMEOUT_MS + fullJitter(Math.max(joins - 1, 0), backoff, random);
 }
 
+export interface LinkHooks {
+  /** Hands a link stanza to the XMPP server. */
+  readonly send: (stanza: Element) => Promise<void>;
+  readonly onTimer: (link: Link, timer: TimerKey) => Promise<void>;
+  readonly onResent?: (link: Link, stanzas: number) => void;
+  /** A stanza of the link's outbox, queued at `queuedAt` (ms), was sent. */
+  readonly onSent?: (link: Link, queuedAt: number) => void;
+}
+
 export function startLinks(
   config: Config,
   /** For BullMQ's blocking commands (maxRetriesPerRequest null), and where the errors of it and
    * of the connections made from it go. */
   connection: RedisClient,
   onConnectionError: (err: Error) => void,
-  send: (stanza: Element) => Promise<void>,
-  onTimer: (link: Link, timer: TimerKey) => Promise<void>,
   log: Logger,
-  onResent?: (link: Link, stanzas: number) => void,
+  { send, onTimer, onResent, onSent }: LinkHooks,
 ): LinkDispatcher {
   const dispatcher = new LinkDispatcher({
     connection,
@@ -52,6 +68,7 @@ export function startLinks(
       log.info({ ...link, first, last }, "federation link: stanzas sent again");
       onResent?.(link, last - first + 1);
     },
+    onSent,
   });
   dispatcher.start();
   return dispatcher;

@@ -1,7 +1,8 @@
 // The process: read the configuration, start one worker, drain on SIGTERM or SIGINT within
 // SHUTDOWN_TIMEOUT_MS, then exit 0, or 1 naming what the drain could not finish.
 import { ConfigError, helpText, loadConfig } from "@fedmuc/config";
-import { createLogger, startTracing } from "@fedmuc/telemetry";
+import { createLogger } from "@fedmuc/telemetry";
+import { startTracing } from "@fedmuc/telemetry/sdk";
 import { portOf } from "./http.js";
 import { shutDownWithin } from "./shutdown.js";
 import { startWorker } from "./worker.js";
@@ -21,7 +22,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 
   const log = createLogger(config.LOG_LEVEL);
-  const stopTracing = startTracing(config.OTEL_TRACES_EXPORTER, "fedmuc");
+  const stopTracing = startTracing(
+    config.OTEL_TRACES_EXPORTER,
+    "fedmuc",
+    config.OTEL_EXPORTER_OTLP_PROTOCOL,
+  );
   const worker = await startWorker(config, log);
   log.info({ domain: config.XMPP_COMPONENT_DOMAIN, httpPort: portOf(worker.http) }, "started");
 

@@ -37,8 +37,17 @@ export function workerMetrics(registry: Registry) {
     }),
     handleSeconds: new Histogram({
       name: "fedmuc_stanza_handle_seconds",
-      help: "Time to handle one inbound stanza, commit included",
+      help: "Time to handle one inbound stanza, commit included, by stanza name (message, presence, iq)",
+      labelNames: ["name"] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    // Up to minutes: a link that is down keeps its stanzas in the outbox until it is up again.
+    linkStanzaSeconds: new Histogram({
+      name: "fedmuc_link_stanza_seconds",
+      help: "XEP-0289 link stanzas: handling of one received (in), or its wait from the outbox to its send (out)",
+      labelNames: ["direction"] as const,
+      buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 1, 2.5, 10, 30, 60, 300],
       registers: [registry],
     }),
   };

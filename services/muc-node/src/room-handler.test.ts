@@ -1,7 +1,12 @@
 // The shell around the rules against a real Redis: workers with their own caches share rooms.
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SpanKind as Kind, trace } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
+import { LinkOutbox } from "@fedmuc/link-engine";
 import { RoomStore } from "@fedmuc/room-store";
+import { decodeCarrier, withSpan } from "@fedmuc/telemetry";
 import { NS, parse, type Element } from "@fedmuc/xmpp";
 import { uniquePrefix } from "../../../test/harness/redis.js";
 import { redisPerFile } from "../../../test/harness/redis-per-file.js";
@@ -11,8 +16,7 @@ const ROOM = "coven@chat.shakespeare.lit";
 const redis = redisPerFile();
 
 /** `n` workers sharing one key space, each with its own snapshot cache and outbox. */
-function workers(n: number) {
-  const prefix = uniquePrefix();
+function workers(n: number, prefix = uniquePrefix()) {
   return Array.from({ length: n }, () => {
     const sent: Element[] = [];
     const store = new RoomStore(redis.client, { prefix, defaults: DEFAULT_CONFIG });
@@ -137,5 +141,98 @@ describe("RoomHandler", () => {
       .filter((el) => el.attrs.to === "z@s/1")
       .map((el) => el.getChildText("body"));
     expect(bodies.filter(Boolean)).toEqual(["two"]);
+  });
+});
+
+describe("RoomHandler, traced", () => {
+  const exporter = new InMemorySpanExporter();
+  beforeAll(() => {
+    new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).register();
+  });
+  afterAll(() => trace.disable());
+  beforeEach(() => exporter.reset());
+  const spans = () => exporter.getFinishedSpans();
+  const under = (name: string) => {
+    const parent = spans().find((s) => s.name === name)!;
+    const children = spans().filter(
+      (s) => s.parentSpanContext?.spanId === parent.spanContext().spanId,
+    );
+    return { parent, children };
+  };
+  const stanza = (handler: RoomHandler, el: Element) =>
+    withSpan("stanza", {}, () => handler.handle(ROOM, el));
+
+  it("shows the room's load, the decision, the commit and the sending under the stanza's span", async () => {
+    const [a] = workers(1);
+    await created(a!.handler);
+    exporter.reset();
+    a!.handler = new RoomHandler(a!.store, async () => {}, {
+      defaults: DEFAULT_CONFIG,
+      maxBodyChars: 1000,
+    }); // a cold cache: the room is read
+    await stanza(a!.handler, join("x@s/1", "newt"));
+    const { parent, children } = under("stanza");
+    expect(children.map((s) => [s.name, s.kind])).toEqual([
+      ["fedmuc.room.load", Kind.CLIENT],
+      ["fedmuc.room.decide", Kind.INTERNAL],
+      ["fedmuc.room.commit", Kind.CLIENT],
+      ["fedmuc.room.send", Kind.INTERNAL],
+    ]);
+    expect(children[0]!.attributes["db.system.name"]).toBe("redis");
+    expect(children[2]!.attributes["fedmuc.commit.committed"]).toBe(true);
+    expect(parent.attributes).toMatchObject({
+      "fedmuc.room": ROOM,
+      "fedmuc.room.cached": false,
+      "fedmuc.decision": "entered",
+      "fedmuc.fanout.occupants": 4, // the owner to the newcomer, its own presence and subject, it to the owner
+      "fedmuc.commit.attempts": 1,
+    });
+  });
+
+  it("a version conflict shows: a commit refused, an event, and the retry that committed", async () => {
+    const prefix = uniquePrefix();
+    const [a, b] = workers(2, prefix);
+    await created(a!.handler); // a caches the room
+    await b!.handler.handle(ROOM, join("y@s/1", "second")); // b moves it on
+    exporter.reset();
+    await stanza(a!.handler, say("owner@s/1", "hi"));
+    const { parent, children } = under("stanza");
+    const commits = children.filter((s) => s.name === "fedmuc.room.commit");
+    expect(commits.map((s) => s.attributes["fedmuc.commit.committed"])).toEqual([false, true]);
+    expect(parent.events.map((e) => e.name)).toEqual(["fedmuc.commit.conflict"]);
+    expect(parent.attributes).toMatchObject({
+      "fedmuc.commit.attempts": 2,
+      "fedmuc.decision": "message",
+    });
+  });
+
+  it("a commit that queues link traffic is its producer: the outbox entry keeps its context", async () => {
+    const prefix = uniquePrefix();
+    const [a] = workers(1, prefix);
+    await created(a!.handler);
+    const peer = "coven@rooms.wonderland.lit";
+    const snapshot = await a!.store.load(ROOM);
+    const link = {
+      role: "downstream",
+      state: "up",
+      replica: false,
+      joins: 1,
+      below: [peer],
+    } as const;
+    await a!.store.commit(snapshot, [{ op: "setLink", peer, link }]);
+    exporter.reset();
+    await stanza(a!.handler, say("owner@s/1", "over the link"));
+    const commit = spans()
+      .filter((s) => s.name === "fedmuc.room.commit")
+      .at(-1)!;
+    expect(commit.kind).toBe(Kind.PRODUCER);
+    expect(commit.attributes).toMatchObject({
+      "messaging.destination.name": "fmuc-links",
+      "messaging.operation.type": "send",
+      "messaging.batch.message_count": 1,
+    });
+    const [entry] = await new LinkOutbox(redis.client, prefix).read({ room: ROOM, peer }, 10);
+    const { traceId, spanId } = commit.spanContext();
+    expect(decodeCarrier(entry!.context)?.traceparent).toBe(`00-${traceId}-${spanId}-01`);
   });
 });

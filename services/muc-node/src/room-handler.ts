@@ -1,5 +1,7 @@
 // The imperative shell around the room rules: load (or reuse) a snapshot, decide, commit if the
 // room has not moved on (else reload and decide again), then carry out the effects in order.
+// Each step is a span under the stanza's (README.md "Operations"): the commit is where a link's
+// traffic is produced, and its context goes into the outboxes with it.
 import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
 import { StanzaError, errorReply, type Element } from "@fedmuc/xmpp";
@@ -21,12 +23,39 @@ import {
   type Room,
   type RoomConfig,
 } from "@fedmuc/muc-core";
-import type { TimerKey } from "@fedmuc/link-engine";
-import type { RoomStore } from "@fedmuc/room-store";
+import { LINK_QUEUE, type TimerKey } from "@fedmuc/link-engine";
+import type { CommitResult, RoomStore } from "@fedmuc/room-store";
+import {
+  SpanKind,
+  carrierOf,
+  encodeCarrier,
+  spanAttributes,
+  spanEvent,
+  startSpan,
+  withSpan,
+} from "@fedmuc/telemetry";
+import { carryTrace } from "@fedmuc/fmuc-core";
+import { summarize } from "./decision-summary.js";
 import { Lru } from "./lru.js";
 
 export type Send = (stanza: Element) => Promise<void>;
 type PeerAcked = Extract<Effect, { kind: "peerAcked" }>;
+
+/** What the rooms tell the XEP-0289 federation links (the link engine, and the operator). */
+export interface LinkPort {
+  /** Sends a stanza to a federation peer at once (counted as link traffic). */
+  send: Send;
+  /** A commit appended traffic to the link: it is to be sent. */
+  traffic(room: string, peer: string): Promise<void>;
+  /** A commit changed the link's state (null: no link). */
+  stateChanged(room: string, peer: string, from: string | null, to: string | null): Promise<void>;
+  /** Look at the link again later (its join's retry, its check); by default the join's. */
+  timer(room: string, peer: string, timer: TimerKey, afterMs: number | undefined): Promise<void>;
+  /** Link sessions: the peer applied the session's stanzas up to `n` (see Effect). */
+  peerAcked(room: string, acked: PeerAcked): Promise<void>;
+  /** Link sessions: the room applied `rx` of the peer's stanzas of `session`. */
+  ackDue(room: string, peer: string, session: string, rx: number): void;
+}
 
 export interface RoomHandlerOptions {
   readonly defaults: RoomConfig;
@@ -37,28 +66,8 @@ export interface RoomHandlerOptions {
   readonly federation?: Federation;
   /** Where the rules' notes for the operator go. */
   readonly log?: (level: "info" | "warn", message: string, room: string) => void;
-  /** Told of each link a commit appended traffic to, so that it is sent. */
-  readonly onLinkTraffic?: (room: string, peer: string) => Promise<void>;
-  /** Sends a stanza to a federation peer (counted as link traffic); `send` by default. */
-  readonly sendToPeer?: Send;
-  /** Told of each link whose state a commit changed (null: no link). */
-  readonly onLinkState?: (
-    room: string,
-    peer: string,
-    from: string | null,
-    to: string | null,
-  ) => Promise<void>;
-  /** Told to look at a link again later (its join's retry). */
-  readonly onLinkTimer?: (
-    room: string,
-    peer: string,
-    timer: TimerKey,
-    afterMs: number | undefined,
-  ) => Promise<void>;
-  /** XEP-0289 link sessions: the peer applied the session's stanzas up to `n` (see Effect). */
-  readonly onPeerAcked?: (room: string, acked: PeerAcked) => Promise<void>;
-  /** XEP-0289 link sessions: the room applied `rx` of the peer's stanzas of `session`. */
-  readonly onAckDue?: (room: string, peer: string, session: string, rx: number) => void;
+  /** The federation links; without them, stanzas to peers go by `send` and nothing else. */
+  readonly links?: LinkPort;
   /** Rooms whose snapshots are kept between stanzas (each is re-checked on commit). */
   readonly cachedRooms?: number;
   /** Decisions retried when other workers keep changing the room first. */
@@ -91,32 +100,85 @@ export class RoomHandler {
   }
 
   async #run(room: string, decideOn: (snapshot: Room, ctx: Context) => Decision): Promise<void> {
-    for (let attempt = 0; attempt < this.#maxAttempts; attempt++) {
-      const snapshot = this.#cache.get(room) ?? (await this.store.load(room));
+    spanAttributes({ "fedmuc.room": room });
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
+      const snapshot = await this.#snapshot(room);
       const ctx = this.#context();
+      const decided = startSpan("fedmuc.room.decide", {});
       const decision = decideOn(snapshot, ctx);
-      const result = await this.store.commit(snapshot, decision.mutations);
+      decided.end();
+      const result = await this.#commit(snapshot, decision, attempt);
       if (!result.committed) {
         // Another worker changed the room first: reload, after a short random pause so that
         // contenders spread out instead of colliding again.
+        spanEvent("fedmuc.commit.conflict", { "fedmuc.commit.attempt": attempt });
         this.#cache.delete(room);
-        await delay(Math.random() * Math.min(2 ** attempt, 50));
+        await delay(Math.random() * Math.min(2 ** (attempt - 1), 50));
         continue;
       }
+      spanAttributes({ ...summarize(snapshot, decision), "fedmuc.commit.attempts": attempt });
       const next = applyMutations(snapshot, decision.mutations, result.version);
       this.#cache.set(room, next);
-      for (const [peer, from, to] of linkChanges(snapshot, next))
-        await this.options.onLinkState?.(room, peer, from, to);
+      for (const [peer, from, to] of linkChanges(snapshot, next)) {
+        spanEvent("fedmuc.link.state", {
+          "fedmuc.link.peer": peer,
+          from: from ?? "",
+          to: to ?? "",
+        });
+        await this.options.links?.stateChanged(room, peer, from, to);
+      }
       const listed = directoryEntry(next);
       if (listed !== directoryEntry(snapshot)) await this.store.list(room, listed);
-      await this.#carryOut(decision.effects, next, result.lastHistoryId, ctx);
+      await withSpan("fedmuc.room.send", {}, () =>
+        this.#carryOut(decision.effects, next, result.lastHistoryId, ctx),
+      );
       // Links are kicked last: what the room sends directly (a join's answer, <resumed/>) goes
       // ahead of the link's numbered traffic.
       for (const peer of linkPeers(snapshot, decision.mutations))
-        await this.options.onLinkTraffic?.(room, peer);
+        await this.options.links?.traffic(room, peer);
       return;
     }
+    spanAttributes({ "fedmuc.commit.attempts": this.#maxAttempts });
     throw new StanzaError("resource-constraint", "The room is too busy, try again");
+  }
+
+  /** The room as cached (re-checked by the commit), or read from Redis. */
+  async #snapshot(room: string): Promise<Room> {
+    const cached = this.#cache.get(room);
+    spanAttributes({ "fedmuc.room.cached": cached !== undefined });
+    if (cached) return cached;
+    const attributes = { "db.system.name": "redis", "db.operation.name": "EVALSHA load" };
+    return withSpan("fedmuc.room.load", { kind: SpanKind.CLIENT, attributes }, () =>
+      this.store.load(room),
+    );
+  }
+
+  /** The commit script; a producer of link traffic when it appends to link outboxes, each entry
+   * keeping the commit's trace context. */
+  async #commit(snapshot: Room, decision: Decision, attempt: number): Promise<CommitResult> {
+    const produced = decision.mutations.filter(
+      (m) => m.op === "enqueue" || m.op === "enqueueHistory",
+    ).length;
+    const messaging = {
+      "messaging.system": "fedmuc",
+      "messaging.destination.name": LINK_QUEUE,
+      "messaging.operation.type": "send",
+      "messaging.operation.name": "send",
+      "messaging.batch.message_count": produced,
+    };
+    const attributes = {
+      "db.system.name": "redis",
+      "db.operation.name": "EVALSHA commit",
+      "fedmuc.commit.attempt": attempt,
+      ...(produced > 0 ? messaging : {}),
+    };
+    const kind = produced > 0 ? SpanKind.PRODUCER : SpanKind.CLIENT;
+    return withSpan("fedmuc.room.commit", { kind, attributes }, async (span) => {
+      const context = produced > 0 ? encodeCarrier(carrierOf()) : "";
+      const result = await this.store.commit(snapshot, decision.mutations, context);
+      span.setAttribute("fedmuc.commit.committed", result.committed);
+      return result;
+    });
   }
 
   #context(): Context {
@@ -129,8 +191,11 @@ export class RoomHandler {
     for (const effect of effects) {
       if (effect.kind === "send") {
         const bare = effect.stanza.attrs.to?.split("/")[0] ?? "";
-        const toPeer = room.links[bare] && this.options.sendToPeer;
-        sending.push(toPeer ? toPeer(effect.stanza) : this.send(effect.stanza));
+        const link = room.links[bare];
+        const { links } = this.options;
+        // To a peer that takes it, a stanza sent at once carries the trace context too.
+        const stanza = link?.traces ? carryTrace(effect.stanza, carrierOf()) : effect.stanza;
+        sending.push(link && links ? links.send(stanza) : this.send(stanza));
         continue;
       }
       if (effect.kind === "log") {
@@ -139,17 +204,17 @@ export class RoomHandler {
       }
       if (effect.kind === "linkTimer") {
         sending.push(
-          this.options.onLinkTimer?.(room.jid, effect.peer, effect, effect.afterMs) ??
+          this.options.links?.timer(room.jid, effect.peer, effect, effect.afterMs) ??
             Promise.resolve(),
         );
         continue;
       }
       if (effect.kind === "peerAcked") {
-        sending.push(this.options.onPeerAcked?.(room.jid, effect) ?? Promise.resolve());
+        sending.push(this.options.links?.peerAcked(room.jid, effect) ?? Promise.resolve());
         continue;
       }
       if (effect.kind === "ackDue") {
-        this.options.onAckDue?.(room.jid, effect.peer, effect.session, effect.rx);
+        this.options.links?.ackDue(room.jid, effect.peer, effect.session, effect.rx);
         continue;
       }
       // History up to this commit only: later messages reach the newcomer live (7.2.15).

@@ -2,12 +2,12 @@
 import type { Server } from "node:http";
 import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
-import { DEFAULT_CONFIG, addressOf } from "@fedmuc/muc-core";
+import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
 import { createRedis, redisTarget } from "@fedmuc/redis";
 import { RoomStore } from "@fedmuc/room-store";
-import { createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
-import { stripped, strippedFor } from "@fedmuc/fmuc-core";
-import { NS, parseJid, type Element } from "@fedmuc/xmpp";
+import { SpanKind, carrierOf, createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
+import { stripped, strippedFor, traceElement } from "@fedmuc/fmuc-core";
+import type { Element } from "@fedmuc/xmpp";
 import { federationOf, joinRetryDelay, startLinks } from "./federation.js";
 import { Handoff } from "./handoff.js";
 import { startHttp } from "./http.js";
@@ -18,8 +18,8 @@ import {
   serviceOf,
   workerMetrics,
 } from "./metrics.js";
-import { RoomHandler, failureReply } from "./room-handler.js";
-import { handleService } from "./service-handler.js";
+import { arrivingContext, inboundHandler } from "./inbound.js";
+import { RoomHandler } from "./room-handler.js";
 import type { ShutdownStep } from "./shutdown.js";
 
 export interface Worker {
@@ -51,12 +51,21 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     defaults: { ...DEFAULT_CONFIG, maxHistory: config.MUC_HISTORY_MAX },
   });
 
-  // What this worker reads after closing its stream (draining) goes to the others.
+  // What this worker reads after closing its stream (draining) goes to the others, with the
+  // trace context it arrived with, so that the one that handles it continues its trace.
   const handoff = new Handoff(redis, redisClient(null), {
     key: `${config.REDIS_KEY_PREFIX}handoff`,
-    handle: (stanza) => handle(stanza),
+    handle: (stanza) => handle(stanza, true),
     onError: (err) => log.warn({ err }, "handed-over stanza"),
   });
+  const handOver = (stanza: Element) => {
+    const parent = arrivingContext(config, stanza, false);
+    return withSpan("fedmuc.handoff", { kind: SpanKind.PRODUCER, parent }, async () => {
+      const carried = carrierOf();
+      if (carried) stanza.append(traceElement(carried));
+      await handoff.give(stanza);
+    });
+  };
   const component = new ComponentConnection({
     service: config.XMPP_COMPONENT_URL,
     domain: config.XMPP_COMPONENT_DOMAIN,
@@ -65,7 +74,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     maxQueuedBytes: config.OUTBOUND_MAX_BYTES,
     logger: log.child({ module: "component" }),
     handler: (stanza) => handle(stanza),
-    onLate: (stanza) => handoff.give(stanza),
+    onLate: handOver,
   });
   const send = (stanza: Element) => component.send(stanza);
   const linkTraffic = (direction: "in" | "out", stanza: Element, peer = "") => {
@@ -80,59 +89,43 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     linkTraffic("out", out, peer);
     return send(out);
   };
-  const links = startLinks(
-    config,
-    redisClient(null),
-    onError,
-    sendToPeer,
-    (link, timer) => rooms.handleLinkTimer(link.room, link.peer, timer),
-    log.child({ module: "links" }),
-    (link, stanzas) => metrics.linkResent.inc({ peer_service: serviceOf(link.peer) }, stanzas),
-  );
+  const links = startLinks(config, redisClient(null), onError, log.child({ module: "links" }), {
+    send: sendToPeer,
+    onTimer: (link, timer) => rooms.handleLinkTimer(link.room, link.peer, timer),
+    onResent: (link, stanzas) =>
+      metrics.linkResent.inc({ peer_service: serviceOf(link.peer) }, stanzas),
+    onSent: (_link, queuedAt) =>
+      metrics.linkStanzaSeconds.observe({ direction: "out" }, (Date.now() - queuedAt) / 1000),
+  });
   const rooms: RoomHandler = new RoomHandler(store, send, {
     defaults: store.options.defaults,
     maxBodyChars: config.MUC_MAX_BODY_CHARS,
     federation: federationOf(config),
     admins: config.MUC_ADMINS,
     log: (level, message, room) => log[level]({ room }, message),
-    onLinkTraffic: (room, peer) => links.kick({ room, peer }),
-    sendToPeer,
-    onLinkState: async (room, peer, from, to) => {
-      log.info({ room, peer, from, to }, `federation link ${to ?? "gone"}`);
-      metrics.linkStates.inc({ state: to ?? "none" });
-      await store.indexLink(room, peer, to);
+    links: {
+      send: sendToPeer,
+      traffic: (room, peer) => links.kick({ room, peer }),
+      stateChanged: async (room, peer, from, to) => {
+        log.info({ room, peer, from, to }, `federation link ${to ?? "gone"}`);
+        metrics.linkStates.inc({ state: to ?? "none" });
+        await store.indexLink(room, peer, to);
+      },
+      timer: (room, peer, timer, afterMs) =>
+        links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
+      peerAcked: (room, { peer, ...ack }) => links.acknowledged({ room, peer }, ack),
+      ackDue: (room, peer, session, rx) => links.ackDue({ room, peer }, session, rx),
     },
-    onLinkTimer: (room, peer, timer, afterMs) =>
-      links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
-    onPeerAcked: (room, { peer, ...ack }) => links.acknowledged({ room, peer }, ack),
-    onAckDue: (room, peer, session, rx) => links.ackDue({ room, peer }, session, rx),
   });
-
-  async function handle(stanza: Element): Promise<void> {
-    const stop = metrics.handleSeconds.startTimer();
-    const attributes = { "xmpp.stanza": stanza.name, "xmpp.type": stanza.attrs.type ?? "" };
-    let outcome = "ok";
-    await withSpan("fedmuc.stanza", { attributes }, async () => {
-      try {
-        const to = parseJid(stanza.attrs.to ?? "");
-        if (stanza.getChild("fmuc", NS.fmuc)) linkTraffic("in", stanza, stanza.attrs.from);
-        if (to.local) await rooms.handle(addressOf(stanza.attrs.to).room, stanza);
-        else {
-          const reply = await handleService(stanza, store);
-          if (reply) await send(reply);
-        }
-      } catch (err) {
-        outcome = "error";
-        if (!(err instanceof Error && err.name === "StanzaError")) {
-          log.error({ err, stanza: stanza.toString().slice(0, 500) }, "stanza handling failed");
-        }
-        const reply = failureReply(stanza, err);
-        if (reply) await send(reply);
-      }
-    });
-    metrics.stanzas.inc({ name: stanza.name, outcome });
-    stop();
-  }
+  const handle = inboundHandler({
+    config,
+    rooms,
+    store,
+    send,
+    metrics,
+    log,
+    linkTraffic: (stanza) => linkTraffic("in", stanza, stanza.attrs.from),
+  });
 
   publishComponentMetrics(registry, () => component.metrics());
   // Why the worker cannot serve now (none: it can), and whether Redis answers: one PING.
