@@ -62,6 +62,11 @@ describe("a traced delivery", () => {
       "fedmuc.link.resync": false,
     });
     expect(round!.links.map((l) => l.context.spanId)).toEqual([commit.spanId, commit.spanId]);
+    // The round is in the trace of the first entry it took, under its producer.
+    expect([round!.spanContext().traceId, parentOf(round!)]).toEqual([
+      commit.traceId,
+      commit.spanId,
+    ]);
     expect(sends.map((s) => [s.kind, s.spanContext().traceId, parentOf(s)])).toEqual([
       [Kind.PRODUCER, commit.traceId, commit.spanId],
       [Kind.PRODUCER, commit.traceId, commit.spanId],

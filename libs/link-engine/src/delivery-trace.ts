@@ -1,9 +1,9 @@
 // A delivery round as OpenTelemetry messaging spans (libs/fmuc-core/README.md "Trace context"):
 // the room's commit produced each outbox entry (a producer span), in a context kept with it. The
-// round that takes entries from the outbox is one consumer span linking to each entry's context;
-// each stanza it sends to the peer is a producer span continuing its own entry's trace, whose
-// context the stanza carries to a peer that takes it. What a round sends again (a resync) is
-// counted on the round's span.
+// round that takes entries from the outbox is one consumer span, in the trace of the first entry
+// it takes and linking to each entry's context; each stanza it sends to the peer is a producer
+// span continuing its own entry's trace, whose context the stanza carries to a peer that takes
+// it. What a round sends again (a resync) is counted on the round's span.
 import {
   SpanKind,
   contextOf,
@@ -12,6 +12,7 @@ import {
   startSpan,
   within,
   type Span,
+  type TraceCarrier,
 } from "@fedmuc/telemetry";
 import { takeTrace, traceElement } from "@fedmuc/fmuc-core";
 import type { Element } from "@fedmuc/xmpp";
@@ -49,10 +50,12 @@ export class RoundTrace {
     private readonly waitedAfterMs: number,
   ) {}
 
-  get #round(): Span {
+  /** The round's span, started (under `parent`, if given) by the first stanza it handles. */
+  #round(parent?: TraceCarrier): Span {
     this.#span ??= startSpan(`process ${LINK_QUEUE}`, {
       kind: SpanKind.CONSUMER,
       attributes: roundAttributes(this.link),
+      ...(parent ? { parent: contextOf(parent) } : {}),
     });
     return this.#span;
   }
@@ -60,8 +63,8 @@ export class RoundTrace {
   /** The span of a stanza to the peer from an outbox entry produced in `context` (a carrier,
    * "" for none): a child of that context (of the round without one), and linked both ways. */
   stanza(context: string, queuedAt: number): Span {
-    const round = this.#round;
     const produced = decodeCarrier(context);
+    const round = this.#round(produced);
     const waitedMs = Date.now() - queuedAt;
     const span = startSpan("send xmpp", {
       kind: SpanKind.PRODUCER,
@@ -81,7 +84,7 @@ export class RoundTrace {
   resent(stanza: Element, carries: boolean): void {
     const carried = takeTrace(stanza);
     const produced = linkTo(carried);
-    if (produced) this.#round.addLink(produced);
+    if (produced) this.#round().addLink(produced);
     if (carried && carries) stanza.append(traceElement(carried));
     this.#resent++;
   }
