@@ -18,15 +18,9 @@ import {
   type KubeObject,
 } from "../harness/helm.js";
 import { validateObject } from "../harness/kube-models.js";
+import { workerSeriesNames } from "../harness/worker-metrics.js";
+import { MINIMAL, SECRET, envOf, worker, type PodSpec } from "./chart-fixtures.js";
 
-const SECRET = { "secrets.XMPP_COMPONENT_SECRET": "s3cret" };
-/** The least an install needs with the defaults: the XMPP server, the domain, Redis, the secret. */
-const MINIMAL = {
-  ...SECRET,
-  "config.XMPP_COMPONENT_URL": "xmpp://xmpp.example.org:5347",
-  "config.XMPP_COMPONENT_DOMAIN": "rooms.example.org",
-  "config.REDIS_URL": "redis://redis.example.org:6379/1",
-};
 const without = <T extends object>(values: T, key: keyof T) =>
   Object.fromEntries(Object.entries(values).filter(([k]) => k !== key));
 const MONITORING = [
@@ -43,27 +37,6 @@ const PROFILES = {
 /** helm template as against a cluster with the Prometheus Operator's CRDs. */
 const withMonitoring = (args: readonly string[]) => [...args, ...MONITORING];
 
-type PodSpec = {
-  securityContext?: Record<string, unknown>;
-  containers: Container[];
-  initContainers?: Container[];
-  volumes?: Record<string, unknown>[];
-  terminationGracePeriodSeconds?: number;
-  automountServiceAccountToken?: boolean;
-  [field: string]: unknown;
-};
-type Container = {
-  name: string;
-  image: string;
-  env?: {
-    name: string;
-    value?: string;
-    valueFrom?: { secretKeyRef?: { name: string; key: string } };
-  }[];
-  securityContext?: Record<string, unknown>;
-  command?: string[];
-};
-
 /** Every pod the objects make: Deployments', StatefulSets' and bare Pods' specs. */
 function pods(objects: readonly KubeObject[]): [string, PodSpec][] {
   return objects.flatMap((o): [string, PodSpec][] => {
@@ -72,11 +45,6 @@ function pods(objects: readonly KubeObject[]): [string, PodSpec][] {
     return template ? [[`${o.kind} ${o.metadata.name}`, template.spec]] : [];
   });
 }
-
-const worker = (objects: readonly KubeObject[]) =>
-  (only(objects, "Deployment", "fedmuc")["spec"] as { template: { spec: PodSpec } }).template.spec
-    .containers[0]!;
-const envOf = (c: Container) => new Map((c.env ?? []).map((e) => [e.name, e]));
 
 describe.each(HELM_VERSIONS)("the chart with helm %i", (version) => {
   it.each(Object.keys(PROFILES) as (keyof typeof PROFILES)[])(
@@ -270,9 +238,9 @@ describe.each(HELM_VERSIONS)("the chart with helm %i", (version) => {
       "FedmucRedisUnreachable",
     ]);
     expect(rules[0]!.expr).toMatch(/fedmuc_link_down_seconds\{.*\}\) > 300$/); // FMUC_GRACE_MS
-    const exported = readFileSync(join(CHART, "../../services/muc-node/src/metrics.ts"), "utf8");
+    const exported = await workerSeriesNames();
     for (const name of rules.flatMap((r) => r.expr.match(/fedmuc_[a-z_]+/g) ?? [])) {
-      expect(exported, name).toContain(`"${name}"`);
+      expect(exported.has(name), name).toBe(true);
     }
     const policy = only(objects, "NetworkPolicy")["spec"] as {
       egress: { ports: { port: number }[] }[];
