@@ -1,5 +1,6 @@
 // Fan-out benchmark: one Prosody, a room of 100 occupants of whom 10 send, run against (a)
-// Prosody's own MUC, (b) the in-memory echo component and (c) our service, with the same load,
+// Prosody's own MUC, (b) the in-memory echo component and (c) our service, untraced, (d) traced
+// with every span exported and (e) one trace in a hundred, with the same load,
 // in interleaved rounds (a b c a b c ...) so that a slow spell of the machine hits all of them.
 // Reports figures, asserts nothing. Run: npm run bench; the BENCH_* variables below tune it.
 import { availableParallelism, loadavg } from "node:os";
@@ -8,7 +9,16 @@ import { startProsody } from "../harness/prosody.js";
 import { commandLine, env, NICE, only, prioritize, run, say } from "./cli.js";
 import { measure, type MeasureOptions } from "./measure.js";
 import { report, type Row } from "./report.js";
-import { ECHO, PROSODY_MUC, SERVICE, TARGETS, type Running, type Target } from "./targets.js";
+import {
+  ECHO,
+  PROSODY_MUC,
+  SAMPLED,
+  SERVICE,
+  TARGETS,
+  TRACED,
+  type Running,
+  type Target,
+} from "./targets.js";
 
 const OPTIONS: MeasureOptions = {
   occupants: env("BENCH_OCCUPANTS", 100),
@@ -28,7 +38,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0] ?? NaN; // other work on the machine skews the figures
   const selected = TARGETS.filter((t) => !ONLY || ONLY.some((o) => t.label.startsWith(`(${o})`)));
   const prosody = await startProsody({
-    components: [ECHO, SERVICE],
+    components: [ECHO, SERVICE, TRACED, SAMPLED],
     mucComponent: PROSODY_MUC,
     anonymousHost: true,
   });
