@@ -1,88 +1,21 @@
-// The shell against an in-process XEP-0114 server on a socket: handshake, typed stream errors,
-// reconnect, UTF-8 split across reads, inbound pause and drain. Prosody runs in test/e2e.
+// The shell against an in-process XEP-0114 server on a socket (test/harness): handshake, typed
+// stream errors, reconnect, UTF-8 split across reads, inbound pause and drain. Prosody runs in
+// test/e2e.
 import { once } from "node:events";
-import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { xml, type Element } from "@fedmuc/xmpp";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { FakeComponentServer } from "../../../test/harness/fake-component-server.js";
 import { ComponentConnection, type ComponentStatus } from "./connection.js";
 import { ConflictError, DrainTimeoutError, StoppedError } from "./errors.js";
-import { handshakeDigest } from "./handshake.js";
 import type { ComponentOptions } from "./options.js";
 
 const DOMAIN = "rooms.test";
 const SECRET = "s3cret";
 
-type Mode = "accept" | "conflict" | "wrong-secret";
+/** A fake server of DOMAIN with SECRET. */
+const startServer = () => FakeComponentServer.start({ domain: DOMAIN, secret: SECRET });
 
-/** A component listener: stream header with an id, checks the handshake, records the rest. */
-class FakeServer {
-  readonly sockets: Socket[] = [];
-  readonly received: string[] = []; // per connection, after the handshake
-  mode: Mode = "accept";
-  /** Routed to the connection before the server read its close (as ejabberd may). */
-  beforeClose = "";
-  constructor(readonly server: Server) {}
-
-  static async start(): Promise<FakeServer> {
-    const fake: FakeServer = new FakeServer(createServer((s) => fake.#accept(s)));
-    fake.server.listen(0, "127.0.0.1");
-    await once(fake.server, "listening");
-    return fake;
-  }
-
-  get service(): string {
-    return `xmpp://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  get last(): Socket {
-    return this.sockets[this.sockets.length - 1]!;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  #accept(socket: Socket): void {
-    const n = this.sockets.push(socket) - 1;
-    const id = `id${n}`;
-    let data = "";
-    let online = false;
-    socket.setEncoding("utf8");
-    socket.on("error", () => {});
-    socket.on("data", (chunk: string) => {
-      if (online) {
-        this.received[n] += chunk;
-        // RFC 6120 §4.4: answer the closing tag with ours, then close.
-        if (this.received[n]!.endsWith("</stream:stream>")) {
-          socket.end(`${this.beforeClose}</stream:stream>`);
-        }
-        return;
-      }
-      data += chunk;
-      if (/<stream:stream [^>]*>/.test(data) && !data.includes("<handshake")) {
-        socket.write(
-          `<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams'` +
-            ` xmlns='jabber:component:accept' from='${DOMAIN}' id='${id}'>`,
-        );
-        data = data.replace(/^[\s\S]*<stream:stream [^>]*>/, "");
-      }
-      const digest = /<handshake>([0-9a-f]+)<\/handshake>/.exec(data)?.[1];
-      if (!digest) return;
-      const error = (c: string) =>
-        `<stream:error><${c} xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>`;
-      if (digest !== handshakeDigest(id, SECRET)) socket.end(error("not-authorized"));
-      else if (this.mode === "conflict") socket.end(error("conflict"));
-      else {
-        online = true;
-        this.received[n] = "";
-        socket.write("<handshake/>");
-      }
-    });
-  }
-}
-
-let server: FakeServer;
+let server: FakeComponentServer;
 const connections: ComponentConnection[] = [];
 
 function make(opts: Partial<ComponentOptions> = {}): ComponentConnection {
@@ -111,7 +44,7 @@ afterEach(async () => {
 
 describe("ComponentConnection on a socket", () => {
   it("handshakes, goes online, stamps `from` on what it sends", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     const c = make();
     const seen: ComponentStatus[] = [];
     c.on("status", (s) => seen.push(s));
@@ -126,7 +59,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("decodes a code point split across two TCP reads", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     const bodies: string[] = [];
     const c = connect({ handler: async (s) => void bodies.push(s.getChildText("body") ?? "") });
     await once(c, "online");
@@ -143,7 +76,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("reports <conflict/> as such, stays not-online, retries no sooner than the floor", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     server.mode = "conflict";
     const c = connect();
     const conflicts: ConflictError[] = [];
@@ -160,7 +93,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("a wrong secret is logged naming XMPP_COMPONENT_SECRET and retried at the longest delay", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     const errors: string[] = [];
     const logger = {
       debug() {},
@@ -177,7 +110,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("reconnects after a loss and flushes, in order, what was sent meanwhile", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     const c = connect({ random: () => 0.99 }); // ~20 ms to wait
     await once(c, "online");
     server.last.destroy();
@@ -191,7 +124,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("answers the server's </stream:stream> with its own, closes TCP, reconnects", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     const c = connect();
     await once(c, "online");
     const first = server.last;
@@ -204,7 +137,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("pauses reading at maxInFlight and resumes once handlers finish", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const handled: string[] = [];
@@ -227,7 +160,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("drain() finishes in-flight handlers, flushes their replies, closes the stream", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const c: ComponentConnection = connect({
@@ -250,7 +183,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("hands what it reads after closing its stream to onLate, or else counts it dropped", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     server.beforeClose = `<message to='r@${DOMAIN}' from='u@x' id='late'/>`;
     const late: Element[] = [];
     const handed = connect({ onLate: async (s) => void late.push(s) });
@@ -265,7 +198,7 @@ describe("ComponentConnection on a socket", () => {
   });
 
   it("drain() gives up after its timeout, closes anyway, and says so", async () => {
-    server = await FakeServer.start();
+    server = await startServer();
     const c = connect({ handler: () => new Promise(() => {}), closeTimeoutMs: 100 });
     await once(c, "online");
     server.last.write(`<message to='r@${DOMAIN}' id='q'/>`);
