@@ -33,7 +33,7 @@ export interface ServiceHandle {
   readonly httpPort: number;
   readonly logFile: string;
   get(path: string): Promise<{ status: number; body: string }>;
-  /** SIGTERM and wait for the exit. */
+  /** SIGTERM and wait for the exit (once; again, the same wait). */
   stop(): Promise<void>;
   /** The whole log, once stopped (its directory is gone then). */
   readonly finalLog: string;
@@ -69,12 +69,15 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   };
   await waitReady(proc, get, logFile);
   let finalLog = "";
-  const stop = async () => {
-    await proc.stop(15_000);
-    finalLog = readFileSync(logFile, "utf8");
-    keepLog(logFile, opts);
-    await removeTempDir(dir);
-  };
+  let stopping: Promise<void> | undefined;
+  // Once: a test may stop a service before its bed stops everything.
+  const stop = () =>
+    (stopping ??= (async () => {
+      await proc.stop(15_000);
+      finalLog = readFileSync(logFile, "utf8");
+      keepLog(logFile, opts);
+      await removeTempDir(dir);
+    })());
   return {
     process: proc,
     httpPort,

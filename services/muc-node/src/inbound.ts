@@ -45,6 +45,8 @@ export function inboundHandler(deps: InboundDeps) {
     const attributes = {
       "xmpp.stanza": stanza.name,
       "xmpp.type": stanza.attrs.type ?? "",
+      // The sender's id: how an operator finds the trace of a message a user names.
+      "xmpp.id": stanza.attrs.id ?? "",
       "fedmuc.link": fromPeer,
     };
     let outcome = "ok";
