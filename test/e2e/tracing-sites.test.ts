@@ -5,6 +5,7 @@
 // second spoke service with tracing off exports nothing and is sent no trace context; a plain
 // XEP-0289 node is sent none either, and trace context forged by a client or a stranger is
 // ignored.
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRawComponent, receivedBy, type RawComponent } from "../harness/component.js";
 import { xml, type TestClient } from "../harness/client.js";
@@ -257,6 +258,13 @@ describe("tracing across a link between two sites", () => {
     console.info(`[trace] the hub accepting the spoke's join:\n${renderTrace(trace)}`);
     const up = only(trace, upAtSpoke);
     expect(trace.find((s) => s.spanId === up.parentSpanId)?.service).toBe("fedmuc-hub");
+    // The log line of the link's change, written inside the hub's span, leads to this trace.
+    const logged = readFileSync(bed.hub.logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"msg":"federation link up"'))
+      .map((line) => JSON.parse(line) as Record<string, string>)
+      .find((line) => line.room === HUB_ROOM && line.peer === SPOKE_ROOM);
+    expect(logged).toMatchObject({ trace_id: accepted.traceId, span_id: accepted.spanId });
   });
 
   it("a resync after a cut link is one span with what it sent, linked to each message's trace", async () => {

@@ -1,5 +1,6 @@
 // Structured JSON logs (pino). One root logger per process; modules take children of it. A line
-// written inside a sampled span carries its trace_id and span_id, so logs lead to the trace.
+// written inside a span carries its trace_id and span_id (and trace_flags: sampled or not), so
+// logs lead to the trace.
 import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from "pino";
 
