@@ -2,9 +2,10 @@
 // and a spoke over real S2S, each exporting its spans to a real OTLP receiver (the hub in
 // http/json, the spoke in http/protobuf). A message is one trace across both services, the link
 // job that carried it included; so is the answer to a join; a resync after a cut is one span. A
-// second spoke service with tracing off exports nothing and is sent no trace context; a plain
-// XEP-0289 node is sent none either, and trace context forged by a client or a stranger is
-// ignored.
+// second spoke service with tracing off exports nothing and is sent no trace context; a third,
+// which samples none of the traces it begins, continues those the hub sampled (parent-based); a
+// plain XEP-0289 node is sent no trace context either, and trace context forged by a client or a
+// stranger is ignored.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRawComponent, receivedBy, type RawComponent } from "../harness/component.js";
@@ -33,6 +34,8 @@ import { waitForLog } from "../harness/service.js";
 const HUB_ROOM = `court@${ROOMS.domain}`;
 const SPOKE_ROOM = `court@${TALK.domain}`;
 const OFF_ROOM = `court@${CHAT.domain}`;
+const SEA = { domain: "sea.denmark.lit", secret: "sea-secret" };
+const SEA_ROOM = `court@${SEA.domain}`;
 const FORGE = { domain: "forge.denmark.lit", secret: "forge-secret" };
 const EVIL = { domain: "evil.denmark.lit", secret: "evil-secret" };
 const TIMERS = { FMUC_JOIN_TIMEOUT_MS: "1500", FMUC_RETRY_MAX_MS: "1000" };
@@ -40,8 +43,9 @@ const FORGED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 const forgedTrace = () => xml("trace", { xmlns: "urn:fedmuc:fmuc:0", traceparent: FORGED });
 
 let receiver: OtlpReceiver;
-let bed: FederatedSites<"alice" | "hatter" | "hamlet" | "ophelia">;
+let bed: FederatedSites<"alice" | "hatter" | "hamlet" | "ophelia" | "yorick">;
 let alice: TestClient, hatter: TestClient, hamlet: TestClient, ophelia: TestClient;
+let yorick: TestClient;
 let forge: RawComponent, evil: RawComponent;
 
 const traced = (service: string, protocol: string) => ({
@@ -63,13 +67,13 @@ beforeAll(async () => {
           env: {
             ...TIMERS,
             ...traced("fedmuc-hub", "http/json"),
-            FMUC_ALLOW: `${TALK.domain},${CHAT.domain},${FORGE.domain}`,
+            FMUC_ALLOW: `${TALK.domain},${CHAT.domain},${SEA.domain},${FORGE.domain}`,
           },
         },
       ],
     },
     spoke: {
-      users: ["hamlet", "ophelia"],
+      users: ["hamlet", "ophelia", "yorick"],
       services: [
         {
           component: TALK,
@@ -89,6 +93,17 @@ beforeAll(async () => {
             FMUC_UPSTREAM: ROOMS.domain,
           },
         },
+        {
+          // Samples none of the traces it begins; continues those sampled where they began.
+          component: SEA,
+          env: {
+            ...TIMERS,
+            ...traced("fedmuc-unsampled", "http/protobuf"),
+            OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+            OTEL_TRACES_SAMPLER_ARG: "0",
+            FMUC_UPSTREAM: ROOMS.domain,
+          },
+        },
       ],
       components: [FORGE, EVIL],
     },
@@ -98,13 +113,15 @@ beforeAll(async () => {
     connectRawComponent({ port, ...FORGE }),
     connectRawComponent({ port, ...EVIL }),
   ]);
-  ({ alice, hatter, hamlet, ophelia } = await bed.connectUsers());
+  ({ alice, hatter, hamlet, ophelia, yorick } = await bed.connectUsers());
   await createRoom(alice, HUB_ROOM, "Alice");
   await join(hatter, HUB_ROOM, "Hatter");
   await join(hamlet, SPOKE_ROOM, "Hamlet");
   await join(ophelia, OFF_ROOM, "Ophelia");
+  await join(yorick, SEA_ROOM, "Yorick");
   await alice.waitFor(presenceFrom(`${HUB_ROOM}/Hamlet`), 15_000);
   await alice.waitFor(presenceFrom(`${HUB_ROOM}/Ophelia`), 15_000);
+  await alice.waitFor(presenceFrom(`${HUB_ROOM}/Yorick`), 15_000);
   await hamlet.waitFor(presenceFrom(`${SPOKE_ROOM}/Alice`), 15_000); // the link is up
   // The spoke learns that the hub takes trace context from its room's disco#info, asked for once
   // joined (until then its stanzas go without).
@@ -329,6 +346,23 @@ describe("trace context goes only where it is taken, and comes only from FMUC pe
     expect(receiver.spansOf(FORGED.split("-")[1]!)).toEqual([]);
     await alice.waitFor(presenceFrom(`${HUB_ROOM}/Imp`));
     expect(anyTraceElement(alice)).toEqual([]);
+  });
+
+  it("a trace sampled at the hub stays sampled at a spoke that samples none of its own", async () => {
+    const own = await say(yorick, SEA_ROOM, "Alas");
+    await alice.waitFor(groupchatBody("Alas"));
+    const id = await say(alice, HUB_ROOM, "Sampled at the hub");
+    await yorick.waitFor(groupchatBody("Sampled at the hub"));
+    const origin = await spanWhere(receiver, stanzaSpan("fedmuc-hub", id));
+    const continued = named("fedmuc-unsampled", "fedmuc.stanza");
+    const trace = await traceWith(receiver, origin.traceId, [continued]);
+    expect(trace.find(continued)?.parentSpanId).toBeDefined();
+    // Its own message began a trace it did not sample: once it has stopped (and flushed), that
+    // one is nowhere, nor any span of its own making.
+    await bed.services.spoke[2]!.stop();
+    expect(receiver.spans.filter(stanzaSpan("fedmuc-unsampled", own))).toEqual([]);
+    const roots = receiver.spans.filter((s) => s.service === "fedmuc-unsampled" && !s.parentSpanId);
+    expect(roots).toEqual([]);
   });
 
   it("a service with tracing off exports nothing, though it chatted across the link", async () => {
