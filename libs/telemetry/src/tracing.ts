@@ -55,6 +55,11 @@ export function within(span: Span): Context {
   return trace.setSpan(contexts.active(), span);
 }
 
+/** Whether the active span records (is sampled): what only it would show need not be worked out. */
+export function recording(): boolean {
+  return trace.getActiveSpan()?.isRecording() ?? false;
+}
+
 /** Attributes for the active span, if any records. */
 export function spanAttributes(attributes: Attributes): void {
   trace.getActiveSpan()?.setAttributes(attributes);

@@ -29,6 +29,7 @@ import {
   SpanKind,
   carrierOf,
   encodeCarrier,
+  recording,
   spanAttributes,
   spanEvent,
   startSpan,
@@ -116,7 +117,9 @@ export class RoomHandler {
         await delay(Math.random() * Math.min(2 ** (attempt - 1), 50));
         continue;
       }
-      spanAttributes({ ...summarize(snapshot, decision), "fedmuc.commit.attempts": attempt });
+      if (recording()) {
+        spanAttributes({ ...summarize(snapshot, decision), "fedmuc.commit.attempts": attempt });
+      }
       const next = applyMutations(snapshot, decision.mutations, result.version);
       this.#cache.set(room, next);
       for (const [peer, from, to] of linkChanges(snapshot, next)) {
