@@ -1,6 +1,7 @@
-// What the chart's tests share: the least values an install needs, and the worker's container
-// as rendered.
-import { only, type KubeObject } from "../harness/helm.js";
+// What the chart's tests share: the least values an install needs, the worker's container as
+// rendered, and the check that values which cannot work are refused with a message.
+import { expect, it } from "vitest";
+import { CHART, HELM_VERSIONS, helm, only, type KubeObject } from "../harness/helm.js";
 
 export const SECRET = { "secrets.XMPP_COMPONENT_SECRET": "s3cret" };
 /** The least an install needs with the defaults: the XMPP server, the domain, Redis, the secret. */
@@ -41,3 +42,19 @@ export const worker = (objects: readonly KubeObject[]) =>
   (only(objects, "Deployment", "fedmuc")["spec"] as { template: { spec: PodSpec } }).template.spec
     .containers[0]!;
 export const envOf = (c: Container) => new Map((c.env ?? []).map((e) => [e.name, e]));
+
+/** What a refusal case is: what it tries, helm's arguments, and the message it must give. */
+export type Refusal = [what: string, args: string[], message: RegExp];
+
+/** Each case fails `helm template` with every Helm version, naming what is wrong. */
+export function itRefuses(cases: readonly Refusal[]): void {
+  it.each(
+    HELM_VERSIONS.flatMap((v) =>
+      cases.map(([what, args, message]) => [v, what, args, message] as const),
+    ),
+  )("helm %i: %s", async (version, _what, args, message) => {
+    const run = await helm(version, ["template", "fedmuc", CHART, ...args]);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(message);
+  });
+}

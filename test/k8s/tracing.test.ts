@@ -7,9 +7,17 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { tracingResource } from "@fedmuc/telemetry/sdk";
-import { CHART, HELM_VERSIONS, helm, only, profileArgs, render, sets } from "../harness/helm.js";
+import { CHART, HELM_VERSIONS, only, profileArgs, render, sets } from "../harness/helm.js";
 import { validateObject } from "../harness/kube-models.js";
-import { MINIMAL, SECRET, envOf, worker, type EnvVar } from "./chart-fixtures.js";
+import {
+  MINIMAL,
+  SECRET,
+  envOf,
+  worker,
+  type EnvVar,
+  itRefuses,
+  type Refusal,
+} from "./chart-fixtures.js";
 
 const APP_VERSION = (
   parse(readFileSync(join(CHART, "Chart.yaml"), "utf8")) as { appVersion: string }
@@ -177,7 +185,7 @@ describe.each(HELM_VERSIONS)("tracing with helm %i", (version) => {
 });
 
 describe("the chart refuses bad tracing values, naming them", () => {
-  const cases: [string, string[], RegExp][] = [
+  const cases: Refusal[] = [
     [
       "gRPC",
       sets({ ...MINIMAL, "config.OTEL_EXPORTER_OTLP_PROTOCOL": "grpc" }),
@@ -217,13 +225,5 @@ describe("the chart refuses bad tracing values, naming them", () => {
       /networkPolicy.collectorTo/,
     ],
   ];
-  it.each(
-    HELM_VERSIONS.flatMap((v) =>
-      cases.map(([what, args, message]) => [v, what, args, message] as const),
-    ),
-  )("helm %i: %s", async (version, _what, args, message) => {
-    const run = await helm(version, ["template", "fedmuc", CHART, ...args]);
-    expect(run.status).not.toBe(0);
-    expect(run.stderr).toMatch(message);
-  });
+  itRefuses(cases);
 });
