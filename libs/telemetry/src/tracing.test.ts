@@ -1,9 +1,14 @@
 import { trace } from "@opentelemetry/api";
-import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import {
+  AlwaysOffSampler,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+} from "@opentelemetry/sdk-trace-base";
 import { NodeTracerProvider } from "@opentelemetry/sdk-trace-node";
 import { describe, expect, it, vi } from "vitest";
 import { startTracing, tracingResource } from "./sdk.js";
-import { withSpan } from "./tracing.js";
+import { startSpan, withSpan } from "./tracing.js";
 
 describe("tracing", () => {
   it("is a no-op without an exporter: spans do not record", async () => {
@@ -28,6 +33,25 @@ describe("tracing", () => {
     expect(spans[0]!.attributes["xmpp.stanza"]).toBe("message");
     expect(spans[1]!.status.code).toBe(2); // SpanStatusCode.ERROR
     expect(spans[1]!.events.map((e) => e.name)).toEqual(["exception"]);
+    await provider.shutdown();
+    trace.disable();
+  });
+
+  it("makes no child spans under one the sampler dropped: the unsampled span serves for them", async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new NodeTracerProvider({
+      sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }),
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    provider.register();
+    const same = await withSpan("root", {}, async (root) => {
+      const child = await withSpan("child", {}, async (span) => span);
+      const started = startSpan("step", {});
+      started.end();
+      return child === root && started === root;
+    });
+    expect(same).toBe(true);
+    expect(exporter.getFinishedSpans()).toEqual([]);
     await provider.shutdown();
     trace.disable();
   });

@@ -6,6 +6,7 @@ import {
   context as contexts,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
   type Attributes,
   type Context,
   type Link,
@@ -14,7 +15,8 @@ import {
 
 export { SpanKind, type Context, type Link, type Span };
 
-const tracer = trace.getTracer("fedmuc");
+// Asked for each time: the provider registered now (a test may register another later).
+const tracer = () => trace.getTracer("fedmuc");
 
 export interface SpanSettings {
   readonly attributes?: Attributes;
@@ -24,14 +26,26 @@ export interface SpanSettings {
   readonly parent?: Context;
 }
 
+/** The active span, when a span made under it would be its child in a trace the sampler dropped:
+ * none is made then (parent-based sampling drops the child too), the active one serves. So an
+ * unsampled stanza costs one span, not one per step. */
+function unsampledParent(settings: SpanSettings): Span | undefined {
+  if (settings.parent) return undefined;
+  const active = trace.getActiveSpan();
+  const flags = active?.spanContext().traceFlags ?? TraceFlags.SAMPLED;
+  return (flags & TraceFlags.SAMPLED) === 0 ? active : undefined;
+}
+
 /** Runs `fn` inside an active span named `name`; records an exception and error status. */
 export function withSpan<T>(
   name: string,
   settings: SpanSettings,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
+  const unsampled = unsampledParent(settings);
+  if (unsampled) return fn(unsampled);
   const { parent = contexts.active(), ...options } = settings;
-  return tracer.startActiveSpan(name, options, parent, async (span) => {
+  return tracer().startActiveSpan(name, options, parent, async (span) => {
     try {
       return await fn(span);
     } catch (err) {
@@ -44,10 +58,13 @@ export function withSpan<T>(
   });
 }
 
-/** A span that is not made active (its end is the caller's), e.g. one per stanza of a batch. */
+/** A span that is not made active (its end is the caller's), e.g. one per stanza of a batch.
+ * Under an unsampled active span, that one (ending it changes nothing: it does not record). */
 export function startSpan(name: string, settings: SpanSettings): Span {
+  const unsampled = unsampledParent(settings);
+  if (unsampled) return unsampled;
   const { parent = contexts.active(), ...options } = settings;
-  return tracer.startSpan(name, options, parent);
+  return tracer().startSpan(name, options, parent);
 }
 
 /** The active context with `span` as its span: a parent for spans started outside it. */
