@@ -29,7 +29,7 @@ import {
   ROOMS,
   TALK,
 } from "../harness/fmuc.js";
-import { waitForLog } from "../harness/service.js";
+import { linksOf, waitForLog } from "../harness/service.js";
 
 const EVIL = { domain: "evil.denmark.lit", secret: "evil-secret" };
 const FORGE = { domain: "forge.denmark.lit", secret: "forge-secret" };
@@ -168,7 +168,7 @@ describe("XEP-0289 a join for a room the hub does not have", () => {
     await waitForLog(bed.spoke.logFile, `${NOWHERE.hub} refused the link (item-not-found)`);
     // Nothing was created at the hub, and the spoke has no link for the room.
     expect(errorCondition(await discoInfo(alice, NOWHERE.hub))).toBe("item-not-found");
-    const links = JSON.parse((await bed.spoke.get("/links")).body) as { room: string }[];
+    const links = await linksOf(bed.spoke);
     expect(links.filter((l) => l.room === NOWHERE.spoke)).toEqual([]);
     await sendGroupchat(hamlet, NOWHERE.spoke, "Is anybody there?");
     await arrives(hamlet, groupchatBody("Is anybody there?"), before);

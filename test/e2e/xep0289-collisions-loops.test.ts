@@ -33,7 +33,7 @@ import {
   CHAT,
 } from "../harness/fmuc.js";
 import { metric } from "../harness/metrics.js";
-import { waitForLog, type ServiceHandle } from "../harness/service.js";
+import { linksOf, waitForLog, type ServiceHandle } from "../harness/service.js";
 
 // Link checks would add traffic to the counts below; these tests take far less than this.
 const QUIET = { FMUC_PING_INTERVAL_MS: "600000" };
@@ -268,9 +268,7 @@ describe("XEP-0289 loops", () => {
       hamlet.received.filter((el) => el.attrs.from?.startsWith(`${RING.spoke}/Alice`)),
     ).toEqual([]);
     const links = async (s: ServiceHandle) =>
-      (JSON.parse((await s.get("/links")).body) as { room: string }[]).filter((l) =>
-        l.room.startsWith("ring@"),
-      );
+      (await linksOf(s)).filter((l) => l.room.startsWith("ring@"));
     expect(await links(rooms)).toEqual([]);
     expect(await links(talk)).toEqual([]);
   });

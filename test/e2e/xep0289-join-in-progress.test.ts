@@ -26,6 +26,7 @@ import {
   ROOMS,
   TALK,
 } from "../harness/fmuc.js";
+import { linksOf } from "../harness/service.js";
 
 const HOLE = { hub: `rabbithole@${ROOMS.domain}`, spoke: `rabbithole@${TALK.domain}` };
 const LATENCY_MS = 1_000;
@@ -64,11 +65,7 @@ afterAll(async () => {
 });
 
 const linkState = async (room: string) => {
-  const links = JSON.parse((await bed.spoke.get("/links")).body) as {
-    room: string;
-    state: string;
-  }[];
-  return links.find((l) => l.room === room)?.state;
+  return (await linksOf(bed.spoke)).find((l) => l.room === room)?.state;
 };
 
 describe("XEP-0289 5.1 what happens while the join is in progress", () => {

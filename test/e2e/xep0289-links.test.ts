@@ -22,7 +22,7 @@ import { metric, sample } from "../harness/metrics.js";
 import { waitUntil } from "../harness/redis-server.js";
 import { startProsody, type ProsodyHandle } from "../harness/prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
-import { startService, type ServiceHandle } from "../harness/service.js";
+import { linksOf, startService, type ServiceHandle } from "../harness/service.js";
 import { withFmuc } from "../harness/fmuc.js";
 
 const HUB = { domain: "hub.localhost", secret: "hub-secret" };
@@ -116,8 +116,16 @@ describe("XEP-0289 a join is sent again until the joined room answers", () => {
 
     // What the operator sees: the link and its state, its history of states, its traffic.
     const spoke = services[0]!;
-    const links = JSON.parse((await spoke.get("/links")).body) as unknown[];
-    expect(links).toContainEqual({ room: spokeRoom, peer: hubRoom, state: "up" });
+    const hubService = hubRoom.split("@")[1]!;
+    const link = { room: spokeRoom, peer: hubRoom, peer_service: hubService, state: "up" };
+    expect(await linksOf(spoke)).toContainEqual(link);
+    // At hub scale: filtered by peer service and state, a page at a time; bad queries refused.
+    expect(await linksOf(spoke, `peer_service=${hubService}&state=up&limit=1`)).toContainEqual(
+      link,
+    );
+    expect(await linksOf(spoke, "state=down")).toEqual([]);
+    const refused = await spoke.get("/links?state=asleep");
+    expect([refused.status, refused.body]).toEqual([400, expect.stringMatching(/^state must be/)]);
     const metrics = (await spoke.get("/metrics")).body;
     const value = (series: string) => sample(metrics, series);
     expect(value('fedmuc_links{state="up"}')).toBeGreaterThanOrEqual(1);

@@ -15,7 +15,8 @@ export type HarnessErrorCode =
   | "HANDSHAKE_FAILED"
   | "REDIS_NOT_READY"
   | "LOG_TIMEOUT"
-  | "UNSUPPORTED";
+  | "UNSUPPORTED"
+  | "HTTP_FAILED";
 
 export class HarnessError extends Error {
   override readonly name = "HarnessError";

@@ -158,3 +158,28 @@ export async function waitForLog(
     if (has()) watcher.emit("change"); // written between the first look and the watch
   });
 }
+
+export interface ListedLink {
+  readonly room: string;
+  readonly peer: string;
+  readonly peer_service: string;
+  readonly state: string;
+}
+
+/** The service's federation links as `/links` lists them: every page of those `params` ask for
+ * (e.g. `state=down`), following each page's `next`. */
+export async function linksOf(service: ServiceHandle, params = ""): Promise<ListedLink[]> {
+  const links: ListedLink[] = [];
+  for (let after: string | null = ""; after !== null;) {
+    const query = new URLSearchParams(params);
+    if (after) query.set("after", after);
+    const res = await service.get(`/links?${query}`);
+    if (res.status !== 200) {
+      throw new HarnessError("HTTP_FAILED", `/links?${query}: ${res.status} ${res.body}`);
+    }
+    const page = JSON.parse(res.body) as { links: ListedLink[]; next: string | null };
+    links.push(...page.links);
+    after = page.next;
+  }
+  return links;
+}

@@ -1,15 +1,16 @@
 // The operator's HTTP endpoints: /healthz (alive), /readyz (can serve), /metrics (Prometheus),
-// /links (the XEP-0289 links and their states).
+// /links (the XEP-0289 links and their states, filtered and a page at a time: links-page.ts).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "@fedmuc/telemetry";
+import { LinksQueryError, pageOfLinks, readLinksQuery, type IndexedLink } from "./links-page.js";
 
 export interface Probes {
   /** Why the worker cannot serve now, or an empty list when it can. */
   readonly notReady: () => Promise<string[]>;
   readonly registry: Registry;
   /** The federation links and their states, for /links. */
-  readonly links?: () => Promise<unknown>;
+  readonly links?: () => Promise<readonly IndexedLink[]>;
 }
 
 export async function startHttp(port: number, probes: Probes): Promise<Server> {
@@ -18,8 +19,9 @@ export async function startHttp(port: number, probes: Probes): Promise<Server> {
       res.writeHead(status, { "content-type": type });
       res.end(body);
     };
+    const url = new URL(req.url ?? "/", "http://localhost");
     const route = async () => {
-      switch (req.url) {
+      switch (url.pathname) {
         case "/healthz":
           return reply(200, "ok\n");
         case "/readyz": {
@@ -28,19 +30,20 @@ export async function startHttp(port: number, probes: Probes): Promise<Server> {
             ? reply(200, "ready\n")
             : reply(503, `not ready: ${problems.join("; ")}\n`);
         }
-        case "/links":
-          return reply(
-            200,
-            `${JSON.stringify((await probes.links?.()) ?? [], null, 2)}\n`,
-            "application/json",
-          );
+        case "/links": {
+          const query = readLinksQuery(url.searchParams);
+          const page = pageOfLinks((await probes.links?.()) ?? [], query);
+          return reply(200, `${JSON.stringify(page, null, 2)}\n`, "application/json");
+        }
         case "/metrics":
           return reply(200, await probes.registry.metrics(), probes.registry.contentType);
         default:
           return reply(404, "not found\n");
       }
     };
-    route().catch((err: Error) => reply(500, `${err.message}\n`));
+    route().catch((err: Error) =>
+      reply(err instanceof LinksQueryError ? 400 : 500, `${err.message}\n`),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -2,6 +2,7 @@
 import type { ComponentMetrics } from "@fedmuc/component";
 import type { LinkHealth } from "@fedmuc/room-store";
 import { Counter, Gauge, Histogram, type Registry } from "@fedmuc/telemetry";
+import { LINK_STATES, linkCounts, serviceOf } from "./links-page.js";
 
 export function workerMetrics(registry: Registry) {
   return {
@@ -126,7 +127,6 @@ export function publishLinks(
   read: () => Promise<readonly LinkHealth[]>,
   now: () => number = Date.now,
 ): void {
-  const states = ["joining", "up", "down", "resyncing"];
   const byPeerService = (
     name: string,
     help: string,
@@ -148,8 +148,17 @@ export function publishLinks(
       help: "XEP-0289 links of this service by state",
       labelNames: ["state"],
       fill(gauge, links) {
-        for (const state of states)
+        for (const state of LINK_STATES)
           gauge.set({ state }, links.filter((l) => l.state === state).length);
+      },
+    },
+    {
+      name: "fedmuc_peer_links",
+      help: "XEP-0289 links of this service by peer service and state",
+      labelNames: ["peer_service", "state"],
+      fill(gauge, links) {
+        for (const [service, states] of linkCounts(links))
+          for (const [state, n] of states) gauge.set({ peer_service: service, state }, n);
       },
     },
     byPeerService(
@@ -186,7 +195,4 @@ export function publishReadiness(
   ]);
 }
 
-/** A federation peer's service: the domain of its room's address. */
-export function serviceOf(peer: string): string {
-  return peer.split("/")[0]!.split("@").pop()!;
-}
+export { serviceOf };
