@@ -152,18 +152,28 @@ describe("RoomStore", () => {
       { op: "enqueue", peer: "down@spoke.lit", stanza: "<message n='1'/>" },
       { op: "enqueue", peer: "down@spoke.lit", stanza: "<message n='2'/>" },
     ]);
+    const committed = Date.now();
     await store.indexLink(ROOM, "down@spoke.lit", "down");
     await store.indexLink(ROOM, "up@hub.lit", "up");
-    expect(await store.linkHealth()).toEqual([
-      {
-        room: ROOM,
-        peer: "down@spoke.lit",
-        state: "down",
-        backlog: 2,
-        downSince: Date.parse(downSince),
-      },
-      { room: ROOM, peer: "up@hub.lit", state: "up", backlog: 0 },
-    ]);
+    const [down, up] = await store.linkHealth();
+    expect(down).toMatchObject({
+      room: ROOM,
+      peer: "down@spoke.lit",
+      state: "down",
+      backlog: 2,
+      downSince: Date.parse(downSince),
+    });
+    // What waits: its size in Redis, and when the oldest entry was queued (its stream id).
+    expect(down!.backlogBytes).toBeGreaterThan("<message n='1'/><message n='2'/>".length);
+    expect(down!.oldestQueuedAt).toBeGreaterThan(committed - 60_000);
+    expect(down!.oldestQueuedAt).toBeLessThanOrEqual(committed);
+    expect(up).toEqual({
+      room: ROOM,
+      peer: "up@hub.lit",
+      state: "up",
+      backlog: 0,
+      backlogBytes: 0,
+    });
   });
 
   it("copies the latest history, from a time, into a link's outbox in order", async () => {

@@ -24,6 +24,10 @@ export interface LinkHealth {
   readonly state: string;
   /** Entries waiting in the link's outbox. */
   readonly backlog: number;
+  /** What they take in Redis (MEMORY USAGE of the outbox; 0 when empty). */
+  readonly backlogBytes: number;
+  /** When the oldest of them was queued (ms since the epoch), if any waits. */
+  readonly oldestQueuedAt?: number;
   /** While the link is down: since when (ms since the epoch). */
   readonly downSince?: number;
 }
@@ -119,20 +123,36 @@ export class RoomStore {
       .sort((a, b) => a.room.localeCompare(b.room) || a.peer.localeCompare(b.peer));
   }
 
-  /** Every federation link with what waits in its outbox and, while it is down, since when:
-   * what the operator's alerts read. One command per link and one more per link that is down;
-   * sent at once, they share the round trips. */
+  /** Every federation link with what waits in its outbox (how many, how big, since when) and,
+   * while it is down, since when: what the operator's alerts read. One command per link, two
+   * more per link with a backlog and one per link that is down; sent at once, they share the
+   * round trips. */
   async linkHealth(): Promise<LinkHealth[]> {
     const { prefix } = this.options;
     return Promise.all(
       (await this.links()).map(async (link) => {
-        const backlog = await this.#redis.xlen(outboxKey(prefix, link.room, link.peer));
-        if (link.state !== "down") return { ...link, backlog };
+        const waiting = await this.#backlog(outboxKey(prefix, link.room, link.peer));
+        if (link.state !== "down") return { ...link, ...waiting };
         const json = await this.#redis.hget(roomKeys(prefix, link.room).links, link.peer);
         const since = json && (JSON.parse(json) as FederationLink).downSince;
-        return { ...link, backlog, ...(since && { downSince: Date.parse(since) }) };
+        return { ...link, ...waiting, ...(since && { downSince: Date.parse(since) }) };
       }),
     );
+  }
+
+  async #backlog(outbox: string) {
+    const backlog = await this.#redis.xlen(outbox);
+    if (backlog === 0) return { backlog, backlogBytes: 0 };
+    const [bytes, oldest] = await Promise.all([
+      this.#redis.memory("USAGE", outbox),
+      this.#redis.xrange(outbox, "-", "+", "COUNT", 1),
+    ]);
+    const id = oldest[0]?.[0];
+    return {
+      backlog,
+      backlogBytes: Number(bytes ?? 0),
+      ...(id ? { oldestQueuedAt: Number(id.slice(0, id.indexOf("-"))) } : {}),
+    };
   }
 
   /** Up to `count` history entries up to and including `upTo`, oldest first. */

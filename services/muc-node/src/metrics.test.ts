@@ -16,6 +16,8 @@ describe("publishLinks", () => {
           peer: "a@ship.lit",
           state: "down",
           backlog: 3,
+          backlogBytes: 300,
+          oldestQueuedAt: now - 80_000,
           downSince: now - 90_000,
         },
         {
@@ -23,9 +25,11 @@ describe("publishLinks", () => {
           peer: "b@ship.lit",
           state: "down",
           backlog: 4,
+          backlogBytes: 400,
+          oldestQueuedAt: now - 20_000,
           downSince: now - 30_000,
         },
-        { room: "c@hub.lit", peer: "c@boat.lit/hub", state: "up", backlog: 0 },
+        { room: "c@hub.lit", peer: "c@boat.lit/hub", state: "up", backlog: 0, backlogBytes: 0 },
       ],
       () => now,
     );
@@ -34,12 +38,18 @@ describe("publishLinks", () => {
     expect(sample(text, 'fedmuc_links{state="up"}')).toBe(1);
     expect(sample(text, 'fedmuc_link_backlog_stanzas{peer_service="ship.lit"}')).toBe(7);
     expect(sample(text, 'fedmuc_link_down_seconds{peer_service="ship.lit"}')).toBe(90);
+    expect(sample(text, 'fedmuc_link_backlog_bytes{peer_service="ship.lit"}')).toBe(700);
+    expect(sample(text, 'fedmuc_link_backlog_age_seconds{peer_service="ship.lit"}')).toBe(80);
+    expect(text).toContain('fedmuc_link_backlog_age_seconds{peer_service="boat.lit"} 0');
+    expect(sample(text, 'fedmuc_peer_links{peer_service="ship.lit",state="down"}')).toBe(2);
     expect(text).toContain('fedmuc_link_down_seconds{peer_service="boat.lit"} 0');
   });
 
   it("forgets a peer service whose links are gone", async () => {
     const registry = createRegistry();
-    let links = [{ room: "a@hub.lit", peer: "a@ship.lit", state: "up", backlog: 1 }];
+    let links = [
+      { room: "a@hub.lit", peer: "a@ship.lit", state: "up", backlog: 1, backlogBytes: 90 },
+    ];
     publishLinks(registry, async () => links);
     expect(await registry.metrics()).toContain('peer_service="ship.lit"');
     links = [];

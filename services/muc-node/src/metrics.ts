@@ -168,6 +168,18 @@ export function publishLinks(
       (a, b) => a + b,
     ),
     byPeerService(
+      "fedmuc_link_backlog_bytes",
+      "XEP-0289 Redis memory of the outboxes of the links to a peer service (MEMORY USAGE)",
+      (l) => l.backlogBytes,
+      (a, b) => a + b,
+    ),
+    byPeerService(
+      "fedmuc_link_backlog_age_seconds",
+      "How long the oldest stanza waiting for a peer service has waited (0: none waits)",
+      (l) => (l.oldestQueuedAt === undefined ? 0 : Math.max(0, (now() - l.oldestQueuedAt) / 1000)),
+      Math.max,
+    ),
+    byPeerService(
       "fedmuc_link_down_seconds",
       "How long the longest-down link to a peer service has been down (0: none is)",
       (l) => (l.downSince === undefined ? 0 : Math.max(0, (now() - l.downSince) / 1000)),
