@@ -10,7 +10,14 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRawComponent, receivedBy, type RawComponent } from "../harness/component.js";
 import { xml, type TestClient } from "../harness/client.js";
-import { createRoom, groupchatBody, join, presenceFrom, type Element } from "../harness/muc.js";
+import {
+  createRoom,
+  groupchatBody,
+  join,
+  presenceFrom,
+  seen,
+  type Element,
+} from "../harness/muc.js";
 import {
   CHAT,
   FMUC,
@@ -122,10 +129,10 @@ beforeAll(async () => {
   await join(hamlet, SPOKE_ROOM, "Hamlet");
   await join(ophelia, OFF_ROOM, "Ophelia");
   await join(yorick, SEA_ROOM, "Yorick");
-  await alice.waitFor(presenceFrom(`${HUB_ROOM}/Hamlet`), 15_000);
-  await alice.waitFor(presenceFrom(`${HUB_ROOM}/Ophelia`), 15_000);
-  await alice.waitFor(presenceFrom(`${HUB_ROOM}/Yorick`), 15_000);
-  await hamlet.waitFor(presenceFrom(`${SPOKE_ROOM}/Alice`), 15_000); // the link is up
+  await seen(alice, presenceFrom(`${HUB_ROOM}/Hamlet`), 15_000);
+  await seen(alice, presenceFrom(`${HUB_ROOM}/Ophelia`), 15_000);
+  await seen(alice, presenceFrom(`${HUB_ROOM}/Yorick`), 15_000);
+  await seen(hamlet, presenceFrom(`${SPOKE_ROOM}/Alice`), 15_000); // the link is up
   // The spoke learns that the hub takes trace context from its room's disco#info, asked for once
   // joined (until then its stanzas go without).
   await spanWhere(receiver, stanzaSpan("fedmuc-spoke", "fmuc-config"));
@@ -351,7 +358,7 @@ describe("trace context goes only where it is taken, and comes only from FMUC pe
     const span = await spanWhere(receiver, stanzaSpan("fedmuc-hub", id));
     expect(span.parentSpanId).toBeUndefined();
     expect(receiver.spansOf(FORGED.split("-")[1]!)).toEqual([]);
-    await alice.waitFor(presenceFrom(`${HUB_ROOM}/Imp`));
+    await seen(alice, presenceFrom(`${HUB_ROOM}/Imp`), CROSSING_MS);
     expect(anyTraceElement(alice)).toEqual([]);
   });
 
