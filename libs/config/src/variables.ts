@@ -142,7 +142,7 @@ export const VARIABLES = {
     parse: (t) => parseInt_(t, 100, 86_400_000),
   }),
   FMUC_PING_INTERVAL_MS: variable({
-    help: "How often a room checks that the room it joined still answers (XEP-0199 ping); a check left unanswered until the next one marks the link down",
+    help: "How often the path to each peer service that rooms here joined is checked (one XEP-0199 ping per service, not per room); a check left unanswered until the next one marks all of that service's links down (while down, checks back off up to FMUC_RETRY_MAX_MS)",
     default: "60000",
     parse: (t) => parseInt_(t, 100, 86_400_000),
   }),

@@ -9,6 +9,7 @@ import { heldForEcho } from "./federation/replica.js";
 import { federate } from "./federation/route.js";
 import { inSequence } from "./federation/sequence.js";
 import { linkDue } from "./federation/health.js";
+import { pathChanged } from "./federation/path.js";
 import { closeUpstream, openUpstream } from "./federation/join.js";
 import { changeAvailability, exit } from "./exit.js";
 import { bounced } from "./ghost.js";
@@ -62,6 +63,18 @@ export function decideLinkTimer(
   ctx: Context,
 ): Decision {
   const routed = federate(room, linkDue(room, peer, purpose, joins, ctx), undefined, ctx.now);
+  return withTemporaryRoomsCleared(room, routed);
+}
+
+/** XEP-0289: the path to the service of the peer of the room's link to `peer` went down or came
+ * back (federation/path.ts). */
+export function decidePathChange(
+  room: Room,
+  peer: string,
+  changed: "down" | "up",
+  ctx: Context,
+): Decision {
+  const routed = federate(room, pathChanged(room, peer, changed, ctx), undefined, ctx.now);
   return withTemporaryRoomsCleared(room, routed);
 }
 

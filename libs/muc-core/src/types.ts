@@ -54,9 +54,6 @@ export interface FederationLink {
   readonly heardId?: string;
   /** When the link went down (its occupants stay for the grace period). */
   readonly downSince?: string;
-  /** Upstream: when the latest liveness check was sent, and when the latest answer came. */
-  readonly pingSent?: string;
-  readonly pongAt?: string;
   /** Between nodes of this service: the link's session (libs/fmuc-core/README.md, "Link
    * sessions"), proposed by the joining node, settled by the joined node; absent with a peer
    * that does not number its traffic. */
@@ -187,6 +184,8 @@ export type Mutation =
 /** What the shell does after the mutations are committed, in this order. */
 export type Effect =
   | { readonly kind: "send"; readonly stanza: Element }
+  /** XEP-0289: the link to `peer` is up; the path to its service is to be watched (path.ts). */
+  | { readonly kind: "watchPath"; readonly peer: string }
   /** Send the room's history to `to`, as selected by `limits` (section 7.2.15). */
   | { readonly kind: "sendHistory"; readonly to: string; readonly limits: HistoryLimits }
   /** XEP-0289: look at the link to `peer` again after `afterMs` (by default, the join's

@@ -10,6 +10,7 @@ import { SpanKind, contextOf, withSpan, type Context, type Logger } from "@fedmu
 import { NS, parseJid, type Element } from "@fedmuc/xmpp";
 import { fromFmucPeer } from "./federation.js";
 import type { WorkerMetrics } from "./metrics.js";
+import type { PathWatch } from "./path-watch.js";
 import { failureReply, type RoomHandler, type Send } from "./room-handler.js";
 import { handleService } from "./service-handler.js";
 
@@ -20,6 +21,8 @@ export interface InboundDeps {
   readonly send: Send;
   readonly metrics: WorkerMetrics;
   readonly log: Logger;
+  /** The checks of the paths to peer services, which take their answers. */
+  readonly paths?: Pick<PathWatch, "answered">;
   /** Counts a stanza that came over a federation link. */
   readonly linkTraffic: (stanza: Element) => void;
   /** The clock, in ms (performance.now by default). */
@@ -57,7 +60,7 @@ export function inboundHandler(deps: InboundDeps) {
         const to = parseJid(stanza.attrs.to ?? "");
         if (stanza.getChild("fmuc", NS.fmuc)) deps.linkTraffic(stanza);
         if (to.local) await rooms.handle(addressOf(stanza.attrs.to).room, stanza);
-        else {
+        else if (!(await deps.paths?.answered(stanza))) {
           const reply = await handleService(stanza, store);
           if (reply) await send(reply);
         }

@@ -1,6 +1,7 @@
 // /links at hub scale (README.md "Operations"): the service's federation links, filtered by peer
 // service and state, a page at a time in a stable order (room, then peer), each page naming
 // where the next one starts.
+import { serviceOf } from "@fedmuc/room-store";
 
 export interface IndexedLink {
   readonly room: string;
@@ -31,10 +32,7 @@ export class LinksQueryError extends Error {
   override readonly name = "LinksQueryError";
 }
 
-/** The peer service of a link: the domain of the peer room's JID. */
-export function serviceOf(peer: string): string {
-  return peer.split("/")[0]!.split("@").pop()!;
-}
+export { serviceOf };
 
 const cursorOf = (l: IndexedLink) => `${l.room} ${l.peer}`;
 

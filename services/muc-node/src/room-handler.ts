@@ -10,6 +10,7 @@ import {
   NO_FEDERATION,
   decide,
   decideLinkTimer,
+  decidePathChange,
   directoryEntry,
   historyMessage,
   selectHistory,
@@ -56,6 +57,8 @@ export interface LinkPort {
   peerAcked(room: string, acked: PeerAcked): Promise<void>;
   /** Link sessions: the room applied `rx` of the peer's stanzas of `session`. */
   ackDue(room: string, peer: string, session: string, rx: number): void;
+  /** The link is up: the path to the peer's service is to be watched. */
+  watchPath(room: string, peer: string): Promise<void>;
 }
 
 export interface RoomHandlerOptions {
@@ -98,6 +101,11 @@ export class RoomHandler {
     await this.#run(room, (snapshot, ctx) =>
       decideLinkTimer(snapshot, peer, timer.purpose as LinkTimerPurpose, timer.joins, ctx),
     );
+  }
+
+  /** XEP-0289: the path to the service of the room's peer `peer` went down or came back. */
+  async handlePathChange(room: string, peer: string, changed: "down" | "up"): Promise<void> {
+    await this.#run(room, (snapshot, ctx) => decidePathChange(snapshot, peer, changed, ctx));
   }
 
   async #run(room: string, decideOn: (snapshot: Room, ctx: Context) => Decision): Promise<void> {
@@ -214,6 +222,10 @@ export class RoomHandler {
       }
       if (effect.kind === "peerAcked") {
         sending.push(this.options.links?.peerAcked(room.jid, effect) ?? Promise.resolve());
+        continue;
+      }
+      if (effect.kind === "watchPath") {
+        sending.push(this.options.links?.watchPath(room.jid, effect.peer) ?? Promise.resolve());
         continue;
       }
       if (effect.kind === "ackDue") {

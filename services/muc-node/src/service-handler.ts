@@ -1,5 +1,5 @@
 // Stanzas to the service's own domain (XEP-0045 section 6.1 and 6.3: discovering the service and
-// its rooms).
+// its rooms; XEP-0199: a ping, which peers of this service send to check the path).
 import { NS, StanzaError, xml, type Element } from "@fedmuc/xmpp";
 import type { RoomStore } from "@fedmuc/room-store";
 
@@ -22,10 +22,18 @@ export async function handleService(
   if (type === "get" && xmlns === NS.discoInfo) {
     return reply(
       xml("identity", { category: "conference", type: "text", name: SERVICE_NAME }),
-      ...[NS.discoInfo, NS.discoItems, NS.muc, NS.occupantId].map((v) =>
+      ...[NS.discoInfo, NS.discoItems, NS.muc, NS.occupantId, NS.ping].map((v) =>
         xml("feature", { var: v }),
       ),
     );
+  }
+  if (type === "get" && stanza.getChild("ping", NS.ping)) {
+    return xml("iq", {
+      type: "result",
+      id: stanza.attrs.id,
+      from: stanza.attrs.to,
+      to: stanza.attrs.from,
+    });
   }
   if (type === "get" && xmlns === NS.discoItems) {
     const rooms = await store.directory();

@@ -4,12 +4,13 @@ import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
 import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
 import { createRedis, redisTarget } from "@fedmuc/redis";
-import { RoomStore } from "@fedmuc/room-store";
+import { PathStore, RoomStore } from "@fedmuc/room-store";
 import { SpanKind, carrierOf, createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { stripped, strippedFor, traceElement } from "@fedmuc/fmuc-core";
 import type { Element } from "@fedmuc/xmpp";
 import { federationOf, joinRetryDelay, startLinks } from "./federation.js";
 import { Handoff } from "./handoff.js";
+import { PATH_TIMER, PathWatch } from "./path-watch.js";
 import { startHttp } from "./http.js";
 import {
   publishComponentMetrics,
@@ -91,11 +92,30 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   };
   const links = startLinks(config, redisClient(null), onError, log.child({ module: "links" }), {
     send: sendToPeer,
-    onTimer: (link, timer) => rooms.handleLinkTimer(link.room, link.peer, timer),
+    // A path's check runs as a timer of the "link" from this service to the peer service.
+    onTimer: (link, timer) =>
+      timer.purpose === PATH_TIMER
+        ? paths.due(link.peer, timer.joins)
+        : rooms.handleLinkTimer(link.room, link.peer, timer),
     onResent: (link, stanzas) =>
       metrics.linkResent.inc({ peer_service: serviceOf(link.peer) }, stanzas),
     onSent: (_link, queuedAt) =>
       metrics.linkStanzaSeconds.observe({ direction: "out" }, (Date.now() - queuedAt) / 1000),
+  });
+  const paths = new PathWatch({
+    store: new PathStore(redis, config.REDIS_KEY_PREFIX),
+    domain: config.XMPP_COMPONENT_DOMAIN,
+    intervalMs: config.FMUC_PING_INTERVAL_MS,
+    maxMs: Math.max(config.FMUC_PING_INTERVAL_MS, config.FMUC_RETRY_MAX_MS),
+    send: sendToPeer,
+    schedule: (service, gen, afterMs) =>
+      links.schedule(
+        { room: config.XMPP_COMPONENT_DOMAIN, peer: service },
+        { purpose: PATH_TIMER, joins: gen },
+        afterMs,
+      ),
+    changed: (room, peer, changed) => rooms.handlePathChange(room, peer, changed),
+    log: (message, service) => log.info({ service }, message),
   });
   const rooms: RoomHandler = new RoomHandler(store, send, {
     defaults: store.options.defaults,
@@ -110,11 +130,13 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
         log.info({ room, peer, from, to }, `federation link ${to ?? "gone"}`);
         metrics.linkStates.inc({ state: to ?? "none" });
         await store.indexLink(room, peer, to);
+        await paths.store.noteLink(room, peer, to !== null);
       },
       timer: (room, peer, timer, afterMs) =>
         links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
       peerAcked: (room, { peer, ...ack }) => links.acknowledged({ room, peer }, ack),
       ackDue: (room, peer, session, rx) => links.ackDue({ room, peer }, session, rx),
+      watchPath: (_room, peer) => paths.watch(peer),
     },
   });
   const handle = inboundHandler({
@@ -124,6 +146,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     send,
     metrics,
     log,
+    paths,
     linkTraffic: (stanza) => linkTraffic("in", stanza, stanza.attrs.from),
   });
 

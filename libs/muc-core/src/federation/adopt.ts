@@ -8,7 +8,7 @@ import { occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
 import { subjectMessage } from "../subject.js";
 import type { Context, Decision, HistoryEntry, Room } from "../types.js";
-import { pingTimer } from "./health.js";
+import { watchPath } from "./health.js";
 import { historyForLink } from "./history.js";
 import { configQuery } from "./mirror.js";
 import { passDown } from "./pass-down.js";
@@ -46,7 +46,7 @@ export function adoptSubject(
       completes
         ? decision(
             [{ op: "setLink", peer, link: up }],
-            [send(configQuery(room, peer)), pingTimer(peer, up, ctx)],
+            [send(configQuery(room, peer)), watchPath(peer)],
           )
         : NOTHING,
     ...gone.map((o) => (r: Room) => exit(r, o)),

@@ -1,19 +1,19 @@
 // XEP-0289 link health (this service's design, libs/fmuc-core/README.md): a link goes down when
-// its stanzas bounce with an error about the path or the peer, or when the room it joined stops
-// answering the periodic check; its remote occupants stay for a grace period, then leave with a
-// status saying the link is down, and come back when the link is joined again.
-import { NS, xml, type Element } from "@fedmuc/xmpp";
-import { NOTHING, decision, send } from "../decision.js";
+// its stanzas bounce with an error about the path or the peer, or when the peer's service stops
+// answering the check of the path they share (path.ts); its remote occupants stay for a grace
+// period, then leave with a status saying the link is down, and come back when the link is
+// joined again.
+import { xml } from "@fedmuc/xmpp";
+import { NOTHING, decision } from "../decision.js";
 import { exit } from "../exit.js";
 import { occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
-import type { Context, Decision, LinkTimerPurpose, Mutation, Room } from "../types.js";
+import type { Context, Decision, Effect, LinkTimerPurpose, Mutation, Room } from "../types.js";
 import { rejoin } from "./join.js";
 import { linkTimer } from "./timer.js";
 
 export const DEFAULT_GRACE_MS = 300_000;
 export const DEFAULT_PING_MS = 60_000;
-export const PING_ID = "fmuc-ping";
 
 /** Errors about the path to the peer or the peer's availability (RFC 6120 8.3.3): passing. */
 const LINK_FAILURES = new Set([
@@ -38,7 +38,8 @@ export function linkDue(
   ctx: Context,
 ): Decision {
   if (purpose === "join") return rejoin(room, peer, joins, ctx);
-  if (purpose === "ping") return pingDue(room, peer, joins, ctx);
+  // A check of the link itself, as an earlier version set them: the path's check does it now.
+  if (purpose === "ping") return NOTHING;
   return graceOver(room, peer, ctx);
 }
 
@@ -58,34 +59,9 @@ export function linkDown(room: Room, peer: string, why: string, ctx: Context): D
   );
 }
 
-/** The link is up: check that the peer answers, from time to time. */
-export function pingTimer(peer: string, link: Room["links"][string], ctx: Context) {
-  return linkTimer(peer, link, "ping", ctx.federation.pingMs ?? DEFAULT_PING_MS);
-}
-
-/** A XEP-0199 ping to the peer room; any answer from the room shows it is there. */
-function pingDue(room: Room, peer: string, joins: number, ctx: Context): Decision {
-  const link = room.links[peer];
-  if (link?.role !== "upstream" || link.state !== "up" || link.joins !== joins) return NOTHING;
-  if (link.pingSent && !(link.pongAt && link.pongAt >= link.pingSent)) {
-    return linkDown(room, peer, "no answer to the last check", ctx);
-  }
-  const ping = xml(
-    "iq",
-    { type: "get", from: room.jid, to: peer, id: PING_ID },
-    xml("ping", { xmlns: NS.ping }),
-  );
-  return decision(
-    [{ op: "setLink", peer, link: { ...link, pingSent: ctx.now.toISOString() } }],
-    [send(ping), pingTimer(peer, link, ctx)],
-  );
-}
-
-/** The peer room answered a check (a result, or an error of its own). */
-export function pong(room: Room, peer: string, answer: Element, ctx: Context): Decision {
-  const link = room.links[peer];
-  if (!link || answer.attrs.id !== PING_ID) return NOTHING;
-  return decision([{ op: "setLink", peer, link: { ...link, pongAt: ctx.now.toISOString() } }], []);
+/** The link is up: the path to the peer's service is watched (once for all its links). */
+export function watchPath(peer: string): Effect {
+  return { kind: "watchPath", peer };
 }
 
 /** The grace period is over and the link is still not up: its occupants leave, saying why. */

@@ -14,7 +14,7 @@ import { resumedAt } from "./offer.js";
 import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
 import { adoptHistory, adoptSubject } from "./adopt.js";
-import { isLinkFailure, linkDown, pingTimer, pong } from "./health.js";
+import { isLinkFailure, linkDown, watchPath } from "./health.js";
 import { announceMissing, forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
@@ -54,7 +54,7 @@ export function adoptState(
     return decision(unlink(room, peer).mutations, [{ kind: "log", level: "warn", message: note }]);
   }
   const resumed = readResumed(stanza);
-  if (resumed !== undefined) return resume(room, peer, resumed, ctx);
+  if (resumed !== undefined) return resume(room, peer, resumed);
   const missing = readMissing(stanza);
   if (missing) return announceMissing(room, peer, missing);
   const nick = resourceOf(stanza.attrs.from);
@@ -65,9 +65,7 @@ export function adoptState(
   if (type === "error") return failed(room, stanza, peer, nick, ctx);
   if (stanza.name === "iq") {
     if (type !== "result") return NOTHING;
-    return stanza.attrs.id === CONFIG_QUERY_ID
-      ? adoptConfig(room, peer, stanza)
-      : pong(room, peer, stanza, ctx);
+    return stanza.attrs.id === CONFIG_QUERY_ID ? adoptConfig(room, peer, stanza) : NOTHING;
   }
   // 10.2.1: the upstream room's configuration changed; ask for it.
   if (!nick && statusCodes(stanza).includes(CONFIG_CHANGED)) {
@@ -180,7 +178,7 @@ const USER_REFUSALS = new Set(["conflict", "forbidden", "not-authorized", "regis
 function failed(room: Room, error: Element, peer: string, nick: string, ctx: Context): Decision {
   const condition = errorCondition(error) ?? "undefined-condition";
   if (isLinkFailure(condition)) return linkDown(room, peer, condition, ctx);
-  if (error.name === "iq") return pong(room, peer, error, ctx); // the room itself answered
+  if (error.name === "iq") return NOTHING; // the room itself answered a query
   if (error.name !== "presence") {
     return decision([], [{ kind: "log", level: "info", message: `${peer}: ${condition}` }]);
   }
@@ -195,7 +193,7 @@ function failed(room: Room, error: Element, peer: string, nick: string, ctx: Con
 /** The joined node resumed the link's session (it has applied `rx` of this room's stanzas):
  * the link is up again, the peer's occupants are all still there, and what the peer has not
  * applied goes again. */
-function resume(room: Room, peer: string, rx: number, ctx: Context): Decision {
+function resume(room: Room, peer: string, rx: number): Decision {
   const link = room.links[peer];
   // Only a session that was up before resumes: a first join completes with the room's state.
   const back = link?.state === "resyncing" || link?.state === "down";
@@ -212,9 +210,6 @@ function resume(room: Room, peer: string, rx: number, ctx: Context): Decision {
     .map((o) => ({ op: "putOccupant", occupant: { ...o, stale: undefined } }));
   return decision(
     [{ op: "setLink", peer, link: up }, ...kept],
-    [
-      pingTimer(peer, up, ctx),
-      { kind: "log", level: "info", message: `resumed the session with ${peer}` },
-    ],
+    [watchPath(peer), { kind: "log", level: "info", message: `resumed the session with ${peer}` }],
   );
 }

@@ -4,7 +4,7 @@
 // test says so.
 import { NS, bareOf, clone, parse, type Element } from "@fedmuc/xmpp";
 import { seqElement } from "@fedmuc/fmuc-core";
-import { decide, decideLinkTimer } from "../decide.js";
+import { decide, decideLinkTimer, decidePathChange } from "../decide.js";
 import { historyForLink } from "../federation/history.js";
 import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
 import type {
@@ -37,6 +37,8 @@ export class Node {
   timers: { peer: string; purpose: LinkTimerPurpose; joins: number }[] = [];
   /** Notes for the operator. */
   readonly logs: string[] = [];
+  /** Peers whose service's path the rules asked to be watched. */
+  readonly watched = new Set<string>();
   /** Outbox entries (as opposed to what the rules send a peer directly): numbered in a session. */
   readonly queued = new WeakSet<Element>();
   /** The latest number given in each link session ("peer session"). */
@@ -63,6 +65,10 @@ export class Node {
     const due = this.timers.filter((t) => t.purpose === purpose);
     this.timers = this.timers.filter((t) => t.purpose !== purpose);
     for (const t of due) this.apply(decideLinkTimer(this.room, t.peer, purpose, t.joins, this.ctx));
+  }
+  /** The path to the service of `peer` went down or came back (as the path's check finds). */
+  pathChange(peer: string, changed: "down" | "up"): void {
+    this.apply(decidePathChange(this.room, peer, changed, this.ctx));
   }
   /** The link timers of `purpose` set and not fired yet. */
   pending(purpose: LinkTimerPurpose = "join") {
@@ -103,6 +109,7 @@ export class Node {
         this.timers.push({ peer: e.peer, purpose: e.purpose, joins: e.joins });
       }
       if (e.kind === "log") this.logs.push(e.message);
+      if (e.kind === "watchPath") this.watched.add(e.peer);
       // A model of the sending side: what is asked for goes again (runs of copies not modelled).
       if (e.kind === "peerAcked") this.acknowledged(e.peer, e.n, e.resend);
       if (e.kind !== "send") continue;

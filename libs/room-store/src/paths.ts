@@ -1,0 +1,93 @@
+// The paths to peer services in Redis (libs/muc-core federation/path.ts): per peer service, the
+// links to it (a set, so that a path's change reaches each), the state of its check (a hash whose
+// fields are each written by one kind of step, so concurrent steps lose nothing) and the claim
+// of the one chain of checks that watches it. One key each per peer service: a few dozen, on a
+// cluster each in a slot of its own, none in a room's.
+import type { Cluster, Redis } from "ioredis";
+import type { PathState } from "@fedmuc/muc-core";
+
+/** The peer service of a link: the domain of the peer room's JID. */
+export const serviceOf = (peer: string): string => peer.split("/")[0]!.split("@").pop()!;
+
+export interface StoredPath extends PathState {
+  /** The chain of checks now watching the path; a check of another chain is stale. */
+  readonly gen: number;
+}
+
+const NEW = { state: "up", failures: 0 } as const;
+
+export class PathStore {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly prefix: string,
+  ) {}
+
+  #keys(service: string) {
+    const base = `${this.prefix}path:${service}`;
+    return { links: `${base}:links`, state: `${base}:state`, chain: `${base}:chain` };
+  }
+
+  /** Notes the link from `room` to `peer` (gone: false) among its service's. */
+  async noteLink(room: string, peer: string, present: boolean): Promise<void> {
+    const { links } = this.#keys(serviceOf(peer));
+    const member = `${room} ${peer}`;
+    await (present ? this.redis.sadd(links, member) : this.redis.srem(links, member));
+  }
+
+  /** The links to `service`: [room, peer]. */
+  async links(service: string): Promise<[string, string][]> {
+    const members = await this.redis.smembers(this.#keys(service).links);
+    return members.map((m) => m.split(" ") as [string, string]);
+  }
+
+  async linkCount(service: string): Promise<number> {
+    return this.redis.scard(this.#keys(service).links);
+  }
+
+  /** The path's state; undefined before its first check. */
+  async read(service: string): Promise<StoredPath | undefined> {
+    const f = await this.redis.hgetall(this.#keys(service).state);
+    if (!f.gen || !f.state) return f.gen ? { gen: Number(f.gen), ...NEW } : undefined;
+    return {
+      gen: Number(f.gen),
+      state: f.state === "down" ? "down" : "up",
+      failures: Number(f.failures ?? 0),
+      ...(f.pingSent ? { pingSent: f.pingSent } : {}),
+      ...(f.pongAt ? { pongAt: f.pongAt } : {}),
+    };
+  }
+
+  /** What a check found (the chain's own fields). */
+  async checked(service: string, path: PathState): Promise<void> {
+    const { state, failures, pingSent = "" } = path;
+    await this.redis.hset(this.#keys(service).state, { state, failures, pingSent });
+  }
+
+  /** The service answered a check at `at` (ISO time). */
+  async answered(service: string, at: string): Promise<void> {
+    await this.redis.hset(this.#keys(service).state, "pongAt", at);
+  }
+
+  /** Starts a new chain of checks (the others go stale): its number. */
+  async newChain(service: string): Promise<number> {
+    return this.redis.hincrby(this.#keys(service).state, "gen", 1);
+  }
+
+  /** Claims the watch of the path for `ms`, unless a chain holds it: whether it was free. */
+  async claim(service: string, ms: number): Promise<boolean> {
+    return (await this.redis.set(this.#keys(service).chain, "1", "PX", ms, "NX")) === "OK";
+  }
+
+  /** The chain holds the watch `ms` longer. */
+  async hold(service: string, ms: number): Promise<void> {
+    await this.redis.pexpire(this.#keys(service).chain, ms);
+  }
+
+  /** No link goes to the service any more: nothing of its path is kept but the chain count
+   * (a check of an earlier chain still on its way stays stale). */
+  async forget(service: string): Promise<void> {
+    const { state, chain } = this.#keys(service);
+    await this.redis.hdel(state, "state", "failures", "pingSent", "pongAt");
+    await this.redis.del(chain);
+  }
+}

@@ -1,0 +1,84 @@
+// XEP-0289 path health, the shell around libs/muc-core federation/path.ts: one chain of checks per
+// peer service this node joined rooms at, as durable link timers (any worker runs the next one),
+// its state in Redis (PathStore); a change of the path reaches each link to the service. A chain
+// is numbered: an answer while the path is down, or a bounce of the check, starts a new one at
+// once, and the checks of the old one find themselves stale.
+import { pathAnswer, pathDue, pathPing, type PathStep } from "@fedmuc/muc-core";
+import type { PathStore } from "@fedmuc/room-store";
+import { serviceOf } from "@fedmuc/room-store";
+import type { Element } from "@fedmuc/xmpp";
+
+/** The purpose of the durable timers that run the checks. */
+export const PATH_TIMER = "path";
+
+export interface PathWatchOptions {
+  readonly store: PathStore;
+  /** This service's domain: the checks come from it. */
+  readonly domain: string;
+  readonly intervalMs: number;
+  /** The longest pause between checks while the path is down. */
+  readonly maxMs: number;
+  readonly send: (stanza: Element) => Promise<void>;
+  /** Runs chain `gen`'s next check of `service` after `afterMs` (a durable timer). */
+  readonly schedule: (service: string, gen: number, afterMs: number) => Promise<void>;
+  /** The path to `service` went down or came back: each of its links is told. */
+  readonly changed: (room: string, peer: string, changed: "down" | "up") => Promise<void>;
+  readonly log: (message: string, service: string) => void;
+}
+
+export class PathWatch {
+  readonly store: PathStore;
+
+  constructor(private readonly options: PathWatchOptions) {
+    this.store = options.store;
+  }
+
+  /** The link to `peer` is up: its service's path is watched, by one chain of checks. */
+  async watch(peer: string): Promise<void> {
+    const service = serviceOf(peer);
+    const { store, intervalMs } = this.options;
+    if (!(await store.claim(service, this.#holdMs(intervalMs)))) return;
+    await this.options.schedule(service, await store.newChain(service), intervalMs);
+  }
+
+  /** Chain `gen`'s check of `service` is due. */
+  async due(service: string, gen: number): Promise<void> {
+    const { store, domain, intervalMs, maxMs } = this.options;
+    const path = await store.read(service);
+    if (path && path.gen !== gen) return; // a newer chain watches it
+    if ((await store.linkCount(service)) === 0) return store.forget(service);
+    const step: PathStep = pathDue(path, new Date(), intervalMs, maxMs);
+    await store.checked(service, step.next);
+    await store.hold(service, this.#holdMs(step.afterMs));
+    await this.options.send(pathPing(domain, service));
+    await this.options.schedule(service, gen, step.afterMs);
+    if (step.changed) await this.#changed(service, step.changed);
+  }
+
+  /** Takes a stanza to this service that answers a check (or bounced it): whether it was one. */
+  async answered(stanza: Element): Promise<boolean> {
+    const answer = pathAnswer(stanza);
+    if (!answer) return false;
+    const service = stanza.attrs.from!;
+    const { store } = this.options;
+    if (answer === "answered") await store.answered(service, new Date().toISOString());
+    // Looked at again now: a path that answers while down, or bounces while up. (A bounce while
+    // down changes nothing: the checks back off.)
+    const down = (await store.read(service))?.state === "down";
+    if (down === (answer === "answered")) {
+      await this.options.schedule(service, await store.newChain(service), 0);
+    }
+    return true;
+  }
+
+  async #changed(service: string, changed: "down" | "up"): Promise<void> {
+    const links = await this.options.store.links(service);
+    this.options.log(`path to ${service} ${changed}: ${links.length} links`, service);
+    for (const [room, peer] of links) await this.options.changed(room, peer, changed);
+  }
+
+  /** How long a chain holds the watch after a check: until well after its next one. */
+  #holdMs(afterMs: number): number {
+    return afterMs + 2 * this.options.intervalMs;
+  }
+}

@@ -1,0 +1,95 @@
+// XEP-0289 path health over real S2S (libs/fmuc-core/README.md "Link health"): the spoke's rooms
+// that joined rooms of the hub's service share one check of the path, not one each; when the path
+// is cut every one of those links goes down together, and when it returns they all come back.
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { TestClient } from "../harness/client.js";
+import {
+  createRoom,
+  groupchatBody,
+  join,
+  presenceFrom,
+  seen,
+  sendGroupchat,
+} from "../harness/muc.js";
+import { ROOMS, TALK, startFederatedSites, type FederatedSites } from "../harness/fmuc.js";
+import { connectRedis } from "../harness/redis.js";
+import { linksOf, waitForLog } from "../harness/service.js";
+
+const NAMES = ["north", "south", "east"];
+const hubRoom = (name: string) => `${name}@${ROOMS.domain}`;
+const spokeRoom = (name: string) => `${name}@${TALK.domain}`;
+const TIMERS = {
+  FMUC_JOIN_TIMEOUT_MS: "1500",
+  FMUC_RETRY_MAX_MS: "2000",
+  FMUC_PING_INTERVAL_MS: "1000",
+};
+
+let bed: FederatedSites<"alice" | "hamlet">;
+let alice: TestClient, hamlet: TestClient;
+
+beforeAll(async () => {
+  bed = await startFederatedSites({
+    hub: { users: ["alice"], services: [{ component: ROOMS, env: { FMUC_ALLOW: TALK.domain } }] },
+    spoke: {
+      users: ["hamlet"],
+      services: [{ component: TALK, env: { ...TIMERS, FMUC_UPSTREAM: ROOMS.domain } }],
+    },
+  });
+  ({ alice, hamlet } = await bed.connectUsers());
+  for (const name of NAMES) {
+    await createRoom(alice, hubRoom(name), "Alice");
+    await join(hamlet, spokeRoom(name), "Hamlet");
+    // The hub's occupant may come with the join's answer: seen already, or awaited.
+    await seen(hamlet, presenceFrom(`${spokeRoom(name)}/Alice`), 15_000);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+/** The ids of the spoke's delayed link jobs (its timers), as BullMQ keeps them. */
+async function timers(): Promise<string[]> {
+  const redis = connectRedis(bed.redis.spoke);
+  try {
+    const prefix = bed.spoke.options.keyPrefix;
+    return await redis.zrange(`{${prefix}links}:fmuc-links:delayed`, 0, -1);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const countOf = (text: string, part: string) => text.split(part).length - 1;
+const upLinks = async () => (await linksOf(bed.spoke, "state=up")).map((l) => l.room).sort();
+
+describe("XEP-0289 path health: one check for all the links to a service", () => {
+  it("three rooms joined at the hub's service are watched by one check of the path, none of their own", async () => {
+    expect(await upLinks()).toEqual(NAMES.map(spokeRoom).sort());
+    const pending = await timers();
+    expect(pending.filter((id) => id.startsWith("timer path "))).toHaveLength(1);
+    expect(pending.filter((id) => id.startsWith("timer ping "))).toEqual([]);
+    expect(pending.find((id) => id.startsWith("timer path "))).toContain(ROOMS.domain);
+  });
+
+  it("a cut path takes every one of them down together; its return brings them all back", async () => {
+    const { shaper } = bed.sites;
+    const log = bed.spoke.logFile;
+    const downs = countOf(readFileSync(log, "utf8"), '"msg":"federation link down"');
+    const down = waitForLog(log, `path to ${ROOMS.domain} down: 3 links`, 30_000);
+    await shaper.cut();
+    await down;
+    // All three, on that one finding (and nothing else went down meanwhile).
+    await waitForLog(log, '"msg":"federation link down"', 10_000, downs + 3);
+    expect(await linksOf(bed.spoke, "state=up")).toEqual([]);
+    expect(countOf(readFileSync(log, "utf8"), "its service does not answer")).toBe(3);
+    const up = waitForLog(bed.spoke.logFile, `path to ${ROOMS.domain} up: 3 links`, 60_000);
+    await shaper.restore();
+    await up;
+    for (const name of NAMES) {
+      await sendGroupchat(alice, hubRoom(name), `back in ${name}`);
+      await hamlet.waitFor(groupchatBody(`back in ${name}`), 60_000);
+    }
+    expect(await upLinks()).toEqual(NAMES.map(spokeRoom).sort());
+  });
+});
