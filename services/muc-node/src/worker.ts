@@ -136,7 +136,10 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
         links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
       peerAcked: (room, { peer, ...ack }) => links.acknowledged({ room, peer }, ack),
       ackDue: (room, peer, session, rx) => links.ackDue({ room, peer }, session, rx),
-      watchPath: (_room, peer) => paths.watch(peer),
+      watchPath: async (room, peer) => {
+        await paths.store.noteLink(room, peer, true); // noted already, unless up before an upgrade
+        await paths.watch(peer);
+      },
     },
   });
   const handle = inboundHandler({

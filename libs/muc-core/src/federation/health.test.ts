@@ -35,10 +35,13 @@ describe("XEP-0289 link health: the joining node has the path to the joined room
     expect(spoke.room.links[HUB]!.state).toBe("up");
     expect([...spoke.watched]).toEqual([HUB]);
     expect(spoke.pending("ping")).toEqual([]);
-    // A check an earlier version set for the link itself does nothing now.
+    // A check an earlier version set for the link itself sends nothing now: it asks for the
+    // path's watch (a link up before an upgrade is watched so).
+    spoke.watched.clear();
     spoke.timers.push({ peer: HUB, purpose: "ping", joins: 1 });
     spoke.fireTimers("ping");
     expect(spoke.outbox).toEqual([]);
+    expect([...spoke.watched]).toEqual([HUB]);
     expect(spoke.room.links[HUB]!.state).toBe("up");
   });
 });

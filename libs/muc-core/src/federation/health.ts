@@ -38,8 +38,13 @@ export function linkDue(
   ctx: Context,
 ): Decision {
   if (purpose === "join") return rejoin(room, peer, joins, ctx);
-  // A check of the link itself, as an earlier version set them: the path's check does it now.
-  if (purpose === "ping") return NOTHING;
+  // A check of the link itself, as an earlier version set them: the path's check does it now,
+  // which this link asks for (so a link that was up before an upgrade is watched too).
+  if (purpose === "ping") {
+    const link = room.links[peer];
+    const up = link?.role === "upstream" && link.state === "up";
+    return up ? decision([], [watchPath(peer)]) : NOTHING;
+  }
   return graceOver(room, peer, ctx);
 }
 
