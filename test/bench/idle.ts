@@ -3,14 +3,15 @@
 // alone for a while; the bytes its links put on its component stream (both ways, health checks
 // included) and the bytes the shaper carried, for each R. The goal (issue: a hub for many spokes)
 // is idle bytes flat in R. Reports figures, asserts nothing; appends them to
-// test/bench/hub-results.md. Run: npm run bench:idle; BENCH_IDLE_ROOMS, BENCH_IDLE_SECONDS and
-// BENCH_IDLE_PING_MS tune it.
+// test/bench/hub-results.md, with the Redis memory each federated room takes at each site. Run:
+// npm run bench:idle; BENCH_IDLE_ROOMS, BENCH_IDLE_SECONDS and BENCH_IDLE_PING_MS tune it.
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { createRoom, join } from "../harness/muc.js";
 import { ROOMS, TALK, startFederatedSites } from "../harness/fmuc.js";
 import { metric } from "../harness/metrics.js";
+import { connectRedis } from "../harness/redis.js";
 import { linksOf } from "../harness/service.js";
 import { appendRun } from "./report.js";
 import { commandLine, run, say } from "./cli.js";
@@ -27,13 +28,29 @@ const HEADER = `# Hub benchmark results
 Written by \`npm run bench:idle\` (test/bench/idle.ts); each run appends a section. Two sites over
 real S2S through the link shaper; the spoke's rooms each federate with a hub room (one user at
 each end), then the bed is left alone: the bytes the spoke's links put on its component stream
-(out and in: health checks and their answers) and what the shaper carried, per room count.
+(out and in: health checks and their answers) and what the shaper carried, per room count; and
+the Redis memory a federated room takes at each site (INFO used_memory's growth over the rooms,
+divided by their number: at few rooms the allocator's and BullMQ's fixed costs dominate).
 `;
 
 interface Row {
   rooms: number;
   componentBytes: number;
   shaperBytes: number;
+  /** Redis memory per federated room at each site (used_memory's growth over the rooms). */
+  spokeRedisPerRoom: number;
+  hubRedisPerRoom: number;
+}
+
+/** What a Redis uses (INFO memory's used_memory). */
+async function usedMemory(handle: Parameters<typeof connectRedis>[0]): Promise<number> {
+  const redis = connectRedis(handle);
+  try {
+    const info = await redis.info("memory");
+    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Link bytes of the spoke to the hub's service, both ways, as its metrics count them. */
@@ -57,6 +74,9 @@ async function idleWith(rooms: number): Promise<Row> {
   });
   try {
     const { alice, hamlet } = await bed.connectUsers();
+    const memory = async () =>
+      Promise.all([usedMemory(bed.redis.spoke), usedMemory(bed.redis.hub)]);
+    const [spokeBefore, hubBefore] = await memory();
     for (let i = 0; i < rooms; i++) {
       await createRoom(alice, `idle${i}@${ROOMS.domain}`, "Alice");
       await join(hamlet, `idle${i}@${TALK.domain}`, "Hamlet");
@@ -67,6 +87,7 @@ async function idleWith(rooms: number): Promise<Row> {
       await delay(200);
     }
     await delay(2 * PING_MS); // what the joins set off (configuration queries) is over
+    const [spokeAfter, hubAfter] = await memory();
     const before = await linkBytes(bed.spoke);
     bed.sites.shaper.resetStats();
     await delay(SECONDS * 1000); // the idle period measured
@@ -75,6 +96,8 @@ async function idleWith(rooms: number): Promise<Row> {
       rooms,
       componentBytes: (await linkBytes(bed.spoke)) - before,
       shaperBytes: stats.hubToSpoke.bytes + stats.spokeToHub.bytes,
+      spokeRedisPerRoom: (spokeAfter - spokeBefore) / rooms,
+      hubRedisPerRoom: (hubAfter - hubBefore) / rooms,
     };
   } finally {
     await bed.stop();
@@ -93,11 +116,11 @@ async function main(): Promise<void> {
   const brief = [
     `Idle ${SECONDS} s, FMUC_PING_INTERVAL_MS=${PING_MS}:`,
     "",
-    "| rooms | link bytes on the spoke's component stream | bytes over S2S | ratio to the first |",
-    "| ---: | ---: | ---: | ---: |",
+    "| rooms | link bytes on the spoke's component stream | bytes over S2S | ratio to the first | Redis per room, spoke / hub |",
+    "| ---: | ---: | ---: | ---: | ---: |",
     ...rows.map(
       (r) =>
-        `| ${r.rooms} | ${r.componentBytes} | ${r.shaperBytes} | ${(r.componentBytes / base.componentBytes).toFixed(2)} |`,
+        `| ${r.rooms} | ${r.componentBytes} | ${r.shaperBytes} | ${(r.componentBytes / base.componentBytes).toFixed(2)} | ${Math.round(r.spokeRedisPerRoom)} B / ${Math.round(r.hubRedisPerRoom)} B |`,
     ),
   ];
   const settings = `Node ${process.version}`;
