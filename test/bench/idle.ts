@@ -4,7 +4,8 @@
 // included) and the bytes the shaper carried, for each R. The goal (issue: a hub for many spokes)
 // is idle bytes flat in R. Reports figures, asserts nothing; appends them to
 // test/bench/hub-results.md, with the Redis memory each federated room takes at each site. Run:
-// npm run bench:idle; BENCH_IDLE_ROOMS, BENCH_IDLE_SECONDS and BENCH_IDLE_PING_MS tune it.
+// npm run bench:idle; BENCH_IDLE_ROOMS, BENCH_IDLE_SECONDS, BENCH_IDLE_PING_MS and
+// BENCH_IDLE_SETTLE_S tune it.
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
@@ -21,6 +22,9 @@ const list = (name: string, fallback: string): number[] =>
 const ROOM_COUNTS = list("BENCH_IDLE_ROOMS", "10,100");
 const SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 30);
 const PING_MS = Number(process.env.BENCH_IDLE_PING_MS ?? 5000);
+// Until what the joins set off is over: their retry timers, the acknowledgements of what they
+// sent and those acknowledgements' timeouts (30 s), so that what is measured is the idle state.
+const SETTLE_S = Number(process.env.BENCH_IDLE_SETTLE_S ?? 35);
 const RESULTS = fileURLToPath(new URL("hub-results.md", import.meta.url));
 
 const HEADER = `# Hub benchmark results
@@ -29,29 +33,40 @@ Written by \`npm run bench:idle\` (test/bench/idle.ts); each run appends a secti
 real S2S through the link shaper; the spoke's rooms each federate with a hub room (one user at
 each end), then the bed is left alone: the bytes the spoke's links put on its component stream
 (out and in: health checks and their answers) and what the shaper carried, per room count; and
-the Redis memory a federated room takes at each site (INFO used_memory's growth over the rooms,
-divided by their number: at few rooms the allocator's and BullMQ's fixed costs dominate).
+the Redis memory a federated room takes at each site: the growth of MEMORY USAGE summed over
+every key (room state, link state, pending link jobs) and of the number of keys, per room.
 `;
 
 interface Row {
   rooms: number;
   componentBytes: number;
   shaperBytes: number;
-  /** Redis memory per federated room at each site (used_memory's growth over the rooms). */
-  spokeRedisPerRoom: number;
-  hubRedisPerRoom: number;
+  /** Per federated room at each site: the growth of its keys' memory and of their number. */
+  spoke: Usage;
+  hub: Usage;
 }
 
-/** What a Redis uses (INFO memory's used_memory). */
-async function usedMemory(handle: Parameters<typeof connectRedis>[0]): Promise<number> {
+interface Usage {
+  readonly bytes: number;
+  readonly keys: number;
+}
+
+/** Every key of a Redis and what it takes (MEMORY USAGE, summed). */
+async function usage(handle: Parameters<typeof connectRedis>[0]): Promise<Usage> {
   const redis = connectRedis(handle);
   try {
-    const info = await redis.info("memory");
-    return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+    const keys = await redis.keys("*");
+    const sizes = await Promise.all(keys.map((k) => redis.memory("USAGE", k)));
+    return { bytes: sizes.reduce<number>((a, b) => a + Number(b ?? 0), 0), keys: keys.length };
   } finally {
     redis.disconnect();
   }
 }
+
+const perRoom = (after: Usage, before: Usage, rooms: number): Usage => ({
+  bytes: (after.bytes - before.bytes) / rooms,
+  keys: (after.keys - before.keys) / rooms,
+});
 
 /** Link bytes of the spoke to the hub's service, both ways, as its metrics count them. */
 async function linkBytes(service: Parameters<typeof metric>[0]): Promise<number> {
@@ -74,8 +89,7 @@ async function idleWith(rooms: number): Promise<Row> {
   });
   try {
     const { alice, hamlet } = await bed.connectUsers();
-    const memory = async () =>
-      Promise.all([usedMemory(bed.redis.spoke), usedMemory(bed.redis.hub)]);
+    const memory = async () => Promise.all([usage(bed.redis.spoke), usage(bed.redis.hub)]);
     const [spokeBefore, hubBefore] = await memory();
     for (let i = 0; i < rooms; i++) {
       await createRoom(alice, `idle${i}@${ROOMS.domain}`, "Alice");
@@ -86,7 +100,7 @@ async function idleWith(rooms: number): Promise<Row> {
       if (Date.now() > deadline) throw new Error(`not all ${rooms} links came up`);
       await delay(200);
     }
-    await delay(2 * PING_MS); // what the joins set off (configuration queries) is over
+    await delay(SETTLE_S * 1000);
     const [spokeAfter, hubAfter] = await memory();
     const before = await linkBytes(bed.spoke);
     bed.sites.shaper.resetStats();
@@ -96,8 +110,8 @@ async function idleWith(rooms: number): Promise<Row> {
       rooms,
       componentBytes: (await linkBytes(bed.spoke)) - before,
       shaperBytes: stats.hubToSpoke.bytes + stats.spokeToHub.bytes,
-      spokeRedisPerRoom: (spokeAfter - spokeBefore) / rooms,
-      hubRedisPerRoom: (hubAfter - hubBefore) / rooms,
+      spoke: perRoom(spokeAfter, spokeBefore, rooms),
+      hub: perRoom(hubAfter, hubBefore, rooms),
     };
   } finally {
     await bed.stop();
@@ -114,13 +128,13 @@ async function main(): Promise<void> {
   }
   const base = rows[0]!;
   const brief = [
-    `Idle ${SECONDS} s, FMUC_PING_INTERVAL_MS=${PING_MS}:`,
+    `Idle ${SECONDS} s after ${SETTLE_S} s of settling, FMUC_PING_INTERVAL_MS=${PING_MS}:`,
     "",
-    "| rooms | link bytes on the spoke's component stream | bytes over S2S | ratio to the first | Redis per room, spoke / hub |",
+    "| rooms | link bytes on the spoke's component stream | bytes over S2S | ratio to the first | Redis per room: spoke / hub (keys) |",
     "| ---: | ---: | ---: | ---: | ---: |",
     ...rows.map(
       (r) =>
-        `| ${r.rooms} | ${r.componentBytes} | ${r.shaperBytes} | ${(r.componentBytes / base.componentBytes).toFixed(2)} | ${Math.round(r.spokeRedisPerRoom)} B / ${Math.round(r.hubRedisPerRoom)} B |`,
+        `| ${r.rooms} | ${r.componentBytes} | ${r.shaperBytes} | ${(r.componentBytes / base.componentBytes).toFixed(2)} | ${Math.round(r.spoke.bytes)} B (${r.spoke.keys.toFixed(1)}) / ${Math.round(r.hub.bytes)} B (${r.hub.keys.toFixed(1)}) |`,
     ),
   ];
   const settings = `Node ${process.version}`;

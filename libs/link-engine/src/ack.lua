@@ -33,6 +33,11 @@ end
 local stale = n < acked
 if n > acked then
   redis.call('XTRIM', KEYS[1], 'MINID', '0-' .. (n + 1))
+  -- An empty stream still costs its structure: an idle link keeps none (the ids are explicit,
+  -- so numbering goes on in a new one).
+  if redis.call('XLEN', KEYS[1]) == 0 then
+    redis.call('DEL', KEYS[1])
+  end
   redis.call('HSET', KEYS[2], 'acked', n)
   acked = n
 end
