@@ -83,6 +83,16 @@ describe("the watch of a peer service's path", () => {
     expect(await watch.answered(parse(`<iq type="result" id="other" from="${HUB}"/>`))).toBe(false);
   });
 
+  it("takes an answer from a service it does not check, and keeps nothing of it", async () => {
+    const { store, watch, scheduled } = await watching();
+    const forged = parse(
+      `<iq type="result" id="fmuc-path" from="evil.example" to="talk.spoke.example"/>`,
+    );
+    expect(await watch.answered(forged)).toBe(true);
+    expect(await store.read("evil.example")).toBeUndefined();
+    expect(scheduled).toEqual([]);
+  });
+
   it("keeps nothing for a service no link goes to any more", async () => {
     const { store, watch, sent } = await watching();
     await watch.watch(LINKS[0]![1]);

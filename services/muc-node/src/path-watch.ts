@@ -61,6 +61,8 @@ export class PathWatch {
     if (!answer) return false;
     const service = stanza.attrs.from!;
     const { store } = this.options;
+    // From a service this node does not check (forged, or long forgotten): nothing is kept.
+    if (!(await store.read(service))) return true;
     if (answer === "answered") await store.answered(service, new Date().toISOString());
     // Looked at again now: a path that answers while down, or bounces while up. (A bounce while
     // down changes nothing: the checks back off.)
