@@ -74,6 +74,27 @@ describe("XEP-0289 5.1 a join is sent again until it completes", () => {
   });
 });
 
+describe("XEP-0289 5.1 a join sent again while its answer is on its way", () => {
+  it("keeps the hub's occupants its first answer announced (the end of that answer is not taken for a resync's)", () => {
+    const { spoke, hub, flush } = world();
+    hub.step(join(HATTER, HUB, "Hatter"));
+    spoke.step(join(HAMLET, SPOKE, "Hamlet")); // the join
+    hub.step(spoke.crossing(spoke.outbox.shift()!)); // reaches the hub, which answers
+    const answer = hub.outbox.splice(0);
+    const subjectAt = answer.findIndex((e) => e.getChild("subject"));
+    // The answer's presences arrive; the join's timer fires before its subject ends it.
+    for (const e of answer.slice(0, subjectAt)) spoke.step(hub.crossing(e));
+    spoke.fireTimers("join");
+    for (const e of answer.slice(subjectAt)) spoke.step(hub.crossing(e));
+    flush();
+    expect(spoke.room.links[HUB]!.state).toBe("up");
+    expect(Object.keys(spoke.room.occupants).sort()).toEqual(["Alice", "Hamlet", "Hatter"]);
+    expect(
+      spoke.receivedBy(HAMLET).filter((p) => p.is("presence") && p.attrs.type === "unavailable"),
+    ).toEqual([]);
+  });
+});
+
 describe("XEP-0289 a failed link and its resync", () => {
   function joined() {
     const w = world();

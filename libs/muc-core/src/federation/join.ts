@@ -121,8 +121,9 @@ export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
 
 /**
  * The link's timer: a join that has not completed (or a link that went down) is sent again.
- * What the peer announced before is marked stale; what it does not announce again by the end of
- * the join has left meanwhile (see adoptSubject). A room left without occupants to represent
+ * After an outage, what the peer announced before is marked stale; what it does not announce
+ * again by the end of the join has left meanwhile (see adoptSubject). A room left without
+ * occupants to represent
  * there has nothing to join for.
  */
 export function rejoin(room: Room, peer: string, joins: number, ctx: Context): Decision {
@@ -133,8 +134,10 @@ export function rejoin(room: Room, peer: string, joins: number, ctx: Context): D
   }
   const state = link.heard ? "resyncing" : "joining";
   const next: FederationLink = { ...link, state, joins: joins + 1 };
+  // Only the first join after an outage marks them: a join sent again while an answer may be on
+  // its way must not mark what that answer announced, which the answer's end would then remove.
   const stale: Mutation[] = occupantList(room)
-    .filter((o) => o.node === peer)
+    .filter((o) => o.node === peer && link.state === "down")
     .map((o) => ({ op: "putOccupant", occupant: { ...o, stale: true } }));
   return decision(
     [{ op: "setLink", peer, link: next }, ...stale],
