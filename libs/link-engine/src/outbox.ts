@@ -2,7 +2,7 @@
 // commits, see @fedmuc/room-store).
 import type { Cluster, Redis } from "ioredis";
 import { NS, xml, type Element } from "@fedmuc/xmpp";
-import { outboxKey, roomKeys } from "@fedmuc/room-store";
+import { entryTime, outboxKey, roomKeys } from "@fedmuc/room-store";
 import { historyForLink, type HistoryEntry } from "@fedmuc/muc-core";
 import type { Link } from "./link.js";
 
@@ -38,7 +38,7 @@ export class LinkOutbox {
         field === "h"
           ? historyForLink(JSON.parse(value!) as HistoryEntry, link.room, link.peer)
           : value!,
-      queuedAt: Number(id.slice(0, id.indexOf("-"))),
+      queuedAt: entryTime(id),
       replaceable: field !== "s",
       context,
     }));

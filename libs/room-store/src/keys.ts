@@ -25,6 +25,11 @@ export function outboxKey(prefix: string, room: string, peer: string): string {
   return `${prefix}{${room}}:out:${peer}`;
 }
 
+/** When a stream entry was added (ms since the epoch): the time part of its id. */
+export function entryTime(id: string): number {
+  return Number(id.slice(0, id.indexOf("-")));
+}
+
 /** A federation link's numbered traffic (libs/fmuc-core/README.md, "Link sessions"): what was
  * sent and not yet acknowledged (a stream whose ids are 0-n for stanza n), and the session's
  * counters. In the room's slot, beside the outbox. */

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { FederationLink, HistoryEntry, Mutation, Room, RoomConfig } from "@fedmuc/muc-core";
 import { decodeRoom, encodeMutations, linkPeers, versionToken } from "./codec.js";
-import { outboxKey, roomKeys, sessionKeys } from "./keys.js";
+import { entryTime, outboxKey, roomKeys, sessionKeys } from "./keys.js";
 
 const script = (name: string): string => readFileSync(new URL(name, import.meta.url), "utf8");
 const COMMIT = script("./commit.lua");
@@ -151,7 +151,7 @@ export class RoomStore {
     return {
       backlog,
       backlogBytes: Number(bytes ?? 0),
-      ...(id ? { oldestQueuedAt: Number(id.slice(0, id.indexOf("-"))) } : {}),
+      ...(id ? { oldestQueuedAt: entryTime(id) } : {}),
     };
   }
 

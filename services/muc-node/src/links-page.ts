@@ -32,8 +32,6 @@ export class LinksQueryError extends Error {
   override readonly name = "LinksQueryError";
 }
 
-export { serviceOf };
-
 const cursorOf = (l: IndexedLink) => `${l.room} ${l.peer}`;
 
 /** The query that `params` (of /links) ask; throws LinksQueryError naming a bad one. */

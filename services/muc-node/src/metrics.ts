@@ -1,8 +1,8 @@
 // The worker's own metrics, beside the process defaults.
 import type { ComponentMetrics } from "@fedmuc/component";
-import type { LinkHealth } from "@fedmuc/room-store";
+import { serviceOf, type LinkHealth } from "@fedmuc/room-store";
 import { Counter, Gauge, Histogram, type Registry } from "@fedmuc/telemetry";
-import { LINK_STATES, linkCounts, serviceOf } from "./links-page.js";
+import { LINK_STATES, linkCounts } from "./links-page.js";
 
 export function workerMetrics(registry: Registry) {
   return {
@@ -206,5 +206,3 @@ export function publishReadiness(
     },
   ]);
 }
-
-export { serviceOf };

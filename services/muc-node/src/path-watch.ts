@@ -62,12 +62,12 @@ export class PathWatch {
     const service = stanza.attrs.from!;
     const { store } = this.options;
     // From a service this node does not check (forged, or long forgotten): nothing is kept.
-    if (!(await store.read(service))) return true;
+    const path = await store.read(service);
+    if (!path) return true;
     if (answer === "answered") await store.answered(service, new Date().toISOString());
     // Looked at again now: a path that answers while down, or bounces while up. (A bounce while
     // down changes nothing: the checks back off.)
-    const down = (await store.read(service))?.state === "down";
-    if (down === (answer === "answered")) {
+    if ((path.state === "down") === (answer === "answered")) {
       await this.options.schedule(service, await store.newChain(service), 0);
     }
     return true;

@@ -4,7 +4,7 @@ import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
 import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
 import { createRedis, redisTarget } from "@fedmuc/redis";
-import { PathStore, RoomStore } from "@fedmuc/room-store";
+import { PathStore, RoomStore, serviceOf } from "@fedmuc/room-store";
 import { SpanKind, carrierOf, createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { stripped, strippedFor, traceElement } from "@fedmuc/fmuc-core";
 import type { Element } from "@fedmuc/xmpp";
@@ -16,7 +16,6 @@ import {
   publishComponentMetrics,
   publishLinks,
   publishReadiness,
-  serviceOf,
   workerMetrics,
 } from "./metrics.js";
 import { arrivingContext, inboundHandler } from "./inbound.js";
