@@ -1,14 +1,6 @@
 export * from "./types.js";
 export { decide, decideLinkTimer, decidePathChange } from "./decide.js";
-export {
-  PATH_PING_ID,
-  pathAnswer,
-  pathAnswered,
-  pathDue,
-  pathPing,
-  type PathState,
-  type PathStep,
-} from "./federation/path.js";
+export { pathAnswer, pathDue, pathPing, type PathState, type PathStep } from "./federation/path.js";
 export {
   NO_FEDERATION,
   applyMutations,

@@ -3,10 +3,15 @@
 // service answers again they all rejoin; the checks back off while it is down.
 import { describe, expect, it } from "vitest";
 import { HAMLET, HATTER, HUB, SPOKE, join, world } from "../testing/network.js";
-import { pathAnswered, pathDue, type PathState } from "./path.js";
+import { pathDue, type PathState } from "./path.js";
 
 const MINUTE = 60_000;
 const at = (ms: number) => new Date(Date.parse("2026-01-01T00:00:00Z") + ms);
+/** The service answered a check at `when` (the store notes only the time). */
+const answeredAt = (path: PathState, when: Date): PathState => ({
+  ...path,
+  pongAt: when.toISOString(),
+});
 
 describe("XEP-0289 path health: the check of a peer service", () => {
   it("checks every interval while answered; one unanswered check takes the path down", () => {
@@ -15,7 +20,7 @@ describe("XEP-0289 path health: the check of a peer service", () => {
       next: { state: "up", failures: 0, pingSent: at(0).toISOString() },
       afterMs: MINUTE,
     });
-    const answered = pathAnswered(first.next, at(100));
+    const answered = answeredAt(first.next, at(100));
     const second = pathDue(answered, at(MINUTE), MINUTE, 10 * MINUTE);
     expect([second.next.state, second.afterMs, second.changed]).toEqual(["up", MINUTE, undefined]);
     const third = pathDue(second.next, at(2 * MINUTE), MINUTE, 10 * MINUTE); // no answer came
@@ -32,7 +37,7 @@ describe("XEP-0289 path health: the check of a peer service", () => {
       path = step.next;
     }
     expect(pauses).toEqual([2, 4, 8, 10, 10, 10].map((m) => m * MINUTE));
-    const back = pathDue(pathAnswered(path, at(7 * MINUTE)), at(7 * MINUTE), MINUTE, 10 * MINUTE);
+    const back = pathDue(answeredAt(path, at(7 * MINUTE)), at(7 * MINUTE), MINUTE, 10 * MINUTE);
     expect([back.next.state, back.next.failures, back.afterMs, back.changed]).toEqual([
       "up",
       0,

@@ -65,11 +65,6 @@ export function pathAnswer(stanza: Element): "answered" | "failed" | undefined {
   return PATH_FAILURES.has(condition) ? "failed" : "answered";
 }
 
-/** The service answered a check at `now` (a result or an error of its own). */
-export function pathAnswered(path: PathState | undefined, now: Date): PathState {
-  return { state: "up", failures: 0, ...path, pongAt: now.toISOString() };
-}
-
 /** The check itself: a ping from this service to the peer service. */
 export function pathPing(from: string, service: string): Element {
   return xml(
