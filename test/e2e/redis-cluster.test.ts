@@ -5,7 +5,7 @@ import { Queue } from "bullmq";
 import type { Cluster } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG, type Mutation } from "@fedmuc/muc-core";
-import { LinkDispatcher } from "@fedmuc/link-engine";
+import { LINK_SHARDS, LinkDispatcher, shardPrefix } from "@fedmuc/link-engine";
 import { RoomStore, outboxKey, roomKeys } from "@fedmuc/room-store";
 import { connectRedis, startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
 import { startRedisCluster } from "../harness/redis-cluster.js";
@@ -104,8 +104,9 @@ describe("Redis Cluster", () => {
     await expect(cluster.eval("return 1", 2, ka, kb)).rejects.toThrow(/CROSSSLOT/);
   });
 
-  it("keeps BullMQ's keys in the slot of its hash-tag prefix; without the tag BullMQ fails", async () => {
-    const storePrefix = uniquePrefix();
+  it("keeps each shard of the link queue in the slot of its hash tag, the shards spread over the masters; without the tag BullMQ fails", async () => {
+    // A fixed prefix (this cluster is the file's own), so where the shards land does not vary.
+    const storePrefix = "sharded:";
     const queuePrefix = `{${storePrefix}links}`; // as the service derives it
     const store = new RoomStore(cluster, { prefix: storePrefix, defaults: DEFAULT_CONFIG });
     const room = "elsinore@talk.denmark.lit";
@@ -123,11 +124,17 @@ describe("Redis Cluster", () => {
     await sent;
     await dispatcher.close();
 
-    const byMaster = await keysByMaster(`${queuePrefix}*`);
-    const holding = [...byMaster].filter(([, keys]) => keys.length > 0);
-    expect(holding).toHaveLength(1);
-    const slots = await Promise.all(holding[0]![1].map(slotOf));
-    expect(new Set(slots)).toEqual(new Set([await slotOf(queuePrefix)]));
+    const masters = new Set<string>();
+    for (let shard = 0; shard < LINK_SHARDS; shard++) {
+      const tag = shardPrefix(queuePrefix, shard);
+      const byMaster = await keysByMaster(`${tag}*`);
+      const holding = [...byMaster].filter(([, keys]) => keys.length > 0);
+      expect(holding).toHaveLength(1);
+      const slots = await Promise.all(holding[0]![1].map(slotOf));
+      expect(new Set(slots)).toEqual(new Set([await slotOf(tag)]));
+      masters.add(holding[0]![0]);
+    }
+    expect(masters.size).toBe(3);
 
     const untagged = new Queue("fmuc-links", { connection: cluster, prefix: "untagged" });
     await expect(untagged.add("deliver", {})).rejects.toThrow(/CROSSSLOT/);

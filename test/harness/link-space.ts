@@ -10,6 +10,8 @@ import {
   LINK_QUEUE,
   LinkDispatcher,
   LinkOutbox,
+  shardOf,
+  shardPrefix,
   type DispatcherOptions,
   type Link,
 } from "@fedmuc/link-engine";
@@ -78,10 +80,11 @@ function linkSpace(connect: () => RedisClient) {
       retry: { initialMs: 20, factor: 2, maxMs: 200 },
       ...extra,
     });
-  /** Listens for the completion of a job of the link queue whose id starts with `idPrefix`:
+  /** Listens for the completion of a job of LINK's queue whose id starts with `idPrefix`:
    * resolves, once listening, to `{ done }`, which resolves when such a job has completed. */
   const listen = async (idPrefix: string) => {
-    const events = new QueueEvents(LINK_QUEUE, { connection: connect(), prefix: queuePrefix });
+    const prefix = shardPrefix(queuePrefix, shardOf(LINK));
+    const events = new QueueEvents(LINK_QUEUE, { connection: connect(), prefix });
     await events.waitUntilReady();
     const done = new Promise<void>((resolve) =>
       events.on("completed", ({ jobId }) => {

@@ -3,6 +3,7 @@
 // exponential backoff and full jitter while later traffic waits in the outbox, not in BullMQ's
 // delayed set. A job whose worker dies is taken over by another worker once its lock expires.
 // The link's timers (joins, checks, a session's acknowledgement timeout) are delayed jobs too.
+// The jobs are spread over LINK_SHARDS queues by link (link.ts); every worker serves them all.
 import { Queue, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
@@ -10,7 +11,7 @@ import { withSpan } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
 import { Acknowledger } from "./acks.js";
 import { Delivery } from "./delivery.js";
-import { LINK_QUEUE, linkJobId, type Link } from "./link.js";
+import { LINK_QUEUE, LINK_SHARDS, linkJobId, shardOf, shardPrefix, type Link } from "./link.js";
 import { LinkOutbox } from "./outbox.js";
 import { LinkSessions, type PeerAck } from "./session.js";
 
@@ -19,14 +20,15 @@ export { LINK_QUEUE };
 export interface DispatcherOptions {
   /** A connection for BullMQ's blocking commands (maxRetriesPerRequest must be null). */
   readonly connection: Redis | Cluster;
-  /** Key prefix; on Redis Cluster it must be a hash tag, e.g. "{fedmuc-links}". */
+  /** Key prefix of the first shard; on Redis Cluster a hash tag, e.g. "{fedmuc-links}", which
+   * the others extend ("{fedmuc-links:1}"...; see shardPrefix). */
   readonly queuePrefix: string;
   /** The room store's key prefix, where the outboxes are. */
   readonly storePrefix: string;
   /** Hands a stanza to the XMPP server; a rejection means: retry later. */
   readonly send: (stanza: Element) => Promise<void>;
   readonly retry?: Exponential;
-  /** Links served at once by this worker. */
+  /** Links served at once by this worker, shared evenly by the shards. */
   readonly concurrency?: number;
   /** How long a worker holds a link before another may take it over if it stops renewing. */
   readonly lockMs?: number;
@@ -75,8 +77,9 @@ type LinkJob = Link & TimerKey & { readonly session?: string; readonly tx?: numb
 const DEFAULT_RETRY: Exponential = { initialMs: 1_000, factor: 2, maxMs: 60_000 };
 
 export class LinkDispatcher {
-  readonly #queue: Queue;
-  readonly #worker: Worker;
+  /** One queue and one worker per shard. */
+  readonly #queues: Queue[];
+  readonly #workers: Worker[];
   readonly #outbox: LinkOutbox;
   readonly #sessions: LinkSessions;
   readonly #acks: Acknowledger;
@@ -113,37 +116,44 @@ export class LinkDispatcher {
       onResent: options.onResent,
       onSent: options.onSent,
     });
-    this.#queue = new Queue(LINK_QUEUE, { connection, prefix });
-    this.#worker = new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
-      connection: blocking,
-      prefix,
-      concurrency: options.concurrency ?? 64,
-      lockDuration: options.lockMs ?? 30_000,
-      stalledInterval: options.lockMs ?? 30_000,
-      maxStalledCount: Number.MAX_SAFE_INTEGER,
-      autorun: false,
-      settings: {
-        backoffStrategy: (attempts: number) => fullJitter(attempts - 1, retry, Math.random),
-      },
-    });
-    this.#queue.on("error", onConnectionError);
-    this.#worker.on("error", onConnectionError);
-    // Traffic committed while the job was finishing found the job still there and added none:
-    // look again once it is gone.
-    this.#worker.on("completed", (job: Job<LinkJob>) => {
-      if (job.name !== DELIVER) return;
-      this.#recheck(job.data).catch((err: Error) => options.onError?.(err, job.data));
-    });
+    const shards = Array.from({ length: LINK_SHARDS }, (_, i) => shardPrefix(prefix, i));
+    this.#queues = shards.map((prefix) => new Queue(LINK_QUEUE, { connection, prefix }));
+    const concurrency = Math.ceil((options.concurrency ?? 64) / LINK_SHARDS);
+    this.#workers = shards.map(
+      (prefix) =>
+        new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
+          connection: blocking,
+          prefix,
+          concurrency,
+          lockDuration: options.lockMs ?? 30_000,
+          stalledInterval: options.lockMs ?? 30_000,
+          maxStalledCount: Number.MAX_SAFE_INTEGER,
+          autorun: false,
+          settings: {
+            backoffStrategy: (attempts: number) => fullJitter(attempts - 1, retry, Math.random),
+          },
+        }),
+    );
+    for (const queue of this.#queues) queue.on("error", onConnectionError);
+    for (const worker of this.#workers) {
+      worker.on("error", onConnectionError);
+      // Traffic committed while the job was finishing found the job still there and added
+      // none: look again once it is gone.
+      worker.on("completed", (job: Job<LinkJob>) => {
+        if (job.name !== DELIVER) return;
+        this.#recheck(job.data).catch((err: Error) => options.onError?.(err, job.data));
+      });
+    }
   }
 
   /** Starts delivering (this worker takes link jobs). */
   start(): void {
-    void this.#worker.run();
+    for (const worker of this.#workers) void worker.run();
   }
 
   /** Makes sure the link's outbox will be sent; cheap to call after every commit. */
   async kick(link: Link): Promise<void> {
-    await this.#queue.add(DELIVER, link, { jobId: linkJobId(link), ...DURABLE });
+    await this.#queueOf(link).add(DELIVER, link, { jobId: linkJobId(link), ...DURABLE });
   }
 
   /** Calls onTimer(link, timer) once, after `delayMs`, on whichever worker is up then. A join
@@ -153,7 +163,7 @@ export class LinkDispatcher {
     const due = timer.purpose === "join" ? "" : ` ${Date.now() + delayMs}`;
     const jobId = `timer ${timer.purpose} ${timer.joins}${due} ${linkJobId(link)}`;
     const data = { ...link, purpose: timer.purpose, joins: timer.joins };
-    await this.#queue.add(TIMER, data, { jobId, delay: delayMs, ...DURABLE });
+    await this.#queueOf(link).add(TIMER, data, { jobId, delay: delayMs, ...DURABLE });
   }
 
   /** The peer has applied the session's stanzas up to `n`; `resend`: it asks for what follows. */
@@ -169,10 +179,14 @@ export class LinkDispatcher {
   /** Stops taking links; waits for the links being sent unless `force` (then, like a crash). */
   async close(force = false): Promise<void> {
     this.#acks.close();
-    await this.#worker.close(force);
-    await this.#queue.close();
+    await Promise.all(this.#workers.map((w) => w.close(force)));
+    await Promise.all(this.#queues.map((q) => q.close()));
     if (force) this.#redis.disconnect();
     else await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  #queueOf(link: Link): Queue {
+    return this.#queues[shardOf(link)]!;
   }
 
   async #process(job: Job<LinkJob>): Promise<void> {
@@ -198,7 +212,8 @@ export class LinkDispatcher {
     const delay = this.options.ackTimeoutMs ?? 30_000;
     this.#armed.set(id, Date.now() + delay);
     const data = { ...link, purpose: TIMEOUT, joins: 0, session, tx };
-    await this.#queue.add(TIMEOUT, data, { jobId: `timeout ${tx} ${id}`, delay, ...DURABLE });
+    const jobId = `timeout ${tx} ${id}`;
+    await this.#queueOf(link).add(TIMEOUT, data, { jobId, delay, ...DURABLE });
   }
 
   async #timedOut(link: Link, session: string, tx: number): Promise<void> {

@@ -1,4 +1,4 @@
 export { LinkDispatcher, LINK_QUEUE, type DispatcherOptions, type TimerKey } from "./dispatcher.js";
-export { linkJobId, type Link } from "./link.js";
+export { LINK_SHARDS, linkJobId, shardOf, shardPrefix, type Link } from "./link.js";
 export { LinkOutbox, type OutboxEntry } from "./outbox.js";
 export type { PeerAck } from "./session.js";

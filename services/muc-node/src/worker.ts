@@ -126,10 +126,11 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       send: sendToPeer,
       traffic: (room, peer) => links.kick({ room, peer }),
       stateChanged: async (room, peer, from, to) => {
-        log.info({ room, peer, from, to }, `federation link ${to ?? "gone"}`);
-        metrics.linkStates.inc({ state: to ?? "none" });
         await store.indexLink(room, peer, to);
         await paths.store.noteLink(room, peer, to !== null);
+        // Logged once noted, so that what the log says the operator's view shows.
+        log.info({ room, peer, from, to }, `federation link ${to ?? "gone"}`);
+        metrics.linkStates.inc({ state: to ?? "none" });
       },
       timer: (room, peer, timer, afterMs) =>
         links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
