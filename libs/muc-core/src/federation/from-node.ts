@@ -89,11 +89,15 @@ export function fromNode(
     if ("loop" in below) return rejected(room, peer, below.loop);
     // Not the node's own occupant: the node's moderator changed its role (5.5).
     if (occupant && !mine) return roleChangedElsewhere(room, peer, occupant, stanza);
-    // A join (first or again) lists the node's occupants; any other presence is a change, shown
-    // with the role the node gives its occupant (5.5).
+    // A join (first or again) carries the muc element (5.1); from a node of this service (a
+    // link with a session) only its first presence, which lists the node's occupants, is the
+    // join. Any other presence is a change, shown with the role the node gives its occupant
+    // (5.5). A node of another implementation joins again after an outage with the muc element
+    // only: it gets the room's state again, as any rejoin.
     const listed = readOccupants(stanza);
+    const joining = listed !== undefined || (isJoin(stanza) && link?.session === undefined);
     const shown = roleShown(stanza);
-    if (mine && !listed) return changeAvailability(room, mine, own, shown);
+    if (mine && !joining) return changeAvailability(room, mine, own, shown);
     // A room here that would mirror a room above is made on demand, as a relay (a regional hub
     // with no users of its own); one that would not must exist already.
     if (!room.exists && !upstreamOf(room, ctx))
@@ -103,13 +107,12 @@ export function fromNode(
     const offer = listed ? readSession(stanza) : undefined;
     const answer = answerTo(link, offer, ctx);
     const resumed = answer.kind === "resume" || answer.kind === "repeat";
-    const isJoin = listed !== undefined;
-    const joined = joinedLink(link, answer, below, wantsEcho(stanza), offer, isJoin);
+    const joined = joinedLink(link, answer, below, wantsEcho(stanza), offer, joining);
     const requested = nick || resourceOf(stanza.attrs.from);
     // A rejoin that starts over gets the room's state and history again: what waited for the
     // node and is carried by them goes (its private messages stay, and go after).
     const replaced: Mutation[] =
-      link && listed && !resumed ? [{ op: "dropReplaceable", peer }] : [];
+      link && joining && !resumed ? [{ op: "dropReplaceable", peer }] : [];
     const join = inSteps(room, [
       // Made first: making a room starts it afresh, without links.
       () => decision(room.exists ? [] : creation(room, ctx), []),

@@ -66,6 +66,25 @@ describe("XEP-0289 link sessions", () => {
     expect(hub.outbox.every((el) => el.getChild("seq", NS.fedmuc) === undefined)).toBe(true);
   });
 
+  it("a peer of another implementation that joins again (the muc element, no list) gets the room's state again; a change of its presence does not", () => {
+    const { hub } = world();
+    const fmuc = `<fmuc xmlns="${NS.fmuc}" from="${HAMLET}"/>`;
+    const plainJoin = `<presence from="${SPOKE}/Hamlet" to="${HUB}/Hamlet">${fmuc}<x xmlns="${NS.muc}"/></presence>`;
+    const subjects = () =>
+      hub.outbox.filter((el) => el.attrs.to === SPOKE && el.getChild("subject") !== undefined);
+    hub.step(plainJoin);
+    expect(subjects()).toHaveLength(1);
+    hub.step(bounce(SPOKE, HUB)); // an outage at the hub's end
+    expect(hub.room.links[SPOKE]!.state).toBe("down");
+    hub.step(plainJoin);
+    expect(subjects()).toHaveLength(2);
+    expect(hub.room.links[SPOKE]!.state).toBe("up");
+    hub.step(
+      `<presence from="${SPOKE}/Hamlet" to="${HUB}/Hamlet">${fmuc}<show>away</show></presence>`,
+    );
+    expect(subjects()).toHaveLength(2);
+  });
+
   it("a rejoin within the grace period resumes the session: only what was lost crosses again, once", () => {
     const w = joined();
     const { hub, spoke, flush } = w;
