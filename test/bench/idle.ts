@@ -12,9 +12,9 @@ import { setTimeout as delay } from "node:timers/promises";
 import { createRoom, join } from "../harness/muc.js";
 import { ROOMS, TALK, startFederatedSites } from "../harness/fmuc.js";
 import { metric } from "../harness/metrics.js";
-import { connectRedis } from "../harness/redis.js";
 import { linksOf } from "../harness/service.js";
 import { appendRun } from "./report.js";
+import { growthPer, redisUsage as usage, type Usage } from "./usage.js";
 import { commandLine, run, say } from "./cli.js";
 
 const list = (name: string, fallback: string): number[] =>
@@ -45,28 +45,6 @@ interface Row {
   spoke: Usage;
   hub: Usage;
 }
-
-interface Usage {
-  readonly bytes: number;
-  readonly keys: number;
-}
-
-/** Every key of a Redis and what it takes (MEMORY USAGE, summed). */
-async function usage(handle: Parameters<typeof connectRedis>[0]): Promise<Usage> {
-  const redis = connectRedis(handle);
-  try {
-    const keys = await redis.keys("*");
-    const sizes = await Promise.all(keys.map((k) => redis.memory("USAGE", k)));
-    return { bytes: sizes.reduce<number>((a, b) => a + Number(b ?? 0), 0), keys: keys.length };
-  } finally {
-    redis.disconnect();
-  }
-}
-
-const perRoom = (after: Usage, before: Usage, rooms: number): Usage => ({
-  bytes: (after.bytes - before.bytes) / rooms,
-  keys: (after.keys - before.keys) / rooms,
-});
 
 /** Link bytes of the spoke to the hub's service, both ways, as its metrics count them. */
 async function linkBytes(service: Parameters<typeof metric>[0]): Promise<number> {
@@ -110,8 +88,8 @@ async function idleWith(rooms: number): Promise<Row> {
       rooms,
       componentBytes: (await linkBytes(bed.spoke)) - before,
       shaperBytes: stats.hubToSpoke.bytes + stats.spokeToHub.bytes,
-      spoke: perRoom(spokeAfter, spokeBefore, rooms),
-      hub: perRoom(hubAfter, hubBefore, rooms),
+      spoke: growthPer(spokeAfter, spokeBefore, rooms),
+      hub: growthPer(hubAfter, hubBefore, rooms),
     };
   } finally {
     await bed.stop();
