@@ -1,7 +1,7 @@
 // /links at hub scale (README.md "Operations"): the service's federation links, filtered by peer
 // service and state, a page at a time in a stable order (room, then peer), each page naming
 // where the next one starts.
-import { serviceOf } from "@fedmuc/room-store";
+import { serviceOf } from "@fedmuc/muc-core";
 
 export interface IndexedLink {
   readonly room: string;

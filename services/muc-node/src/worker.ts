@@ -2,9 +2,9 @@
 import type { Server } from "node:http";
 import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
-import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
+import { DEFAULT_CONFIG, serviceOf } from "@fedmuc/muc-core";
 import { createRedis, redisTarget } from "@fedmuc/redis";
-import { PathStore, RoomStore, serviceOf } from "@fedmuc/room-store";
+import { PathStore, RoomStore } from "@fedmuc/room-store";
 import { SpanKind, carrierOf, createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { stripped, strippedFor, traceElement } from "@fedmuc/fmuc-core";
 import type { Element } from "@fedmuc/xmpp";
