@@ -7,13 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   arrives,
-  createRoom,
   groupchatBody,
   iq,
   join,
   marks,
   presenceFrom,
-  seen,
   sendGroupchat,
   since,
   xml,
@@ -29,13 +27,19 @@ import {
   startCommand,
   submitCommand,
 } from "../harness/adhoc.js";
-import { ROOMS, TALK, startFederatedSites, type FederatedSites } from "../harness/fmuc.js";
+import {
+  ROOMS,
+  TALK,
+  federateRooms,
+  hubRoom,
+  spokeRoom,
+  startFederatedSites,
+  type FederatedSites,
+} from "../harness/fmuc.js";
 import { connectRedis } from "../harness/redis.js";
 import { linksOf, waitForLog } from "../harness/service.js";
 
 const NAMES = ["east", "north", "south"];
-const hubRoom = (name: string) => `${name}@${ROOMS.domain}`;
-const spokeRoom = (name: string) => `${name}@${TALK.domain}`;
 const node = (command: string) => `urn:fedmuc:fmuc:0#${command}`;
 const TIMERS = { FMUC_JOIN_TIMEOUT_MS: "1500", FMUC_RETRY_MAX_MS: "2000" };
 
@@ -65,12 +69,7 @@ beforeAll(async () => {
     },
   });
   ({ alice, hatter, hamlet, ophelia, horatio } = await bed.connectUsers());
-  for (const name of NAMES) {
-    await createRoom(alice, hubRoom(name), "Alice");
-    await join(hamlet, spokeRoom(name), "Hamlet");
-    // The hub's occupant may come with the join's answer: seen already, or awaited.
-    await seen(hamlet, presenceFrom(`${spokeRoom(name)}/Alice`), 15_000);
-  }
+  await federateRooms(alice, hamlet, NAMES);
 }, 120_000);
 
 afterAll(async () => {
