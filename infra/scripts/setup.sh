@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian 12 machine (as root) for the test suites: the servers the end-to-end
-# harness starts itself (redis-server, prosody, ejabberd, dnsmasq), then the npm dependencies.
+# harness starts itself (redis-server, prosody, ejabberd, dnsmasq; python3-slixmpp, a client),
+# then the npm dependencies.
 # Idempotent: installs only what is missing; the packages' own daemons are never left running.
 set -euo pipefail
 
@@ -12,6 +13,8 @@ missing=()
 for bin in redis-server redis-cli prosody ejabberdctl dnsmasq; do
   command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
 done
+# The independent XEP-0050 client of the operator commands' suite, for Debian's own python3.
+/usr/bin/python3 -c 'import slixmpp' >/dev/null 2>&1 || missing+=("python3-slixmpp")
 
 # Stop the system instances the packages may have started; the harness runs private ones.
 stop_system_daemons() {
@@ -51,7 +54,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    redis-server redis-tools prosody ejabberd dnsmasq-base iproute2
+    redis-server redis-tools prosody ejabberd dnsmasq-base iproute2 python3-slixmpp
   if $created_policy; then
     rm -f "$policy"
     trap - EXIT
@@ -59,7 +62,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   stop_system_daemons
   log "packages installed"
 else
-  log "redis-server, redis-cli, prosody, ejabberd and dnsmasq already installed"
+  log "redis-server, redis-cli, prosody, ejabberd, dnsmasq and python3-slixmpp already installed"
 fi
 
 if ! command -v npm >/dev/null 2>&1; then

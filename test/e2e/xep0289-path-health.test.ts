@@ -5,21 +5,20 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LINK_SHARDS, shardPrefix } from "@fedmuc/link-engine";
 import type { TestClient } from "../harness/client.js";
+import { groupchatBody, sendGroupchat } from "../harness/muc.js";
 import {
-  createRoom,
-  groupchatBody,
-  join,
-  presenceFrom,
-  seen,
-  sendGroupchat,
-} from "../harness/muc.js";
-import { ROOMS, TALK, startFederatedSites, type FederatedSites } from "../harness/fmuc.js";
+  ROOMS,
+  TALK,
+  federateRooms,
+  hubRoom,
+  spokeRoom,
+  startFederatedSites,
+  type FederatedSites,
+} from "../harness/fmuc.js";
 import { connectRedis } from "../harness/redis.js";
 import { linksOf, waitForLog } from "../harness/service.js";
 
 const NAMES = ["north", "south", "east"];
-const hubRoom = (name: string) => `${name}@${ROOMS.domain}`;
-const spokeRoom = (name: string) => `${name}@${TALK.domain}`;
 const TIMERS = {
   FMUC_JOIN_TIMEOUT_MS: "1500",
   FMUC_RETRY_MAX_MS: "2000",
@@ -38,12 +37,7 @@ beforeAll(async () => {
     },
   });
   ({ alice, hamlet } = await bed.connectUsers());
-  for (const name of NAMES) {
-    await createRoom(alice, hubRoom(name), "Alice");
-    await join(hamlet, spokeRoom(name), "Hamlet");
-    // The hub's occupant may come with the join's answer: seen already, or awaited.
-    await seen(hamlet, presenceFrom(`${spokeRoom(name)}/Alice`), 15_000);
-  }
+  await federateRooms(alice, hamlet, NAMES);
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,15 @@
 // client-side checks every federation suite makes (barriers across sites, no fmuc payload at
 // any client).
 import { connectUser, testAccounts, type Element, type TestClient } from "./client.js";
-import { groupchatBody, sendGroupchat, type Predicate } from "./muc.js";
+import {
+  createRoom,
+  groupchatBody,
+  join,
+  presenceFrom,
+  seen,
+  sendGroupchat,
+  type Predicate,
+} from "./muc.js";
 import { startProsody, type ProsodyHandle } from "./prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle, type StartRedisOptions } from "./redis.js";
 import { restartService, startService, type ServiceHandle } from "./service.js";
@@ -17,6 +25,26 @@ export const FMUC = "http://isode.com/protocol/fmuc";
 export const ROOMS = { domain: "rooms.wonderland.lit", secret: "rooms-secret" };
 export const TALK = { domain: "talk.denmark.lit", secret: "talk-secret" };
 export const CHAT = { domain: "chat.denmark.lit", secret: "chat-secret" };
+/** The room `name` of the hub's service, and of the spoke's. */
+export const hubRoom = (name: string): string => `${name}@${ROOMS.domain}`;
+export const spokeRoom = (name: string): string => `${name}@${TALK.domain}`;
+
+/** Rooms federated across the two sites: each of `names` made at the hub by `owner` (as Alice),
+ * then entered at the spoke by `guest` (as Hamlet), which joins the hub's room; done once the
+ * guest sees the owner (the hub's occupant may come with the join's answer: seen already, or
+ * awaited). */
+export async function federateRooms(
+  owner: TestClient,
+  guest: TestClient,
+  names: readonly string[],
+): Promise<void> {
+  for (const name of names) {
+    await createRoom(owner, hubRoom(name), "Alice");
+    await join(guest, spokeRoom(name), "Hamlet");
+    await seen(guest, presenceFrom(`${spokeRoom(name)}/Alice`), 15_000);
+  }
+}
+
 const FMUC_ELEMENT = /<fmuc[^>]*xmlns="http:\/\/isode\.com\/protocol\/fmuc"/;
 
 /** The stanzas a client received that carry an fmuc payload (there must be none, 5.1). */

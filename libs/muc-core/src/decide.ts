@@ -10,6 +10,7 @@ import { federate } from "./federation/route.js";
 import { inSequence } from "./federation/sequence.js";
 import { linkDue } from "./federation/health.js";
 import { pathChanged } from "./federation/path.js";
+import { operatorAction, type OperatorAction } from "./federation/operator.js";
 import { closeUpstream, openUpstream } from "./federation/join.js";
 import { changeAvailability, exit } from "./exit.js";
 import { bounced } from "./ghost.js";
@@ -75,6 +76,18 @@ export function decidePathChange(
   ctx: Context,
 ): Decision {
   const routed = federate(room, pathChanged(room, peer, changed, ctx), undefined, ctx.now);
+  return withTemporaryRoomsCleared(room, routed);
+}
+
+/** XEP-0289: a service administrator's command about the room's link with `peer` (for attach,
+ * `peer` is the service attached again): federation/operator.ts. */
+export function decideOperatorAction(
+  room: Room,
+  peer: string,
+  action: OperatorAction,
+  ctx: Context,
+): Decision {
+  const routed = federate(room, operatorAction(room, peer, action, ctx), undefined, ctx.now);
   return withTemporaryRoomsCleared(room, routed);
 }
 

@@ -1,5 +1,6 @@
 export * from "./types.js";
-export { decide, decideLinkTimer, decidePathChange } from "./decide.js";
+export { decide, decideLinkTimer, decideOperatorAction, decidePathChange } from "./decide.js";
+export { targets, type LinkTarget, type OperatorAction } from "./federation/operator.js";
 export { pathAnswer, pathDue, pathPing, type PathState, type PathStep } from "./federation/path.js";
 export {
   NO_FEDERATION,
@@ -13,4 +14,5 @@ export { addressOf, occupantJid } from "./address.js";
 export { directoryEntry } from "./disco.js";
 export { selectHistory, historyMessage } from "./history.js";
 export { federate } from "./federation/route.js";
+export { serviceOf } from "./federation/service.js";
 export { historyForLink } from "./federation/history.js";

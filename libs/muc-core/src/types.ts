@@ -249,6 +249,9 @@ export interface Federation {
   /** This node takes trace context on its links (it exports traces): its joins offer it, its
    * rooms advertise it. */
   readonly traces?: boolean;
+  /** Whether the operator detached the service of the room `peer` (federation/operator.ts):
+   * rooms here neither join it nor let it join, until it is attached again. */
+  detached?(peer: string): boolean;
 }
 
 /** What a rule may know of the world besides the room and the stanza. */

@@ -1,3 +1,9 @@
-export { RoomStore, type CommitResult, type LinkHealth, type RoomStoreOptions } from "./store.js";
+export {
+  RoomStore,
+  type CommitResult,
+  type IndexedLink,
+  type LinkHealth,
+  type RoomStoreOptions,
+} from "./store.js";
 export { entryTime, outboxKey, roomKeys, sessionKeys } from "./keys.js";
-export { PathStore, serviceOf, type StoredPath } from "./paths.js";
+export { PathStore, type StoredPath } from "./paths.js";

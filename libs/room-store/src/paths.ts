@@ -4,10 +4,7 @@
 // of the one chain of checks that watches it. One key each per peer service: a few dozen, on a
 // cluster each in a slot of its own, none in a room's.
 import type { Cluster, Redis } from "ioredis";
-import type { PathState } from "@fedmuc/muc-core";
-
-/** The peer service of a link: the domain of the peer room's JID. */
-export const serviceOf = (peer: string): string => peer.split("/")[0]!.split("@").pop()!;
+import { serviceOf, type PathState } from "@fedmuc/muc-core";
 
 export interface StoredPath extends PathState {
   /** The chain of checks now watching the path; a check of another chain is stale. */

@@ -18,10 +18,14 @@ export type CommitResult =
   | { readonly committed: true; readonly version: number; readonly lastHistoryId: string }
   | { readonly committed: false };
 
-export interface LinkHealth {
+/** A federation link as the service's index of links has it. */
+export interface IndexedLink {
   readonly room: string;
   readonly peer: string;
   readonly state: string;
+}
+
+export interface LinkHealth extends IndexedLink {
   /** Entries waiting in the link's outbox. */
   readonly backlog: number;
   /** What they take in Redis (MEMORY USAGE of the outbox; 0 when empty). */
@@ -113,7 +117,7 @@ export class RoomStore {
   }
 
   /** Every federation link of the service and its state, sorted by room. */
-  async links(): Promise<{ room: string; peer: string; state: string }[]> {
+  async links(): Promise<IndexedLink[]> {
     const links = await this.#redis.hgetall(`${this.options.prefix}links`);
     return Object.entries(links)
       .map(([field, state]) => {
@@ -126,11 +130,11 @@ export class RoomStore {
   /** Every federation link with what waits in its outbox (how many, how big, since when) and,
    * while it is down, since when: what the operator's alerts read. One command per link, two
    * more per link with a backlog and one per link that is down; sent at once, they share the
-   * round trips. */
-  async linkHealth(): Promise<LinkHealth[]> {
+   * round trips. Of `links` only, when given (a page of them). */
+  async linkHealth(links?: readonly IndexedLink[]): Promise<LinkHealth[]> {
     const { prefix } = this.options;
     return Promise.all(
-      (await this.links()).map(async (link) => {
+      (links ?? (await this.links())).map(async (link) => {
         const waiting = await this.#backlog(outboxKey(prefix, link.room, link.peer));
         if (link.state !== "down") return { ...link, ...waiting };
         const json = await this.#redis.hget(roomKeys(prefix, link.room).links, link.peer);

@@ -43,6 +43,35 @@ export function parseBoolean(name: string, value: string): boolean {
   throw new StanzaError("bad-request", `Field ${name} must be a boolean, not "${value}"`);
 }
 
+/** XEP-0004 section 3.4: a result of several items, each with the `reported` fields' values
+ * (by field name), after the plain `fields`. */
+export function reportedForm(
+  formType: string,
+  title: string,
+  fields: readonly Field[],
+  reported: readonly Omit<Field, "values">[],
+  items: readonly Readonly<Record<string, string>>[],
+): Element {
+  const form = formElement("result", formType, fields, title);
+  form.append(
+    xml(
+      "reported",
+      {},
+      ...reported.map((f) => xml("field", { var: f.var, type: f.type, label: f.label })),
+    ),
+  );
+  for (const item of items) {
+    form.append(
+      xml(
+        "item",
+        {},
+        ...reported.map((f) => xml("field", { var: f.var }, xml("value", {}, item[f.var] ?? ""))),
+      ),
+    );
+  }
+  return form;
+}
+
 export function formElement(
   type: "form" | "result",
   formType: string,

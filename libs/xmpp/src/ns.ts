@@ -12,6 +12,8 @@ export const NS = {
   sid: "urn:xmpp:sid:0",
   occupantId: "urn:xmpp:occupant-id:0",
   ping: "urn:xmpp:ping",
+  /** XEP-0050 ad-hoc commands. */
+  commands: "http://jabber.org/protocol/commands",
   fmuc: "http://isode.com/protocol/fmuc",
   /** This service's own additions to XEP-0289, advertised in disco#info. */
   fedmuc: "urn:fedmuc:fmuc:0",

@@ -32,12 +32,20 @@ const DEFAULT_TYPE = {
 
 export type Condition = keyof typeof DEFAULT_TYPE;
 
+/** An application-specific condition (RFC 6120 8.3.4) beside the defined one, e.g. XEP-0050's
+ * <bad-sessionid xmlns='http://jabber.org/protocol/commands'/>. */
+export interface AppCondition {
+  readonly name: string;
+  readonly xmlns: string;
+}
+
 export class StanzaError extends Error {
   readonly type: ErrorType;
   constructor(
     readonly condition: Condition,
     text?: string,
     type?: ErrorType,
+    readonly app?: AppCondition,
   ) {
     super(text ?? condition);
     this.name = "StanzaError";
@@ -58,10 +66,11 @@ export function errorReply(stanza: Element, error: StanzaError): Element {
   const { from, to, id } = stanza.attrs;
   const condition = xml(error.condition, { xmlns: NS.stanzas });
   const text = error.text ? xml("text", { xmlns: NS.stanzas }, error.text) : undefined;
+  const app = error.app ? xml(error.app.name, { xmlns: error.app.xmlns }) : undefined;
   return xml(
     stanza.name,
     { from: to, to: from, id, type: "error" },
-    xml("error", { type: error.type }, condition, text),
+    xml("error", { type: error.type }, condition, text, app),
   );
 }
 

@@ -4,12 +4,16 @@ import type { Config } from "@fedmuc/config";
 import { allows } from "@fedmuc/fmuc-core";
 import { fullJitter } from "@fedmuc/backoff";
 import { LinkDispatcher, type Link, type TimerKey } from "@fedmuc/link-engine";
-import type { Federation } from "@fedmuc/muc-core";
+import { serviceOf, type Federation } from "@fedmuc/muc-core";
 import type { RedisClient } from "@fedmuc/redis";
 import type { Logger } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
 
-export function federationOf(config: Config): Federation {
+/** The rules' policy; `detached`: whether the operator detached a peer service. */
+export function federationOf(
+  config: Config,
+  detached: (service: string) => boolean = () => false,
+): Federation {
   const upstream = config.FMUC_UPSTREAM;
   return {
     allows: (peer) => allows(config.FMUC_ALLOW, peer),
@@ -19,6 +23,7 @@ export function federationOf(config: Config): Federation {
     graceMs: config.FMUC_GRACE_MS,
     pingMs: config.FMUC_PING_INTERVAL_MS,
     traces: config.OTEL_TRACES_EXPORTER !== "none",
+    detached: (peer) => detached(serviceOf(peer)),
   };
 }
 

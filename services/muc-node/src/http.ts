@@ -3,7 +3,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "@fedmuc/telemetry";
-import { LinksQueryError, pageOfLinks, readLinksQuery, type IndexedLink } from "./links-page.js";
+import type { IndexedLink } from "@fedmuc/room-store";
+import { LinksQueryError, pageOfLinks, readLinksQuery } from "./links-page.js";
 
 export interface Probes {
   /** Why the worker cannot serve now, or an empty list when it can. */

@@ -13,6 +13,7 @@ import type { WorkerMetrics } from "./metrics.js";
 import type { PathWatch } from "./path-watch.js";
 import { failureReply, type RoomHandler, type Send } from "./room-handler.js";
 import { handleService } from "./service-handler.js";
+import type { OperatorCommands } from "./commands/operator.js";
 
 export interface InboundDeps {
   readonly config: Config;
@@ -23,6 +24,8 @@ export interface InboundDeps {
   readonly log: Logger;
   /** The checks of the paths to peer services, which take their answers. */
   readonly paths?: Pick<PathWatch, "answered">;
+  /** The operator's XEP-0050 commands on the service's domain. */
+  readonly commands?: OperatorCommands;
   /** Counts a stanza that came over a federation link. */
   readonly linkTraffic: (stanza: Element) => void;
   /** The clock, in ms (performance.now by default). */
@@ -61,7 +64,7 @@ export function inboundHandler(deps: InboundDeps) {
         if (stanza.getChild("fmuc", NS.fmuc)) deps.linkTraffic(stanza);
         if (to.local) await rooms.handle(addressOf(stanza.attrs.to).room, stanza);
         else if (!(await deps.paths?.answered(stanza))) {
-          const reply = await handleService(stanza, store);
+          const reply = await handleService(stanza, { store, commands: deps.commands });
           if (reply) await send(reply);
         }
       } catch (err) {

@@ -1,13 +1,8 @@
-// /links at hub scale: filtered by peer service and state, paged in a stable order, bad
+// /links at hub scale: filtered by peer service or room and by state, paged in a stable order, bad
 // parameters refused with a message naming them; the counts per peer service and state.
 import { describe, expect, it } from "vitest";
-import {
-  LinksQueryError,
-  linkCounts,
-  pageOfLinks,
-  readLinksQuery,
-  type IndexedLink,
-} from "./links-page.js";
+import { LinksQueryError, linkCounts, pageOfLinks, readLinksQuery } from "./links-page.js";
+import type { IndexedLink } from "@fedmuc/room-store";
 
 const link = (room: number, service: string, state = "up"): IndexedLink => ({
   room: `r${String(room).padStart(3, "0")}@rooms.hub.example`,
@@ -44,6 +39,16 @@ describe("the links page", () => {
       next: null,
     });
     expect(pageOfLinks(LINKS, query("peer_service=talk.b.example")).links).toHaveLength(4);
+  });
+
+  it("filters by room, a room of this service or a peer room", () => {
+    const ofRoom = pageOfLinks(LINKS, query("room=r002@rooms.hub.example")).links;
+    expect(ofRoom.map((l) => l.peer).sort()).toEqual([
+      "r002@talk.a.example",
+      "r002@talk.b.example",
+    ]);
+    const ofPeer = pageOfLinks(LINKS, query("room=r004@talk.a.example")).links;
+    expect(ofPeer.map((l) => l.room)).toEqual(["r004@rooms.hub.example"]);
   });
 
   it("refuses a parameter it does not know, a state that is none, a limit out of range", () => {

@@ -1,16 +1,14 @@
-// /links at hub scale (README.md "Operations"): the service's federation links, filtered by peer
-// service and state, a page at a time in a stable order (room, then peer), each page naming
-// where the next one starts.
-import { serviceOf } from "@fedmuc/room-store";
-
-export interface IndexedLink {
-  readonly room: string;
-  readonly peer: string;
-  readonly state: string;
-}
+// /links at hub scale (README.md "Operations"), and the operator's command that lists links
+// (commands/forms.ts): the service's federation links, filtered by peer service or room and by
+// state, a page at a time in a stable order (room, then peer), each page naming where the next
+// one starts.
+import { serviceOf, targets } from "@fedmuc/muc-core";
+import type { IndexedLink } from "@fedmuc/room-store";
 
 export interface LinksQuery {
   readonly peerService?: string;
+  /** One room's links: a room of this service, or a peer room. */
+  readonly room?: string;
   readonly state?: string;
   readonly limit: number;
   /** The last link of the previous page ("room peer"); the page starts after it. */
@@ -33,12 +31,13 @@ export class LinksQueryError extends Error {
 }
 
 const cursorOf = (l: IndexedLink) => `${l.room} ${l.peer}`;
+const PARAMETERS = ["peer_service", "room", "state", "limit", "after"];
 
 /** The query that `params` (of /links) ask; throws LinksQueryError naming a bad one. */
 export function readLinksQuery(params: URLSearchParams): LinksQuery {
   for (const name of params.keys()) {
-    if (!["peer_service", "state", "limit", "after"].includes(name)) {
-      throw new LinksQueryError(`unknown parameter ${name} (peer_service, state, limit, after)`);
+    if (!PARAMETERS.includes(name)) {
+      throw new LinksQueryError(`unknown parameter ${name} (${PARAMETERS.join(", ")})`);
     }
   }
   const state = params.get("state") ?? undefined;
@@ -53,10 +52,12 @@ export function readLinksQuery(params: URLSearchParams): LinksQuery {
     );
   }
   const peerService = params.get("peer_service") ?? undefined;
+  const room = params.get("room") ?? undefined;
   const after = params.get("after") ?? undefined;
   return {
     limit,
     ...(peerService ? { peerService } : {}),
+    ...(room ? { room } : {}),
     ...(state ? { state } : {}),
     ...(after ? { after } : {}),
   };
@@ -65,7 +66,8 @@ export function readLinksQuery(params: URLSearchParams): LinksQuery {
 /** The page of `links` (in any order) that `query` asks for. */
 export function pageOfLinks(links: readonly IndexedLink[], query: LinksQuery): LinksPage {
   const chosen = links
-    .filter((l) => !query.peerService || serviceOf(l.peer) === query.peerService)
+    .filter((l) => !query.peerService || targets(l, { service: query.peerService }))
+    .filter((l) => !query.room || targets(l, { room: query.room }))
     .filter((l) => !query.state || l.state === query.state)
     .filter((l) => !query.after || cursorOf(l) > query.after)
     .sort((a, b) => (cursorOf(a) < cursorOf(b) ? -1 : 1));

@@ -1,6 +1,7 @@
 // The worker's own metrics, beside the process defaults.
 import type { ComponentMetrics } from "@fedmuc/component";
-import { serviceOf, type LinkHealth } from "@fedmuc/room-store";
+import { serviceOf } from "@fedmuc/muc-core";
+import type { LinkHealth } from "@fedmuc/room-store";
 import { Counter, Gauge, Histogram, type Registry } from "@fedmuc/telemetry";
 import { LINK_STATES, linkCounts } from "./links-page.js";
 

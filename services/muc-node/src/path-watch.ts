@@ -3,9 +3,8 @@
 // its state in Redis (PathStore); a change of the path reaches each link to the service. A chain
 // is numbered: an answer while the path is down, or a bounce of the check, starts a new one at
 // once, and the checks of the old one find themselves stale.
-import { pathAnswer, pathDue, pathPing, type PathStep } from "@fedmuc/muc-core";
+import { pathAnswer, pathDue, pathPing, serviceOf, type PathStep } from "@fedmuc/muc-core";
 import type { PathStore } from "@fedmuc/room-store";
-import { serviceOf } from "@fedmuc/room-store";
 import type { Element } from "@fedmuc/xmpp";
 
 /** The purpose of the durable timers that run the checks. */

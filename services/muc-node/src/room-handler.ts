@@ -10,6 +10,7 @@ import {
   NO_FEDERATION,
   decide,
   decideLinkTimer,
+  decideOperatorAction,
   decidePathChange,
   directoryEntry,
   historyMessage,
@@ -17,6 +18,7 @@ import {
   type Context,
   type Decision,
   type LinkTimerPurpose,
+  type OperatorAction,
   type Effect,
   type Federation,
   type Mutation,
@@ -106,6 +108,18 @@ export class RoomHandler {
   /** XEP-0289: the path to the service of the room's peer `peer` went down or came back. */
   async handlePathChange(room: string, peer: string, changed: "down" | "up"): Promise<void> {
     await this.#run(room, (snapshot, ctx) => decidePathChange(snapshot, peer, changed, ctx));
+  }
+
+  /** XEP-0289: a service administrator's command about the room's link with `peer` (attach:
+   * `peer` is the service attached again). Whether it changed anything. */
+  async handleOperatorAction(room: string, peer: string, action: OperatorAction) {
+    let changed = false;
+    await this.#run(room, (snapshot, ctx) => {
+      const decided = decideOperatorAction(snapshot, peer, action, ctx);
+      changed = decided.mutations.length > 0;
+      return decided;
+    });
+    return changed;
   }
 
   async #run(room: string, decideOn: (snapshot: Room, ctx: Context) => Decision): Promise<void> {

@@ -2,9 +2,9 @@
 import type { Server } from "node:http";
 import type { Config } from "@fedmuc/config";
 import { ComponentConnection } from "@fedmuc/component";
-import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
+import { DEFAULT_CONFIG, serviceOf } from "@fedmuc/muc-core";
 import { createRedis, redisTarget } from "@fedmuc/redis";
-import { PathStore, RoomStore, serviceOf } from "@fedmuc/room-store";
+import { PathStore, RoomStore } from "@fedmuc/room-store";
 import { SpanKind, carrierOf, createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { stripped, strippedFor, traceElement } from "@fedmuc/fmuc-core";
 import type { Element } from "@fedmuc/xmpp";
@@ -20,6 +20,9 @@ import {
 } from "./metrics.js";
 import { arrivingContext, inboundHandler } from "./inbound.js";
 import { RoomHandler } from "./room-handler.js";
+import { OperatorCommands } from "./commands/operator.js";
+import { CommandSessions } from "./commands/sessions.js";
+import { DetachedPeers } from "./detached-peers.js";
 import type { ShutdownStep } from "./shutdown.js";
 
 export interface Worker {
@@ -116,10 +119,15 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     changed: (room, peer, changed) => rooms.handlePathChange(room, peer, changed),
     log: (message, service) => log.info({ service }, message),
   });
+  // The peer services an administrator detached: the rules consult them.
+  const detached = new DetachedPeers(redis, redisClient(null), config.REDIS_KEY_PREFIX, (err) =>
+    log.warn({ err }, "detached peer services: could not read them"),
+  );
+  await detached.start();
   const rooms: RoomHandler = new RoomHandler(store, send, {
     defaults: store.options.defaults,
     maxBodyChars: config.MUC_MAX_BODY_CHARS,
-    federation: federationOf(config),
+    federation: federationOf(config, (service) => detached.has(service)),
     admins: config.MUC_ADMINS,
     log: (level, message, room) => log[level]({ room }, message),
     links: {
@@ -142,6 +150,15 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       },
     },
   });
+  const commands = new OperatorCommands({
+    domain: config.XMPP_COMPONENT_DOMAIN,
+    admins: config.MUC_ADMINS,
+    store,
+    sessions: new CommandSessions(redis, config.REDIS_KEY_PREFIX),
+    detached,
+    act: (room, peer, action) => rooms.handleOperatorAction(room, peer, action),
+    log: (message, fields) => log.info(fields, message),
+  });
   const handle = inboundHandler({
     config,
     rooms,
@@ -150,6 +167,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
     metrics,
     log,
     paths,
+    commands,
     linkTraffic: (stanza) => linkTraffic("in", stanza, stanza.attrs.from),
   });
 
@@ -184,6 +202,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       { name: "drain the component stream", run: (ms) => component.drain(ms) },
       { name: "stop the federation link jobs", run: () => links.close() },
       { name: "close the HTTP server", run: () => new Promise((done) => http.close(done)) },
+      { name: "stop watching detached peer services", run: () => detached.stop() },
       { name: "close Redis", run: () => redis.quit() },
     ],
   };

@@ -52,6 +52,11 @@ export function fromNode(
     return ignored(`${peer}: ${err.message}`);
   }
   const link = room.links[peer];
+  // A peer whose service the operator detached (operator.ts): refused until it is attached.
+  if (!link && ctx.federation.detached?.(peer)) {
+    if (!isJoin(stanza)) return ignored(`${stanza.name} from ${peer}, whose service is detached`);
+    return rejected(room, peer, `${room.jid} is detached from the service of ${peer}`, "info");
+  }
   if (link?.role === "upstream" || upstreamOf(room, ctx) === peer) {
     // The room this one joins would join it in turn: a cycle of two, refused.
     if (payload?.kind === "from" && isJoin(stanza)) return joinFromAbove(room, peer);

@@ -76,19 +76,27 @@ function graceOver(room: Room, peer: string, ctx: Context): Decision {
   const grace = ctx.federation.graceMs ?? DEFAULT_GRACE_MS;
   const left = Date.parse(link.downSince) + grace - ctx.now.getTime();
   if (left > 0) return decision([], [linkTimer(peer, link, "grace", left)]);
-  const why = xml("presence", {}, xml("status", {}, `The link to ${peer} is down`));
+  // A room that joined the peer asks for its occupants again when it next joins.
+  const asks: Mutation[] =
+    link.role === "upstream" ? [{ op: "setLink", peer, link: { ...link, needState: true } }] : [];
+  return inSteps(room, [
+    (r) => nodeLeaves(r, peer, `The link to ${peer} is down`),
+    () => decision(asks, []),
+  ]);
+}
+
+/** The occupants present through `peer` leave this room's view, with `why` as their status. Only
+ * the others are told: the peer's side knows its own, and hears nothing of it. */
+export function nodeLeaves(room: Room, peer: string, why: string): Decision {
+  const status = xml("presence", {}, xml("status", {}, why));
   const gone = occupantList(room).filter((o) => o.node === peer);
-  // Only the others are told: the peer's side knows its own, and hears nothing meanwhile.
   const told = (d: Decision): Decision =>
     decision(
       d.mutations,
       d.effects.filter((e) => e.kind !== "send" || !gone.some((o) => o.jid === e.stanza.attrs.to)),
     );
-  // A room that joined the peer asks for its occupants again when it next joins.
-  const asks: Mutation[] =
-    link.role === "upstream" ? [{ op: "setLink", peer, link: { ...link, needState: true } }] : [];
-  return inSteps(room, [
-    ...gone.map((o) => (r: Room) => told(exit(r, o, why))),
-    () => decision(asks, []),
-  ]);
+  return inSteps(
+    room,
+    gone.map((o) => (r: Room) => told(exit(r, o, status))),
+  );
 }

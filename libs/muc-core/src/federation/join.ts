@@ -95,15 +95,21 @@ export function forgetLink(room: Room, peer: string): Mutation[] {
 export function openUpstream(room: Room, d: Decision, ctx: Context): Decision {
   const after = applyMutations(room, d.mutations, room.version);
   const peer = upstreamOf(after, ctx);
-  if (!peer || room.links[peer] || after.links[peer]) return d;
+  // A peer service the operator detached is not joined until it is attached again.
+  if (!peer || room.links[peer] || after.links[peer] || ctx.federation.detached?.(peer)) return d;
   const arrives = d.mutations.some(
     (m) =>
       m.op === "putOccupant" && m.occupant.node !== peer && !occupantByJid(room, m.occupant.jid),
   );
   const pointed = upstreamOf(room, ctx) !== peer && representedAt(after, peer).length > 0;
   if (!arrives && !pointed) return d;
+  return openLink(after, peer, d, ctx);
+}
+
+/** Opens the link from `after` (the room once `d` is applied) to `peer`, its upstream room. */
+export function openLink(after: Room, peer: string, d: Decision, ctx: Context): Decision {
   // A room that was in the set before asks only for what it missed since.
-  const before = room.heard?.peer === peer ? room.heard : undefined;
+  const before = after.heard?.peer === peer ? after.heard : undefined;
   const link: FederationLink = {
     role: "upstream",
     state: "joining",
@@ -132,12 +138,26 @@ export function rejoin(room: Room, peer: string, joins: number, ctx: Context): D
   if (representedAt(room, peer).length === 0) {
     return decision([{ op: "setLink", peer, link: null }], []);
   }
-  const state = link.heard ? "resyncing" : "joining";
-  const next: FederationLink = { ...link, state, joins: joins + 1 };
   // Only the first join after an outage marks them: a join sent again while an answer may be on
   // its way must not mark what that answer announced, which the answer's end would then remove.
+  return joinAgain(room, peer, {}, link.state === "down", ctx);
+}
+
+/** The link to `peer` joined again, with `changes` to it (a fresh session, for the operator's
+ * resync); `markStale`: the peer's occupants are announced anew by the answer, and those it
+ * does not announce have left (see adoptSubject). */
+export function joinAgain(
+  room: Room,
+  peer: string,
+  changes: Partial<FederationLink>,
+  markStale: boolean,
+  ctx: Context,
+): Decision {
+  const link = room.links[peer]!;
+  const state = link.heard ? "resyncing" : "joining";
+  const next: FederationLink = { ...link, ...changes, state, joins: link.joins + 1 };
   const stale: Mutation[] = occupantList(room)
-    .filter((o) => o.node === peer && link.state === "down")
+    .filter((o) => o.node === peer && markStale)
     .map((o) => ({ op: "putOccupant", occupant: { ...o, stale: true } }));
   return decision(
     [{ op: "setLink", peer, link: next }, ...stale],
@@ -159,21 +179,30 @@ export function closeUpstream(room: Room, d: Decision, ctx: Context): Decision {
   if (!old || !d.mutations.some((m) => m.op === "setConfig")) return d;
   const after = applyMutations(room, d.mutations, room.version);
   if (upstreamOf(after, ctx) === old) return d;
-  const link = room.links[old]!;
+  const left = leaveUpstream(after, old);
+  return decision([...d.mutations, ...left.mutations], [...d.effects, ...left.effects]);
+}
+
+/** The room leaves the room it joined, `peer` (as its last occupant's leaving would: each
+ * occupant it represents there leaves, 5.4), and the peer's occupants leave its view, each with
+ * `why` as its status if given; the link is forgotten but for the latest message heard. */
+export function leaveUpstream(room: Room, peer: string, why?: string): Decision {
+  const link = room.links[peer]!;
   const below = roomsBelow(room);
-  const leaving: Mutation[] = representedAt(after, old).map((o) => {
-    const gone = occupantPresence(after, o, o, { unavailable: true });
-    return { op: "enqueue", peer: old, stanza: forNode(gone, old, link, o, below).toString() };
+  const leaving: Mutation[] = representedAt(room, peer).map((o) => {
+    const gone = occupantPresence(room, o, o, { unavailable: true });
+    return { op: "enqueue", peer, stanza: forNode(gone, peer, link, o, below).toString() };
   });
-  const theirs = occupantList(after).filter((o) => o.node === old);
+  const status = why === undefined ? undefined : xml("presence", {}, xml("status", {}, why));
+  const theirs = occupantList(room).filter((o) => o.node === peer);
   const exits = inSteps(
-    after,
-    theirs.map((o) => (r: Room) => exit(r, o)),
+    room,
+    theirs.map((o) => (r: Room) => exit(r, o, status)),
   );
-  const notOld = (e: Effect) =>
-    e.kind !== "send" || occupantByJid(after, e.stanza.attrs.to ?? "")?.node !== old;
+  const notPeer = (e: Effect) =>
+    e.kind !== "send" || occupantByJid(room, e.stanza.attrs.to ?? "")?.node !== peer;
   return decision(
-    [...d.mutations, ...leaving, ...exits.mutations, ...forgetLink(room, old)],
-    [...d.effects, ...exits.effects.filter(notOld)],
+    [...leaving, ...exits.mutations, ...forgetLink(room, peer)],
+    exits.effects.filter(notPeer),
   );
 }

@@ -14,7 +14,7 @@ import { resumedAt } from "./offer.js";
 import type { Context, Decision, FederationLink, Mutation, Occupant, Room } from "../types.js";
 import { departure } from "./departure.js";
 import { adoptHistory, adoptSubject } from "./adopt.js";
-import { isLinkFailure, linkDown, watchPath } from "./health.js";
+import { isLinkFailure, linkDown, nodeLeaves, watchPath } from "./health.js";
 import { announceMissing, forgetLink } from "./join.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
@@ -49,9 +49,15 @@ export function adoptState(
     return decision(unlink(room, peer).mutations, [{ kind: "log", level: "info", message: note }]);
   }
   if (payload?.kind === "reject") {
-    // 5.1: refused; local chat goes on, and the next occupant's arrival tries again.
+    // 5.1: refused; local chat goes on, and the next occupant's arrival tries again. A link
+    // refused once up (the peer's operator detached it) takes the peer's occupants out of the
+    // local users' view, saying why.
     const note = `${peer} rejected the link: ${payload.reason}`;
-    return decision(unlink(room, peer).mutations, [{ kind: "log", level: "warn", message: note }]);
+    const gone = nodeLeaves(room, peer, `${peer} closed the link: ${payload.reason}`);
+    return decision(
+      [...gone.mutations, ...forgetLink(room, peer)],
+      [...gone.effects, { kind: "log", level: "warn", message: note }],
+    );
   }
   const resumed = readResumed(stanza);
   if (resumed !== undefined) return resume(room, peer, resumed);

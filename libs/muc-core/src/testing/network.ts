@@ -4,7 +4,8 @@
 // test says so.
 import { NS, bareOf, clone, parse, type Element } from "@fedmuc/xmpp";
 import { seqElement } from "@fedmuc/fmuc-core";
-import { decide, decideLinkTimer, decidePathChange } from "../decide.js";
+import { decide, decideLinkTimer, decideOperatorAction, decidePathChange } from "../decide.js";
+import type { OperatorAction } from "../federation/operator.js";
 import { historyForLink } from "../federation/history.js";
 import { DEFAULT_CONFIG, applyMutations, emptyRoom } from "../room.js";
 import type {
@@ -69,6 +70,12 @@ export class Node {
   /** The path to the service of `peer` went down or came back (as the path's check finds). */
   pathChange(peer: string, changed: "down" | "up"): void {
     this.apply(decidePathChange(this.room, peer, changed, this.ctx));
+  }
+  /** A service administrator's command about the link to `peer` (attach: `peer`'s service). */
+  operator(peer: string, action: OperatorAction): Decision {
+    const d = decideOperatorAction(this.room, peer, action, this.ctx);
+    this.apply(d);
+    return d;
   }
   /** The link timers of `purpose` set and not fired yet. */
   pending(purpose: LinkTimerPurpose = "join") {
