@@ -1,3 +1,11 @@
-export { RoomStore, type CommitResult, type LinkHealth, type RoomStoreOptions } from "./store.js";
+export {
+  DEFAULT_OUTBOX_BOUND,
+  RoomStore,
+  type CommitResult,
+  type Dropped,
+  type LinkHealth,
+  type OutboxBound,
+  type RoomStoreOptions,
+} from "./store.js";
 export { entryTime, outboxKey, roomKeys, sessionKeys } from "./keys.js";
 export { PathStore, serviceOf, type StoredPath } from "./paths.js";
