@@ -23,6 +23,7 @@ import type {
 import { forNode, roomsBelow } from "./copy.js";
 import { linkTimer } from "./timer.js";
 import { sessionId } from "./offer.js";
+import { lossOf } from "./loss.js";
 import { upstreamOf } from "./upstream-of.js";
 
 function afterElement(id: string | undefined) {
@@ -133,7 +134,11 @@ export function rejoin(room: Room, peer: string, joins: number, ctx: Context): D
     return decision([{ op: "setLink", peer, link: null }], []);
   }
   const state = link.heard ? "resyncing" : "joining";
-  const next: FederationLink = { ...link, state, joins: joins + 1 };
+  // A link that dropped traffic proposes a fresh session (the same one until the link is up),
+  // so the peer starts over with the room's state and history (loss.ts).
+  const restart = lossOf(room, peer) ? (link.restart ?? sessionId(ctx)) : undefined;
+  const fresh = restart ? { session: restart, rx: 0, restart } : {};
+  const next: FederationLink = { ...link, state, joins: joins + 1, ...fresh };
   // Only the first join after an outage marks them: a join sent again while an answer may be on
   // its way must not mark what that answer announced, which the answer's end would then remove.
   const stale: Mutation[] = occupantList(room)
