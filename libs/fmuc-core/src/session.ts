@@ -157,7 +157,11 @@ export interface LinkLoss {
  * session, from bare JID to bare JID. */
 export function lostMessage(from: string, to: string, loss: LinkLoss): Element {
   const { stanzas, messages, since } = loss;
-  return xml("message", { from, to, type: "normal" }, xml("lost", attrsOf({ stanzas, messages, since })));
+  return xml(
+    "message",
+    { from, to, type: "normal" },
+    xml("lost", attrsOf({ stanzas, messages, since })),
+  );
 }
 
 export function readLost(stanza: Element): LinkLoss | undefined {

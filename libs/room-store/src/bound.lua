@@ -1,9 +1,11 @@
 -- The bounded backlog of a federation link (libs/fmuc-core/README.md, "Bounded backlogs"): read
 -- ahead of commit.lua, which appends the entries and calls bound() for each link it wrote to.
--- An outbox holds at most max_bytes of entries, none older than the age bound: the oldest go
--- first. The copies a session keeps for a peer that stays away (its sent stream, while the link
--- is not up) go once the oldest of them is older than the age bound: that session cannot be
--- resumed any more. What goes is remembered in the room's loss hash (peer -> JSON
+-- While a link is not up (its peer is away, or not joined yet), its outbox holds at most
+-- max_bytes of entries, none older than the age bound: the oldest go first. The copies a session
+-- keeps for such a peer (its sent stream) go once the oldest of them is older than the age
+-- bound: that session cannot be resumed any more. A link that is up is left alone: its delivery
+-- drains it, and the state and history its return sends must cross whole; a link that is gone
+-- sends what is left (its leave, <left/>). What goes is remembered in the room's loss hash (peer -> JSON
 -- {stanzas, messages, since}) until the link's return reports it.
 -- Each outbox entry carries 'o', the bytes appended to its outbox up to and including it, so the
 -- bytes held from an entry to the tail are tail.o - entry.o + its own size: a commit reads two
@@ -83,14 +85,10 @@ local function trim_outbox(outbox, loss, max_bytes, cutoff)
 end
 
 -- Drops the copies kept for a peer that is away, once the oldest is older than the age bound.
-local function expire_sent(sent, links, peer, loss, cutoff)
+local function expire_sent(sent, loss, cutoff)
   local oldest = redis.call('XRANGE', sent, '-', '+', 'COUNT', 1)[1]
   if not oldest or tonumber(fields_of(oldest[2]).t) >= cutoff then
     return
-  end
-  local json = redis.call('HGET', links, peer)
-  if not json or cjson.decode(json).state == 'up' then
-    return -- in flight (the peer acknowledges them), or of a link that is gone (prepare.lua)
   end
   for _, row in ipairs(redis.call('XRANGE', sent, '-', '+')) do
     local f = fields_of(row[2])
@@ -114,8 +112,12 @@ end
 -- nothing), with first = whether the link had lost nothing before.
 local function bound(outbox, sent, links, lost, peer, max_bytes, cutoff)
   local loss = { stanzas = 0, messages = 0 }
+  local json = redis.call('HGET', links, peer)
+  if not json or cjson.decode(json).state == 'up' then
+    return loss
+  end
   trim_outbox(outbox, loss, max_bytes, cutoff)
-  expire_sent(sent, links, peer, loss, cutoff)
+  expire_sent(sent, loss, cutoff)
   if loss.stanzas > 0 then
     loss.first = remember(lost, peer, loss)
   end

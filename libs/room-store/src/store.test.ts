@@ -287,7 +287,7 @@ describe("RoomStore: a link's bounded backlog", () => {
     const room = await created(store);
     const dropped = [];
     for (const i of [1, 2, 3]) dropped.push((await commit(store, [enqueue(said(i))])).dropped);
-    const [[firstId]] = await redis.client.xrange(outbox(store), "-", "+", "COUNT", 1);
+    const firstId = (await redis.client.xrange(outbox(store), "-", "+", "COUNT", 1))[0]![0];
     for (const i of [4, 5]) dropped.push((await commit(store, [enqueue(said(i))])).dropped);
     expect(await kept(store)).toEqual([said(3), said(4), said(5)]);
     expect(dropped).toEqual([
@@ -300,9 +300,24 @@ describe("RoomStore: a link's bounded backlog", () => {
     // The snapshot knows since when (the oldest dropped entry's time), and its version moved,
     // so that a snapshot taken before is refused.
     const after = await store.load(ROOM);
-    expect(after.lost).toEqual({ [PEER]: { stanzas: 2, messages: 2, since: entryTime(firstId!) } });
+    expect(after.lost).toEqual({ [PEER]: { stanzas: 2, messages: 2, since: entryTime(firstId) } });
     expect(after.version).toBeGreaterThan(room.version);
     expect(await store.commit(room, [])).toEqual({ committed: false });
+  });
+
+  it("leaves a link that is up alone: its delivery drains it, and a fresh start's state crosses whole", async () => {
+    const store = freshStore({ maxBytes: 100, maxAgeMs: DAY });
+    await created(store, "up");
+    for (const i of [1, 2, 3])
+      expect((await commit(store, [enqueue(said(i))])).dropped).toEqual([]);
+    expect(await kept(store)).toEqual([said(1), said(2), said(3)]);
+    // The same commit that takes it down is bounded: what waits from now on is the peer's backlog.
+    const { dropped } = await commit(store, [
+      { op: "setLink", peer: PEER, link: link("down") },
+      enqueue(said(4)),
+    ]);
+    expect(dropped).toEqual([{ peer: PEER, stanzas: 3, messages: 3, first: true }]);
+    expect(await kept(store)).toEqual([said(4)]);
   });
 
   it("drops what is older than the age bound, and counts only messages as messages", async () => {
