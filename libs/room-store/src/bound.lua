@@ -1,5 +1,6 @@
 -- The bounded backlog of a federation link (libs/fmuc-core/README.md, "Bounded backlogs"): read
--- ahead of commit.lua, which appends the entries and calls bound() for each link it wrote to.
+-- ahead of commit.lua, which appends the entries and calls bound() for each link it wrote to
+-- (stream.lua's functions are read ahead of both).
 -- While a link is not up (its peer is away, or not joined yet), its outbox holds at most
 -- max_bytes of entries, none older than the age bound: the oldest go first. The copies a session
 -- keeps for such a peer (its sent stream) go once the oldest of them is older than the age
@@ -11,14 +12,6 @@
 -- bytes held from an entry to the tail are tail.o - entry.o + its own size: a commit reads two
 -- entries, not the whole stream, and nothing where entries leave needs to keep count.
 
-local function fields_of(row)
-  local f = {}
-  for i = 1, #row, 2 do
-    f[row[i]] = row[i + 1]
-  end
-  return f
-end
-
 -- An entry's bytes: its field names and values but 'o'.
 local function entry_bytes(row)
   local n = 0
@@ -28,10 +21,6 @@ local function entry_bytes(row)
     end
   end
   return n
-end
-
-local function entry_time(id)
-  return tonumber(string.sub(id, 1, string.find(id, '-', 1, true) - 1))
 end
 
 -- Whether a stanza dropped is a message someone said (a history entry is one).

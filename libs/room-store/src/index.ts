@@ -1,6 +1,7 @@
 export {
   DEFAULT_OUTBOX_BOUND,
   RoomStore,
+  STREAM_LUA,
   type CommitResult,
   type Dropped,
   type LinkHealth,

@@ -6,8 +6,10 @@ import { decodeRoom, encodeMutations, linkPeers, versionToken } from "./codec.js
 import { entryTime, outboxKey, roomKeys, sessionKeys } from "./keys.js";
 
 const script = (name: string): string => readFileSync(new URL(name, import.meta.url), "utf8");
+/** Functions for reading stream entries, for a script to read ahead of its own. */
+export const STREAM_LUA = script("./stream.lua");
 // bound.lua's functions are read ahead of the commit that calls them.
-const COMMIT = script("./bound.lua") + script("./commit.lua");
+const COMMIT = STREAM_LUA + script("./bound.lua") + script("./commit.lua");
 const LOAD = script("./load.lua");
 
 type Scripted = (Redis | Cluster) & {
