@@ -6,15 +6,15 @@
 // are told what did not reach the spoke.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestClient } from "../harness/client.js";
+import { groupchatBody, sendGroupchat, type Element } from "../harness/muc.js";
 import {
-  createRoom,
-  groupchatBody,
-  join,
-  presenceFrom,
-  sendGroupchat,
-  type Element,
-} from "../harness/muc.js";
-import { ROOMS, TALK, startFederatedSites, type FederatedSites } from "../harness/fmuc.js";
+  OUTAGE_TIMERS,
+  ROOMS,
+  TALK,
+  federatedRooms,
+  startFederatedSites,
+  type FederatedSites,
+} from "../harness/fmuc.js";
 import { metric } from "../harness/metrics.js";
 import { connectRedis } from "../harness/redis.js";
 import { waitForLog } from "../harness/service.js";
@@ -23,11 +23,6 @@ import { outboxKey } from "@fedmuc/room-store";
 const HUB_ROOM = `tarts@${ROOMS.domain}`;
 const SPOKE_ROOM = `tarts@${TALK.domain}`;
 const MAX_BYTES = 2048;
-const TIMERS = {
-  FMUC_JOIN_TIMEOUT_MS: "1500",
-  FMUC_RETRY_MAX_MS: "1000",
-  FMUC_PING_INTERVAL_MS: "1000",
-};
 const SAID = 30;
 const text = (i: number) => `lost ${i} ${"of the tarts the Knave of Hearts stole ".repeat(2)}`;
 
@@ -42,7 +37,7 @@ beforeAll(async () => {
         {
           component: ROOMS,
           env: {
-            ...TIMERS,
+            ...OUTAGE_TIMERS,
             FMUC_ALLOW: TALK.domain,
             FMUC_OUTBOX_MAX_BYTES: String(MAX_BYTES),
             MUC_HISTORY_MAX: "5",
@@ -52,14 +47,14 @@ beforeAll(async () => {
     },
     spoke: {
       users: ["hamlet"],
-      services: [{ component: TALK, env: { ...TIMERS, FMUC_UPSTREAM: ROOMS.domain } }],
+      services: [{ component: TALK, env: { ...OUTAGE_TIMERS, FMUC_UPSTREAM: ROOMS.domain } }],
     },
   });
   ({ alice, hamlet } = await bed.connectUsers());
-  await createRoom(alice, HUB_ROOM, "Alice");
-  await join(hamlet, SPOKE_ROOM, "Hamlet");
-  await alice.waitFor(presenceFrom(`${HUB_ROOM}/Hamlet`), 15_000);
-  await hamlet.waitFor(presenceFrom(`${SPOKE_ROOM}/Alice`), 15_000); // the link is up
+  await federatedRooms(
+    { user: alice, room: HUB_ROOM, nick: "Alice" },
+    { user: hamlet, room: SPOKE_ROOM, nick: "Hamlet" },
+  );
 }, 120_000);
 
 afterAll(async () => {

@@ -3,7 +3,15 @@
 // client-side checks every federation suite makes (barriers across sites, no fmuc payload at
 // any client).
 import { connectUser, testAccounts, type Element, type TestClient } from "./client.js";
-import { groupchatBody, sendGroupchat, type Predicate } from "./muc.js";
+import {
+  createRoom,
+  groupchatBody,
+  join,
+  presenceFrom,
+  sendGroupchat,
+  type FormValues,
+  type Predicate,
+} from "./muc.js";
 import { startProsody, type ProsodyHandle } from "./prosody.js";
 import { startRedis, uniquePrefix, type RedisHandle, type StartRedisOptions } from "./redis.js";
 import { restartService, startService, type ServiceHandle } from "./service.js";
@@ -48,6 +56,32 @@ export async function barrier(...rooms: InRoom[]): Promise<void> {
   for (const c of rooms.flatMap((r) => r.clients)) {
     for (const body of bodies) await c.waitFor(groupchatBody(body), 20_000);
   }
+}
+
+/** Short timers for the suites that cut the link: its outages are noticed and healed in
+ * seconds. */
+export const OUTAGE_TIMERS = {
+  FMUC_JOIN_TIMEOUT_MS: "1500",
+  FMUC_RETRY_MAX_MS: "1000",
+  FMUC_PING_INTERVAL_MS: "2000",
+};
+
+/** A hub room and a spoke room federated: the hub's user creates hers (with `config`), the
+ * spoke's user joins his, and once each sees the other the link is up. */
+export async function federatedRooms(
+  hub: InRoomAs & { config?: FormValues },
+  spoke: InRoomAs,
+): Promise<void> {
+  await createRoom(hub.user, hub.room, hub.nick, hub.config);
+  await join(spoke.user, spoke.room, spoke.nick);
+  await hub.user.waitFor(presenceFrom(`${hub.room}/${spoke.nick}`), 15_000);
+  await spoke.user.waitFor(presenceFrom(`${spoke.room}/${hub.nick}`), 15_000);
+}
+
+interface InRoomAs {
+  readonly user: TestClient;
+  readonly room: string;
+  readonly nick: string;
 }
 
 /** A service of this project on one site: its component and its environment. */
