@@ -95,6 +95,8 @@ describe("XEP-0289 bounded backlogs: a peer away past its link's bound", () => {
   it("keeps the hub's Redis within the bound, then resyncs the spoke from history and says what was lost", async () => {
     const { shaper } = bed.sites;
     const down = waitForLog(bed.hub.logFile, '"msg":"federation link down"', 30_000);
+    // The spoke rejoins only once its check of the path has found the cut.
+    const spokeDown = waitForLog(bed.spoke.logFile, `path to ${ROOMS.domain} down`, 30_000);
     await shaper.cut();
     // The hub finds the link down when what it sends the spoke bounces.
     await sendGroupchat(alice, HUB_ROOM, "into the cut");
@@ -111,6 +113,7 @@ describe("XEP-0289 bounded backlogs: a peer away past its link's bound", () => {
     expect(await dropped("stanzas")).toBeGreaterThanOrEqual(messages);
     await waitForLog(bed.hub.logFile, "federation link backlog full: dropping its oldest", 5_000);
 
+    await spokeDown;
     await shaper.restore();
     // The spoke's users: the room's recent history, then how many did not cross, from where.
     const told = await hamlet.waitFor(
