@@ -6,18 +6,13 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TestClient } from "../harness/client.js";
+import { groupchatBody, presenceFrom, sendGroupchat, type Element } from "../harness/muc.js";
 import {
-  createRoom,
-  groupchatBody,
-  join,
-  presenceFrom,
-  sendGroupchat,
-  type Element,
-} from "../harness/muc.js";
-import {
+  OUTAGE_TIMERS,
   ROOMS,
   TALK,
   barrier,
+  federatedRooms,
   startFederatedSites,
   withFmuc,
   type FederatedSites,
@@ -27,12 +22,6 @@ import { waitForLog, type ServiceHandle } from "../harness/service.js";
 
 const HUB_ROOM = `rabbithole@${ROOMS.domain}`;
 const SPOKE_ROOM = `rabbithole@${TALK.domain}`;
-// Short timers, so that the outages of this suite are noticed and healed in seconds.
-const TIMERS = {
-  FMUC_JOIN_TIMEOUT_MS: "1500",
-  FMUC_RETRY_MAX_MS: "1000",
-  FMUC_PING_INTERVAL_MS: "2000",
-};
 
 let bed: FederatedSites<"alice" | "hamlet">;
 let alice: TestClient, hamlet: TestClient;
@@ -41,19 +30,19 @@ beforeAll(async () => {
   bed = await startFederatedSites({
     hub: {
       users: ["alice"],
-      services: [{ component: ROOMS, env: { ...TIMERS, FMUC_ALLOW: TALK.domain } }],
+      services: [{ component: ROOMS, env: { ...OUTAGE_TIMERS, FMUC_ALLOW: TALK.domain } }],
     },
     spoke: {
       users: ["hamlet"],
-      services: [{ component: TALK, env: { ...TIMERS, FMUC_UPSTREAM: ROOMS.domain } }],
+      services: [{ component: TALK, env: { ...OUTAGE_TIMERS, FMUC_UPSTREAM: ROOMS.domain } }],
       redis: { persistence: true },
     },
   });
   ({ alice, hamlet } = await bed.connectUsers());
-  await createRoom(alice, HUB_ROOM, "Alice", { persistentroom: "1" });
-  await join(hamlet, SPOKE_ROOM, "Hamlet");
-  await alice.waitFor(presenceFrom(`${HUB_ROOM}/Hamlet`), 15_000);
-  await hamlet.waitFor(presenceFrom(`${SPOKE_ROOM}/Alice`), 15_000); // the link is up
+  await federatedRooms(
+    { user: alice, room: HUB_ROOM, nick: "Alice", config: { persistentroom: "1" } },
+    { user: hamlet, room: SPOKE_ROOM, nick: "Hamlet" },
+  );
 }, 120_000);
 
 afterAll(async () => {

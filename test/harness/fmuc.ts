@@ -10,6 +10,7 @@ import {
   presenceFrom,
   seen,
   sendGroupchat,
+  type FormValues,
   type Predicate,
 } from "./muc.js";
 import { startProsody, type ProsodyHandle } from "./prosody.js";
@@ -30,18 +31,17 @@ export const hubRoom = (name: string): string => `${name}@${ROOMS.domain}`;
 export const spokeRoom = (name: string): string => `${name}@${TALK.domain}`;
 
 /** Rooms federated across the two sites: each of `names` made at the hub by `owner` (as Alice),
- * then entered at the spoke by `guest` (as Hamlet), which joins the hub's room; done once the
- * guest sees the owner (the hub's occupant may come with the join's answer: seen already, or
- * awaited). */
+ * then entered at the spoke by `guest` (as Hamlet); see federatedRooms. */
 export async function federateRooms(
   owner: TestClient,
   guest: TestClient,
   names: readonly string[],
 ): Promise<void> {
   for (const name of names) {
-    await createRoom(owner, hubRoom(name), "Alice");
-    await join(guest, spokeRoom(name), "Hamlet");
-    await seen(guest, presenceFrom(`${spokeRoom(name)}/Alice`), 15_000);
+    await federatedRooms(
+      { user: owner, room: hubRoom(name), nick: "Alice" },
+      { user: guest, room: spokeRoom(name), nick: "Hamlet" },
+    );
   }
 }
 
@@ -76,6 +76,33 @@ export async function barrier(...rooms: InRoom[]): Promise<void> {
   for (const c of rooms.flatMap((r) => r.clients)) {
     for (const body of bodies) await c.waitFor(groupchatBody(body), 20_000);
   }
+}
+
+/** Short timers for the suites that cut the link: its outages are noticed and healed in
+ * seconds. */
+export const OUTAGE_TIMERS = {
+  FMUC_JOIN_TIMEOUT_MS: "1500",
+  FMUC_RETRY_MAX_MS: "1000",
+  FMUC_PING_INTERVAL_MS: "2000",
+};
+
+/** A hub room and a spoke room federated: the hub's user creates hers (with `config`), the
+ * spoke's user joins his, and once each sees the other the link is up. */
+export async function federatedRooms(
+  hub: InRoomAs & { config?: FormValues },
+  spoke: InRoomAs,
+): Promise<void> {
+  await createRoom(hub.user, hub.room, hub.nick, hub.config);
+  await join(spoke.user, spoke.room, spoke.nick);
+  // The other's presence may have come with the join's answer: seen already, or awaited.
+  await seen(hub.user, presenceFrom(`${hub.room}/${spoke.nick}`), 15_000);
+  await seen(spoke.user, presenceFrom(`${spoke.room}/${hub.nick}`), 15_000);
+}
+
+interface InRoomAs {
+  readonly user: TestClient;
+  readonly room: string;
+  readonly nick: string;
 }
 
 /** A service of this project on one site: its component and its environment. */

@@ -24,6 +24,9 @@ describe("loadConfig", () => {
     expect(config.REDIS_URL).toBe("redis://127.0.0.1:6379");
     expect(config.HTTP_PORT).toBe(8080);
     expect(config.LOG_LEVEL).toBe("info");
+    // A link keeps 256 KiB for a peer that is away, for a week at most.
+    expect(config.FMUC_OUTBOX_MAX_BYTES).toBe(262_144);
+    expect(config.FMUC_OUTBOX_MAX_AGE_MS).toBe(7 * 24 * 3_600_000);
   });
 
   it("names every missing required variable", () => {
@@ -53,6 +56,9 @@ describe("loadConfig", () => {
     ["FMUC_MODE", "master-slave", "must be one of primary-primary, primary-replica"],
     ["FMUC_JOIN_TIMEOUT_MS", "10", "must be between 100 and"],
     ["FMUC_STRIP", "*=caps,photos", '"photos" is not one of caps'],
+    ["FMUC_OUTBOX_MAX_BYTES", "512", "must be between 1024 and"],
+    ["FMUC_OUTBOX_MAX_BYTES", "256k", "must be a whole number"],
+    ["FMUC_OUTBOX_MAX_AGE_MS", "0", "must be between 1000 and"],
     ["MUC_ADMINS", "admin@example.org/phone", "must list bare JIDs"],
     ["MUC_ADMINS", "example.org", "must list bare JIDs"],
     ["OTEL_TRACES_EXPORTER", "jaeger", "must be one of none, console, otlp"],

@@ -151,6 +151,16 @@ export const VARIABLES = {
     default: "300000",
     parse: (t) => parseInt_(t, 0, 604_800_000),
   }),
+  FMUC_OUTBOX_MAX_BYTES: variable({
+    help: "Most bytes of stanzas a federation link keeps waiting for a peer that is away; past it the oldest go, and the link's return starts afresh with the room's history and tells the users how many messages did not cross",
+    default: "262144",
+    parse: (t) => parseInt_(t, 1024, 1 << 30),
+  }),
+  FMUC_OUTBOX_MAX_AGE_MS: variable({
+    help: "Longest a stanza waits for a federation link's peer that is away; older ones go, as past FMUC_OUTBOX_MAX_BYTES (and so do the unacknowledged copies a link session keeps for it)",
+    default: "604800000",
+    parse: (t) => parseInt_(t, 1000, 31_536_000_000),
+  }),
   MUC_ADMINS: variable({
     help: "Service administrators (bare JIDs, comma-separated): owners of every room here, also of rooms that mirror an upstream room and so have no owner of their own",
     default: "",

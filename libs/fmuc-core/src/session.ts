@@ -141,3 +141,35 @@ export function readMissing(stanza: Element): string[] | undefined {
   const el = stanza.getChild("missing", NS.fedmuc);
   return el?.getChildren("occupant").flatMap((o) => (o.attrs.jid ? [o.attrs.jid] : []));
 }
+
+/** What a link's bounded backlog dropped while its peer was away (README.md "Bounded
+ * backlogs"): its outbox beyond the bound in bytes or age, or copies the peer never
+ * acknowledged. Kept until the link's return reports it. */
+export interface LinkLoss {
+  /** Stanzas dropped, messages among them. */
+  readonly stanzas: number;
+  readonly messages: number;
+  /** When the oldest of them was queued (ms since the epoch). */
+  readonly since: number;
+}
+
+/** The node that dropped traffic for the peer tells it so on the link's return, in the fresh
+ * session, from bare JID to bare JID. */
+export function lostMessage(from: string, to: string, loss: LinkLoss): Element {
+  const { stanzas, messages, since } = loss;
+  return xml(
+    "message",
+    { from, to, type: "normal" },
+    xml("lost", attrsOf({ stanzas, messages, since })),
+  );
+}
+
+export function readLost(stanza: Element): LinkLoss | undefined {
+  const el = stanza.getChild("lost", NS.fedmuc);
+  if (!el) return undefined;
+  return {
+    stanzas: count(el.attrs.stanzas, "lost stanzas") ?? 0,
+    messages: count(el.attrs.messages, "lost messages") ?? 0,
+    since: count(el.attrs.since, "lost since") ?? 0,
+  };
+}

@@ -32,7 +32,8 @@ export class LinkOutbox {
   /** The oldest `count` entries, in order; a history entry becomes its message for the peer. */
   async read(link: Link, count: number): Promise<OutboxEntry[]> {
     const rows = await this.redis.xrange(this.key(link), "-", "+", "COUNT", count);
-    return rows.map(([id, [field, value, , context = ""]]) => ({
+    // Fields: the kind and its value, then 'c' (the context) if any and 'o' (bound.lua).
+    return rows.map(([id, [field, value, ...rest]]) => ({
       id,
       stanza:
         field === "h"
@@ -40,7 +41,7 @@ export class LinkOutbox {
           : value!,
       queuedAt: entryTime(id),
       replaceable: field !== "s",
-      context,
+      context: rest[0] === "c" ? rest[1]! : "",
     }));
   }
 

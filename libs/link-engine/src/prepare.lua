@@ -3,7 +3,7 @@
 -- KEYS[1] the room's links hash, KEYS[2] the link's sent stream (ids 0-n), KEYS[3] its counters
 -- ARGV[1] the peer (field of the links hash), ARGV[2] how many entries to send again at most
 -- Returns {link JSON or false, run, n1, stanza1, queued1, n2, ...}: the copies to send again
--- belong to that run (see ack.lua).
+-- belong to that run (see ack.lua). Room-store's stream.lua is read ahead of it (fields_of).
 local json = redis.call('HGET', KEYS[1], ARGV[1])
 if not json then
   -- The link is gone: what it numbered is of no use any more.
@@ -15,14 +15,6 @@ if link.state ~= 'up' or not link.session then
   return {json}
 end
 
-local function fields(row)
-  local f = {}
-  for i = 1, #row, 2 do
-    f[row[i]] = row[i + 1]
-  end
-  return f
-end
-
 local counters = redis.call('HMGET', KEYS[3], 'session', 'tx', 'resend', 'run', 'acked', 'resumed')
 if counters[1] ~= link.session then
   -- A new session: what the old one left unacknowledged is numbered again from 1, except what
@@ -31,7 +23,7 @@ if counters[1] ~= link.session then
   redis.call('DEL', KEYS[2], KEYS[3])
   local n = 0
   for _, row in ipairs(rows) do
-    local f = fields(row[2])
+    local f = fields_of(row[2])
     if f.p ~= '1' then
       n = n + 1
       redis.call('XADD', KEYS[2], '0-' .. n, 's', f.s, 't', f.t, 'p', f.p)
@@ -69,7 +61,7 @@ local rows = redis.call('XRANGE', KEYS[2], '0-' .. resend, '+', 'COUNT', ARGV[2]
 local reply = {json, run}
 local last = 0
 for _, row in ipairs(rows) do
-  local f = fields(row[2])
+  local f = fields_of(row[2])
   last = tonumber(string.sub(row[1], 3))
   table.insert(reply, last)
   table.insert(reply, f.s)

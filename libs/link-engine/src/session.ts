@@ -6,7 +6,7 @@
 // runs them.
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
-import { roomKeys, sessionKeys } from "@fedmuc/room-store";
+import { STREAM_LUA, roomKeys, sessionKeys } from "@fedmuc/room-store";
 import type { Link } from "./outbox.js";
 
 const script = (name: string): string => readFileSync(new URL(name, import.meta.url), "utf8");
@@ -64,7 +64,8 @@ export class LinkSessions {
     redis: Redis | Cluster,
     private readonly prefix: string,
   ) {
-    redis.defineCommand("fedmucPrepare", { numberOfKeys: 3, lua: script("./prepare.lua") });
+    const prepare = STREAM_LUA + script("./prepare.lua");
+    redis.defineCommand("fedmucPrepare", { numberOfKeys: 3, lua: prepare });
     redis.defineCommand("fedmucNumber", { numberOfKeys: 3, lua: script("./number.lua") });
     redis.defineCommand("fedmucAck", { numberOfKeys: 2, lua: script("./ack.lua") });
     this.#redis = redis as Scripted;

@@ -113,8 +113,13 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
       case "setLink": {
         const { [m.peer]: _old, ...others } = next.links;
         next = { ...next, links: m.link ? { ...others, [m.peer]: m.link } : others };
+        // A link that ends forgets what it lost with it (its session goes too).
+        if (!m.link) next = withoutLoss(next, m.peer);
         break;
       }
+      case "forgetLoss":
+        next = withoutLoss(next, m.peer);
+        break;
       case "setHeard":
         next = { ...next, heard: m.heard };
         break;
@@ -129,6 +134,13 @@ export function applyMutations(room: Room, mutations: readonly Mutation[], versi
     }
   }
   return next;
+}
+
+function withoutLoss(room: Room, peer: string): Room {
+  if (!room.lost?.[peer]) return room;
+  const { [peer]: _reported, ...others } = room.lost;
+  const { lost: _all, ...rest } = room;
+  return Object.keys(others).length > 0 ? { ...rest, lost: others } : rest;
 }
 
 /** Whether committing `mutations` changes the snapshot (and so the room version). */

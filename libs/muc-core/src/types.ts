@@ -1,6 +1,7 @@
 // The room model shared by the rules (pure) and the store (Redis). XEP-0045 section numbers cite
 // where each notion is defined.
 import type { Element } from "@fedmuc/xmpp";
+import type { LinkLoss } from "@fedmuc/fmuc-core";
 
 /** Section 5.1 */
 export type Role = "moderator" | "participant" | "visitor" | "none";
@@ -78,7 +79,14 @@ export interface FederationLink {
   /** The peer takes trace context on this link's stanzas (libs/fmuc-core/README.md "Trace
    * context"): its join offered it (downstream), or its room advertises it (upstream). */
   readonly traces?: boolean;
+  /** Upstream: the session this node proposed afresh because the link lost traffic (see
+   * Room.lost); its joins offer it until the link is up again. */
+  readonly restart?: string;
 }
+
+/** XEP-0289, this service: what a link's bounded backlog dropped (libs/fmuc-core/README.md,
+ * "Bounded backlogs"). */
+export type { LinkLoss } from "@fedmuc/fmuc-core";
 
 export type PmPolicy = "anyone" | "participants" | "moderators" | "none";
 
@@ -133,6 +141,9 @@ export interface Room {
   /** XEP-0289: the latest message heard from the room this one joined, kept after it left the
    * set, so that its next join asks only for what it missed. */
   readonly heard?: Heard;
+  /** XEP-0289: what each link's bounded backlog dropped, by peer, until its return reports it
+   * (written by the store as it drops; absent when nothing was). */
+  readonly lost?: Readonly<Record<string, LinkLoss>>;
 }
 
 /** A message kept in the room's history (section 7.2.15), as it was broadcast. */
@@ -168,6 +179,8 @@ export type Mutation =
     }
   /** XEP-0289: see Room.heard. */
   | { readonly op: "setHeard"; readonly heard: Heard }
+  /** XEP-0289: the link's loss was reported (its return): forgotten. */
+  | { readonly op: "forgetLoss"; readonly peer: string }
   /** XEP-0289: the link's waiting traffic that a rejoin's state and history replace. */
   | { readonly op: "dropReplaceable"; readonly peer: string }
   /** XEP-0289 5.1: the room's latest `count` history entries (from `since`, if given), for the

@@ -4,6 +4,7 @@ import {
   type Affiliation,
   type FederationLink,
   type Heard,
+  type LinkLoss,
   type Mutation,
   type Occupant,
   type Room,
@@ -17,7 +18,7 @@ export function versionToken(room: Room): string {
 }
 
 /** The link peers a decision writes to (traffic, or the link's end), in first-use order: each
- * one's keys (outbox, sent stream, session counters) follow the 5 room keys. */
+ * one's keys (outbox, sent stream, session counters) follow the 6 room keys. */
 export function linkPeers(mutations: readonly Mutation[]): string[] {
   return [
     ...new Set(
@@ -37,7 +38,7 @@ export function linkPeers(mutations: readonly Mutation[]): string[] {
 export function encodeMutations(mutations: readonly Mutation[]): string[] {
   const peers = linkPeers(mutations);
   /** The index (in KEYS) of the first of the peer's three keys. */
-  const keysOf = (peer: string) => String(6 + 3 * peers.indexOf(peer));
+  const keysOf = (peer: string) => String(7 + 3 * peers.indexOf(peer));
   return mutations.flatMap((m): string[] => {
     switch (m.op) {
       case "create":
@@ -64,6 +65,8 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
         return [m.replaceable ? "outp" : "out", keysOf(m.peer), m.stanza];
       case "dropReplaceable":
         return ["outdrop", keysOf(m.peer), ""];
+      case "forgetLoss":
+        return ["forgetloss", m.peer, ""];
       case "enqueueHistory":
         return [
           "outh",
@@ -93,6 +96,7 @@ export function decodeRoom(
   occupantsFlat: readonly string[],
   affiliationsFlat: readonly string[],
   linksFlat: readonly string[],
+  lostFlat: readonly string[] = [],
 ): Room {
   const meta = Object.fromEntries(pairs(metaFlat));
   if (meta.salt === undefined) return emptyRoom(jid, defaults);
@@ -112,5 +116,10 @@ export function decodeRoom(
     links: Object.fromEntries(
       pairs(linksFlat).map(([peer, json]) => [peer, JSON.parse(json) as FederationLink]),
     ),
+    ...(lostFlat.length > 0 && {
+      lost: Object.fromEntries(
+        pairs(lostFlat).map(([peer, json]) => [peer, JSON.parse(json) as LinkLoss]),
+      ),
+    }),
   };
 }

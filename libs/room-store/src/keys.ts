@@ -6,6 +6,8 @@ export interface RoomKeys {
   readonly history: string;
   readonly affiliations: string;
   readonly links: string;
+  /** What each link's bounded backlog dropped, by peer (bound.lua). */
+  readonly lost: string;
 }
 
 export function roomKeys(prefix: string, room: string): RoomKeys {
@@ -16,6 +18,7 @@ export function roomKeys(prefix: string, room: string): RoomKeys {
     history: `${base}:hist`,
     affiliations: `${base}:aff`,
     links: `${base}:links`,
+    lost: `${base}:lost`,
   };
 }
 

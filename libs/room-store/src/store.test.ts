@@ -10,14 +10,15 @@ import {
 } from "@fedmuc/muc-core";
 import { keysMatching, uniquePrefix } from "../../../test/harness/redis.js";
 import { redisPerFile } from "../../../test/harness/redis-per-file.js";
-import { outboxKey } from "./keys.js";
-import { RoomStore } from "./store.js";
+import { entryTime, outboxKey, sessionKeys } from "./keys.js";
+import { RoomStore, type OutboxBound } from "./store.js";
 
 const ROOM = "coven@chat.shakespeare.lit";
 const redis = redisPerFile();
 
-function freshStore(): RoomStore {
-  return new RoomStore(redis.client, { prefix: uniquePrefix(), defaults: DEFAULT_CONFIG });
+function freshStore(outboxBound?: OutboxBound): RoomStore {
+  const prefix = uniquePrefix();
+  return new RoomStore(redis.client, { prefix, defaults: DEFAULT_CONFIG, outboxBound });
 }
 
 const occupant = (nick: string, jid: string): Occupant => ({
@@ -251,5 +252,122 @@ describe("RoomStore", () => {
     ]);
     await store.commit(await store.load(ROOM), [{ op: "destroy" }]);
     expect(await keysMatching(redis.client, `${store.options.prefix}*`)).toEqual([]);
+  });
+});
+
+describe("RoomStore: a link's bounded backlog", () => {
+  const PEER = "down@spoke.lit";
+  const DAY = 86_400_000;
+  const said = (i: number) => `<message type='groupchat'><body>${i}</body></message>`;
+  const outbox = (store: RoomStore) => outboxKey(store.options.prefix, ROOM, PEER);
+  const kept = async (store: RoomStore) =>
+    (await redis.client.xrange(outbox(store), "-", "+")).map(([, f]) => f[1]);
+  const link = (state: "up" | "down") =>
+    ({ role: "downstream", state, replica: false, joins: 1, session: "s1" }) as const;
+  const enqueue = (stanza: string, replaceable = true) =>
+    ({ op: "enqueue", peer: PEER, stanza, replaceable }) as const;
+
+  async function created(store: RoomStore, state: "up" | "down" = "down") {
+    await store.commit(await store.load(ROOM), [
+      { op: "create", salt: "s", config: DEFAULT_CONFIG },
+      { op: "setLink", peer: PEER, link: link(state) },
+    ]);
+    return store.load(ROOM);
+  }
+
+  async function commit(store: RoomStore, mutations: Mutation[]) {
+    const result = await store.commit(await store.load(ROOM), mutations);
+    if (!result.committed) throw new Error("commit refused");
+    return result;
+  }
+
+  it("keeps an outbox within its bytes, the oldest going first, and remembers what went", async () => {
+    // An entry counts its kind and stanza ("p" + 53 bytes); 170 bytes hold three of them.
+    const store = freshStore({ maxBytes: 170, maxAgeMs: DAY });
+    const room = await created(store);
+    const dropped = [];
+    for (const i of [1, 2, 3]) dropped.push((await commit(store, [enqueue(said(i))])).dropped);
+    const firstId = (await redis.client.xrange(outbox(store), "-", "+", "COUNT", 1))[0]![0];
+    for (const i of [4, 5]) dropped.push((await commit(store, [enqueue(said(i))])).dropped);
+    expect(await kept(store)).toEqual([said(3), said(4), said(5)]);
+    expect(dropped).toEqual([
+      [],
+      [],
+      [],
+      [{ peer: PEER, stanzas: 1, messages: 1, first: true }],
+      [{ peer: PEER, stanzas: 1, messages: 1, first: false }],
+    ]);
+    // The snapshot knows since when (the oldest dropped entry's time), and its version moved,
+    // so that a snapshot taken before is refused.
+    const after = await store.load(ROOM);
+    expect(after.lost).toEqual({ [PEER]: { stanzas: 2, messages: 2, since: entryTime(firstId) } });
+    expect(after.version).toBeGreaterThan(room.version);
+    expect(await store.commit(room, [])).toEqual({ committed: false });
+  });
+
+  it("leaves a link that is up alone: its delivery drains it, and a fresh start's state crosses whole", async () => {
+    const store = freshStore({ maxBytes: 100, maxAgeMs: DAY });
+    await created(store, "up");
+    for (const i of [1, 2, 3])
+      expect((await commit(store, [enqueue(said(i))])).dropped).toEqual([]);
+    expect(await kept(store)).toEqual([said(1), said(2), said(3)]);
+    // The same commit that takes it down is bounded: what waits from now on is the peer's backlog.
+    const { dropped } = await commit(store, [
+      { op: "setLink", peer: PEER, link: link("down") },
+      enqueue(said(4)),
+    ]);
+    expect(dropped).toEqual([{ peer: PEER, stanzas: 3, messages: 3, first: true }]);
+    expect(await kept(store)).toEqual([said(4)]);
+  });
+
+  it("drops what is older than the age bound, and counts only messages as messages", async () => {
+    const store = freshStore({ maxBytes: 1_000_000, maxAgeMs: DAY });
+    await created(store);
+    // Queued two days ago (a stream id is the time an entry was added).
+    const old = Date.now() - 2 * DAY;
+    await redis.client.xadd(outbox(store), `${old}-0`, "p", "<presence/>", "o", "12");
+    await redis.client.xadd(outbox(store), `${old}-1`, "s", said(0), "o", "66");
+    const { dropped } = await commit(store, [enqueue("<presence n='1'/>")]);
+    expect(dropped).toEqual([{ peer: PEER, stanzas: 2, messages: 1, first: true }]);
+    expect(await kept(store)).toEqual(["<presence n='1'/>"]);
+    expect((await store.load(ROOM)).lost).toEqual({
+      [PEER]: { stanzas: 2, messages: 1, since: old },
+    });
+  });
+
+  it("forgets a session's unacknowledged copies once its peer is away longer than the age bound", async () => {
+    const store = freshStore({ maxBytes: 1_000_000, maxAgeMs: DAY });
+    const { sent } = sessionKeys(store.options.prefix, ROOM, PEER);
+    const old = String(Date.now() - 2 * DAY);
+    const copies = async () => {
+      await redis.client.xadd(sent, "0-1", "s", said(1), "t", old, "p", "1");
+      await redis.client.xadd(sent, "0-2", "s", "<presence/>", "t", old, "p", "1");
+    };
+    // While the link is up they are in flight: the peer acknowledges them.
+    await created(store, "up");
+    await copies();
+    expect((await commit(store, [enqueue(said(2))])).dropped).toEqual([]);
+    expect(await redis.client.xlen(sent)).toBe(2);
+    // Down: the session cannot be resumed without them; they go, and the link remembers.
+    await commit(store, [{ op: "setLink", peer: PEER, link: link("down") }]);
+    const { dropped } = await commit(store, [enqueue(said(3))]);
+    expect(dropped).toEqual([{ peer: PEER, stanzas: 2, messages: 1, first: true }]);
+    expect(await redis.client.exists(sent)).toBe(0);
+    expect(await kept(store)).toEqual([said(2), said(3)]);
+  });
+
+  it("forgets a loss once reported, or when its link ends, and leaves no key behind", async () => {
+    const store = freshStore({ maxBytes: 60, maxAgeMs: DAY });
+    await created(store);
+    for (const i of [1, 2]) await commit(store, [enqueue(said(i))]);
+    expect((await store.load(ROOM)).lost?.[PEER]?.stanzas).toBe(1);
+    await commit(store, [{ op: "forgetLoss", peer: PEER }]);
+    expect((await store.load(ROOM)).lost).toBeUndefined();
+    await commit(store, [enqueue(said(3))]);
+    expect((await store.load(ROOM)).lost?.[PEER]?.stanzas).toBe(1);
+    await commit(store, [{ op: "setLink", peer: PEER, link: null }]);
+    expect((await store.load(ROOM)).lost).toBeUndefined();
+    const lostKey = `${store.options.prefix}{${ROOM}}:lost`;
+    expect(await redis.client.exists(lostKey)).toBe(0);
   });
 });

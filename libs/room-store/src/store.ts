@@ -6,16 +6,35 @@ import { decodeRoom, encodeMutations, linkPeers, versionToken } from "./codec.js
 import { entryTime, outboxKey, roomKeys, sessionKeys } from "./keys.js";
 
 const script = (name: string): string => readFileSync(new URL(name, import.meta.url), "utf8");
-const COMMIT = script("./commit.lua");
+/** Functions for reading stream entries, for a script to read ahead of its own. */
+export const STREAM_LUA = script("./stream.lua");
+// bound.lua's functions are read ahead of the commit that calls them.
+const COMMIT = STREAM_LUA + script("./bound.lua") + script("./commit.lua");
 const LOAD = script("./load.lua");
 
 type Scripted = (Redis | Cluster) & {
   fedmucCommit(keyCount: number, ...keysThenArgv: string[]): Promise<unknown[]>;
-  fedmucLoad(...keys: string[]): Promise<[string[], string[], string[], string[]]>;
+  fedmucLoad(...keys: string[]): Promise<[string[], string[], string[], string[], string[]]>;
 };
 
+/** What a commit dropped from a link's bounded backlog (libs/fmuc-core/README.md, "Bounded
+ * backlogs"). */
+export interface Dropped {
+  readonly peer: string;
+  readonly stanzas: number;
+  readonly messages: number;
+  /** The link had lost nothing before (since its last return). */
+  readonly first: boolean;
+}
+
 export type CommitResult =
-  | { readonly committed: true; readonly version: number; readonly lastHistoryId: string }
+  | {
+      readonly committed: true;
+      readonly version: number;
+      readonly lastHistoryId: string;
+      /** Links whose backlog went over its bounds (the room's losses changed). */
+      readonly dropped: readonly Dropped[];
+    }
   | { readonly committed: false };
 
 /** A federation link as the service's index of links has it. */
@@ -36,9 +55,19 @@ export interface LinkHealth extends IndexedLink {
   readonly downSince?: number;
 }
 
+/** How much a link's outbox keeps while its peer is away: bytes of its entries, and their age. */
+export interface OutboxBound {
+  readonly maxBytes: number;
+  readonly maxAgeMs: number;
+}
+
+/** FMUC_OUTBOX_MAX_BYTES and FMUC_OUTBOX_MAX_AGE_MS by default (README.md). */
+export const DEFAULT_OUTBOX_BOUND: OutboxBound = { maxBytes: 262_144, maxAgeMs: 604_800_000 };
+
 export interface RoomStoreOptions {
   readonly prefix: string;
   readonly defaults: RoomConfig;
+  readonly outboxBound?: OutboxBound;
 }
 
 export class RoomStore {
@@ -50,34 +79,38 @@ export class RoomStore {
     readonly options: RoomStoreOptions,
   ) {
     redis.defineCommand("fedmucCommit", { lua: COMMIT }); // key count varies: link outboxes
-    redis.defineCommand("fedmucLoad", { numberOfKeys: 4, lua: LOAD });
+    redis.defineCommand("fedmucLoad", { numberOfKeys: 5, lua: LOAD });
     this.#redis = redis as Scripted;
   }
 
   async load(room: string): Promise<Room> {
     const k = roomKeys(this.options.prefix, room);
-    const [meta, occupants, affiliations, links] = await this.#redis.fedmucLoad(
+    const [meta, occupants, affiliations, links, lost] = await this.#redis.fedmucLoad(
       k.meta,
       k.occupants,
       k.affiliations,
       k.links,
+      k.lost,
     );
-    return decodeRoom(room, this.options.defaults, meta, occupants, affiliations, links);
+    return decodeRoom(room, this.options.defaults, meta, occupants, affiliations, links, lost);
   }
 
   /** Commits `mutations` if `room` is still current; an empty list just checks that. The
    * outbox entries it appends keep `context` (a trace context carrier, see @fedmuc/telemetry),
-   * for the link's delivery to continue the trace. */
+   * for the link's delivery to continue the trace. Each link written to is kept within the
+   * outbox bound. */
   async commit(room: Room, mutations: readonly Mutation[], context = ""): Promise<CommitResult> {
-    const { prefix } = this.options;
+    const { prefix, outboxBound = DEFAULT_OUTBOX_BOUND } = this.options;
     const k = roomKeys(prefix, room.jid);
+    const peers = linkPeers(mutations);
     const keys = [
       k.meta,
       k.occupants,
       k.history,
       k.affiliations,
       k.links,
-      ...linkPeers(mutations).flatMap((peer) => {
+      k.lost,
+      ...peers.flatMap((peer) => {
         const { sent, seq } = sessionKeys(prefix, room.jid, peer);
         return [outboxKey(prefix, room.jid, peer), sent, seq];
       }),
@@ -87,10 +120,24 @@ export class RoomStore {
       ...keys,
       versionToken(room),
       context,
+      String(outboxBound.maxBytes),
+      String(outboxBound.maxAgeMs),
+      peers.join(" "),
       ...encodeMutations(mutations),
     );
     if (reply[0] !== 1) return { committed: false };
-    return { committed: true, version: Number(reply[1]), lastHistoryId: String(reply[2]) };
+    const dropped: Dropped[] = [];
+    for (let i = 3; i + 3 < reply.length; i += 4) {
+      const [peer, stanzas, messages, first] = reply.slice(i, i + 4);
+      dropped.push({
+        peer: String(peer),
+        stanzas: Number(stanzas),
+        messages: Number(messages),
+        first: first === 1,
+      });
+    }
+    const version = Number(reply[1]);
+    return { committed: true, version, lastHistoryId: String(reply[2]), dropped };
   }
 
   /** Lists a public room in the service's directory (XEP-0045 6.3), or removes it (null). The

@@ -37,6 +37,19 @@ export function workerMetrics(registry: Registry) {
       labelNames: ["peer_service"] as const,
       registers: [registry],
     }),
+    // What links' bounded backlogs dropped (FMUC_OUTBOX_MAX_BYTES, FMUC_OUTBOX_MAX_AGE_MS).
+    linkDroppedStanzas: new Counter({
+      name: "fedmuc_link_dropped_stanzas_total",
+      help: "XEP-0289 stanzas dropped from a federation link's backlog, over its bound while the peer was away, by the peer's service",
+      labelNames: ["peer_service"] as const,
+      registers: [registry],
+    }),
+    linkDroppedMessages: new Counter({
+      name: "fedmuc_link_dropped_messages_total",
+      help: "XEP-0289 messages among the stanzas dropped from a federation link's backlog, by the peer's service",
+      labelNames: ["peer_service"] as const,
+      registers: [registry],
+    }),
     handleSeconds: new Histogram({
       name: "fedmuc_stanza_handle_seconds",
       help: "Time to handle one inbound stanza, commit included, by stanza name (message, presence, iq)",

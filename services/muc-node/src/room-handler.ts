@@ -27,7 +27,7 @@ import {
   type RoomConfig,
 } from "@fedmuc/muc-core";
 import { LINK_QUEUE, type TimerKey } from "@fedmuc/link-engine";
-import type { CommitResult, RoomStore } from "@fedmuc/room-store";
+import type { CommitResult, Dropped, RoomStore } from "@fedmuc/room-store";
 import {
   SpanKind,
   carrierOf,
@@ -61,6 +61,8 @@ export interface LinkPort {
   ackDue(room: string, peer: string, session: string, rx: number): void;
   /** The link is up: the path to the peer's service is to be watched. */
   watchPath(room: string, peer: string): Promise<void>;
+  /** A commit dropped traffic from the link's bounded backlog. */
+  dropped?(room: string, dropped: Dropped): void;
 }
 
 export interface RoomHandlerOptions {
@@ -143,7 +145,10 @@ export class RoomHandler {
         spanAttributes({ ...summarize(snapshot, decision), "fedmuc.commit.attempts": attempt });
       }
       const next = applyMutations(snapshot, decision.mutations, result.version);
-      this.#cache.set(room, next);
+      // What a link's backlog dropped is in Redis only (the room's losses): read it again.
+      if (result.dropped.length === 0) this.#cache.set(room, next);
+      else this.#cache.delete(room);
+      for (const dropped of result.dropped) this.options.links?.dropped?.(room, dropped);
       for (const [peer, from, to] of linkChanges(snapshot, next)) {
         spanEvent("fedmuc.link.state", {
           "fedmuc.link.peer": peer,

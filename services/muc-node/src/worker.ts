@@ -52,6 +52,10 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   const store = new RoomStore(redis, {
     prefix: config.REDIS_KEY_PREFIX,
     defaults: { ...DEFAULT_CONFIG, maxHistory: config.MUC_HISTORY_MAX },
+    outboxBound: {
+      maxBytes: config.FMUC_OUTBOX_MAX_BYTES,
+      maxAgeMs: config.FMUC_OUTBOX_MAX_AGE_MS,
+    },
   });
 
   // What this worker reads after closing its stream (draining) goes to the others, with the
@@ -144,6 +148,17 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
         links.schedule({ room, peer }, timer, afterMs ?? joinRetryDelay(config, timer.joins)),
       peerAcked: (room, { peer, ...ack }) => links.acknowledged({ room, peer }, ack),
       ackDue: (room, peer, session, rx) => links.ackDue({ room, peer }, session, rx),
+      dropped: (room, { peer, stanzas, messages, first }) => {
+        const peer_service = serviceOf(peer);
+        metrics.linkDroppedStanzas.inc({ peer_service }, stanzas);
+        metrics.linkDroppedMessages.inc({ peer_service }, messages);
+        // Once per outage; the return reports the total.
+        if (first)
+          log.warn(
+            { room, peer, dropped: stanzas, messages },
+            "federation link backlog full: dropping its oldest",
+          );
+      },
       watchPath: async (room, peer) => {
         await paths.store.noteLink(room, peer, true); // noted already, unless up before an upgrade
         await paths.watch(peer);

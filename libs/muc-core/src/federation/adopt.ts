@@ -12,6 +12,7 @@ import { watchPath } from "./health.js";
 import { historyForLink } from "./history.js";
 import { configQuery } from "./mirror.js";
 import { passDown } from "./pass-down.js";
+import { reportLoss } from "./loss.js";
 
 /** 5.1: the subject completes the join; the joining node adopts it, and the peer's occupants
  * it did not announce again in a rejoin have left meanwhile. */
@@ -35,6 +36,7 @@ export function adoptSubject(
     heard: link?.heard ?? subject.stamp,
     downSince: undefined,
     needState: undefined,
+    restart: undefined,
   } as const;
   const gone = occupantList(room).filter((o) => o.node === peer && o.stale);
   // Users are shown an empty subject on entering a room that has none.
@@ -59,6 +61,8 @@ export function adoptSubject(
         locals.map((o) => send(subjectMessage(adopted, o.jid))),
       );
     },
+    // Back after an outage that dropped traffic for the peer: that is reported.
+    (r) => (completes ? reportLoss(r, peer) : NOTHING),
   ]);
 }
 

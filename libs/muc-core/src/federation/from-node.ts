@@ -2,7 +2,13 @@
 // (with `node` set); what they do goes through the XEP-0045 rules like a local occupant's, on a
 // copy of the stanza addressed as if from their real JID. Relaying is federate()'s job.
 import { NS, StanzaError, bareOf, errorCondition, xml, type Element } from "@fedmuc/xmpp";
-import { MalformedFmucError, readFmuc, readOccupants, readSession } from "@fedmuc/fmuc-core";
+import {
+  MalformedFmucError,
+  readFmuc,
+  readLost,
+  readOccupants,
+  readSession,
+} from "@fedmuc/fmuc-core";
 import { NOTHING, decision } from "../decision.js";
 import { creation, enter, welcome } from "../enter.js";
 import { changeAvailability, exit } from "../exit.js";
@@ -22,6 +28,7 @@ import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
 import { isJoin, joinFromAbove, pathOf, rejected } from "./loop.js";
 import { answerTo, askMissing, joinedLink, resumption } from "./offer.js";
+import { heardOfLoss, lossOf, reportLoss } from "./loss.js";
 
 /** Whether a stanza comes from another FMUC node: it carries fmuc, or comes from a linked room
  * or the room this one federates with (in a chain, its refusal of a user may come after its
@@ -44,13 +51,16 @@ export function fromNode(
   nick: string,
   ctx: Context,
 ): Decision {
-  let payload;
+  let payload, lost;
   try {
     payload = readFmuc(stanza);
+    lost = readLost(stanza);
   } catch (err) {
     if (!(err instanceof MalformedFmucError)) throw err;
     return ignored(`${peer}: ${err.message}`);
   }
+  // The peer dropped traffic for this room while the link was down (loss.ts).
+  if (lost) return heardOfLoss(room, peer, lost);
   const link = room.links[peer];
   // A peer whose service the operator detached (operator.ts): refused until it is attached.
   if (!link && ctx.federation.detached?.(peer)) {
@@ -110,7 +120,7 @@ export function fromNode(
     // A join offering the link's session resumes it: only what the node has not applied goes
     // again; a join without one, or with another, starts over with the room's state.
     const offer = listed ? readSession(stanza) : undefined;
-    const answer = answerTo(link, offer, ctx);
+    const answer = answerTo(link, offer, ctx, lossOf(room, peer) !== undefined);
     const resumed = answer.kind === "resume" || answer.kind === "repeat";
     const joined = joinedLink(link, answer, below, wantsEcho(stanza), offer, joining);
     const requested = nick || resourceOf(stanza.attrs.from);
@@ -138,6 +148,8 @@ export function fromNode(
         const limits = resumed ? { maxstanzas: 0 } : historyLimits(own);
         return decision(changed.mutations, [...changed.effects, ...welcome(r, again, limits)]);
       },
+      // Started over: what the backlog dropped while the node was away is reported.
+      (r) => (link && listed && !resumed ? reportLoss(r, peer) : NOTHING),
     ]);
     return askMissing(room, join, peer, offer, listed);
   }

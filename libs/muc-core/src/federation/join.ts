@@ -23,6 +23,7 @@ import type {
 import { forNode, roomsBelow } from "./copy.js";
 import { linkTimer } from "./timer.js";
 import { sessionId } from "./offer.js";
+import { lossOf } from "./loss.js";
 import { upstreamOf } from "./upstream-of.js";
 
 function afterElement(id: string | undefined) {
@@ -138,9 +139,13 @@ export function rejoin(room: Room, peer: string, joins: number, ctx: Context): D
   if (representedAt(room, peer).length === 0) {
     return decision([{ op: "setLink", peer, link: null }], []);
   }
+  // A link that dropped traffic proposes a fresh session (the same one until the link is up),
+  // so the peer starts over with the room's state and history (loss.ts).
+  const restart = lossOf(room, peer) ? (link.restart ?? sessionId(ctx)) : undefined;
+  const fresh = restart ? { session: restart, rx: 0, restart } : {};
   // Only the first join after an outage marks them: a join sent again while an answer may be on
   // its way must not mark what that answer announced, which the answer's end would then remove.
-  return joinAgain(room, peer, {}, link.state === "down", ctx);
+  return joinAgain(room, peer, fresh, link.state === "down", ctx);
 }
 
 /** The link to `peer` joined again, with `changes` to it (a fresh session, for the operator's

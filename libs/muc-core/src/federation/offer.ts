@@ -21,11 +21,15 @@ export function answerTo(
   link: FederationLink | undefined,
   offer: SessionOffer | undefined,
   ctx: Context,
+  lost = false,
 ): Answer {
   if (!offer) return { kind: "plain" };
-  if (offer.id && offer.id === link?.session) return { kind: "resume", withState: offer.state };
-  if (offer.id && offer.id === link?.offered) return { kind: "repeat" };
-  const session = offer.id && offer.rx === 0 ? offer.id : sessionId(ctx);
+  // A link whose backlog dropped traffic neither resumes nor repeats its session, nor takes it
+  // up again: the peer would wait for what was dropped (loss.ts).
+  const current = offer.id !== undefined && offer.id === link?.session;
+  if (current && !lost) return { kind: "resume", withState: offer.state };
+  if (offer.id && offer.id === link?.offered && !lost) return { kind: "repeat" };
+  const session = offer.id && offer.rx === 0 && !current ? offer.id : sessionId(ctx);
   return { kind: "fresh", session, ...(offer.id ? { offered: offer.id } : {}) };
 }
 

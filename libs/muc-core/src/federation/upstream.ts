@@ -16,6 +16,7 @@ import { departure } from "./departure.js";
 import { adoptHistory, adoptSubject } from "./adopt.js";
 import { isLinkFailure, linkDown, nodeLeaves, watchPath } from "./health.js";
 import { announceMissing, forgetLink } from "./join.js";
+import { lossOf } from "./loss.js";
 import { CONFIG_QUERY_ID, adoptConfig, configQuery } from "./mirror.js";
 import { localRemovedElsewhere } from "./removal.js";
 import { nickTakenAbove, refusedAbove } from "./collision.js";
@@ -204,6 +205,8 @@ function resume(room: Room, peer: string, rx: number): Decision {
   // Only a session that was up before resumes: a first join completes with the room's state.
   const back = link?.state === "resyncing" || link?.state === "down";
   if (link?.role !== "upstream" || !link.session || !back) return NOTHING;
+  // The link dropped traffic since that join went: its next join starts afresh (loss.ts).
+  if (lossOf(room, peer)) return NOTHING;
   const up: FederationLink = {
     ...link,
     state: "up",
