@@ -17,7 +17,7 @@ const space = () => spaces.space();
 
 describe("LinkDispatcher", () => {
   it("sends a link's traffic in commit order and empties its outbox", async () => {
-    const { append, dispatcher, outbox } = space();
+    const { append, dispatcher, outbox, redis } = space();
     const rec = recorder(30);
     const d = dispatcher(rec.send);
     d.start();
@@ -29,6 +29,8 @@ describe("LinkDispatcher", () => {
     expect(rec.bodies).toEqual(numbered(30));
     await d.close();
     expect(await outbox.pending(LINK)).toBe(0);
+    // An emptied outbox is no key at all: an idle link costs no stream.
+    expect(await redis.exists(outbox.key(LINK))).toBe(0);
   });
 
   it("retries a failing link with backoff, losing and reordering nothing", async () => {

@@ -1,5 +1,6 @@
 // A federation link's outbox, read in order by its delivery job (entries are appended by room
 // commits, see @fedmuc/room-store).
+import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import { NS, xml, type Element } from "@fedmuc/xmpp";
 import { entryTime, outboxKey, roomKeys } from "@fedmuc/room-store";
@@ -19,11 +20,22 @@ export interface OutboxEntry {
   readonly context: string;
 }
 
+const REMOVE = readFileSync(new URL("./remove.lua", import.meta.url), "utf8");
+
+type Scripted = (Redis | Cluster) & {
+  fedmucRemove(outbox: string, ...ids: string[]): Promise<number>;
+};
+
 export class LinkOutbox {
+  readonly #redis: Scripted;
+
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly prefix: string,
-  ) {}
+  ) {
+    redis.defineCommand("fedmucRemove", { numberOfKeys: 1, lua: REMOVE });
+    this.#redis = redis as Scripted;
+  }
 
   key(link: Link): string {
     return outboxKey(this.prefix, link.room, link.peer);
@@ -45,9 +57,9 @@ export class LinkOutbox {
     }));
   }
 
-  /** Forgets entries that were sent. */
+  /** Forgets entries that were sent; an emptied outbox goes. */
   async remove(link: Link, ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await this.redis.xdel(this.key(link), ...ids);
+    if (ids.length > 0) await this.#redis.fedmucRemove(this.key(link), ...ids);
   }
 
   /** Whether the link's traffic may go now: only while the link is up, so that a join goes

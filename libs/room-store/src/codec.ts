@@ -11,6 +11,7 @@ import {
   type RoomConfig,
   type Subject,
 } from "@fedmuc/muc-core";
+import { CONFIG_BASELINE, LINK_BASELINE, OCCUPANT_BASELINE, compact, expand } from "./compact.js";
 
 /** The version token a commit is checked against: a new incarnation of a room has a new salt. */
 export function versionToken(room: Room): string {
@@ -42,15 +43,15 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
   return mutations.flatMap((m): string[] => {
     switch (m.op) {
       case "create":
-        return ["create", m.salt, JSON.stringify(m.config)];
+        return ["create", m.salt, compact(m.config, CONFIG_BASELINE)];
       case "setConfig":
-        return ["meta", "config", JSON.stringify(m.config)];
+        return ["meta", "config", compact(m.config, CONFIG_BASELINE)];
       case "unlock":
         return ["meta", "locked", "0"];
       case "setAffiliation":
         return ["aff", m.jid, m.affiliation === "none" ? "" : m.affiliation];
       case "putOccupant":
-        return ["put", m.occupant.nick, JSON.stringify(m.occupant)];
+        return ["put", m.occupant.nick, compact(m.occupant, OCCUPANT_BASELINE, ["nick"])];
       case "removeOccupant":
         return ["del", m.nick, ""];
       case "setSubject":
@@ -76,7 +77,7 @@ export function encodeMutations(mutations: readonly Mutation[]): string[] {
       case "setLink":
         // A link that ends forgets its session with it (its outbox still sends what is left).
         return m.link
-          ? ["link", m.peer, JSON.stringify(m.link)]
+          ? ["link", m.peer, compact(m.link, LINK_BASELINE)]
           : ["link", m.peer, "", "unlink", keysOf(m.peer), ""];
     }
   });
@@ -101,20 +102,23 @@ export function decodeRoom(
   const meta = Object.fromEntries(pairs(metaFlat));
   if (meta.salt === undefined) return emptyRoom(jid, defaults);
   const occupants: Record<string, Occupant> = {};
-  for (const [nick, json] of pairs(occupantsFlat)) occupants[nick] = JSON.parse(json) as Occupant;
+  for (const [nick, json] of pairs(occupantsFlat)) {
+    occupants[nick] = { ...expand<Occupant>(json, OCCUPANT_BASELINE), nick };
+  }
   return {
     jid,
     version: Number(meta.version ?? 0),
     exists: true,
     salt: meta.salt,
-    config: { ...defaults, ...(JSON.parse(meta.config ?? "{}") as Partial<RoomConfig>) },
+    // Fields added since the baseline was fixed fall back to the service's defaults.
+    config: { ...defaults, ...expand<RoomConfig>(meta.config ?? "{}", CONFIG_BASELINE) },
     locked: meta.locked === "1",
     affiliations: Object.fromEntries(pairs(affiliationsFlat)) as Record<string, Affiliation>,
     subject: meta.subject ? (JSON.parse(meta.subject) as Subject) : null,
     ...(meta.heard ? { heard: JSON.parse(meta.heard) as Heard } : {}),
     occupants,
     links: Object.fromEntries(
-      pairs(linksFlat).map(([peer, json]) => [peer, JSON.parse(json) as FederationLink]),
+      pairs(linksFlat).map(([peer, json]) => [peer, expand<FederationLink>(json, LINK_BASELINE)]),
     ),
     ...(lostFlat.length > 0 && {
       lost: Object.fromEntries(
