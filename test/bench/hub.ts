@@ -22,8 +22,8 @@ import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js"
 import { startService, type ServiceHandle } from "../harness/service.js";
 import { commandLine, env, run, say } from "./cli.js";
 import { appendRun } from "./report.js";
-import { ScriptedOwner } from "./scripted-owner.js";
-import { ScriptedSpoke, type Checks } from "./scripted-spoke.js";
+import { ScriptedOwner } from "../harness/scripted-owner.js";
+import { ScriptedSpoke, type Checks } from "../harness/scripted-spoke.js";
 import { growthPer, redisUsage } from "./usage.js";
 
 const SPOKES = env("BENCH_HUB_SPOKES", 20);

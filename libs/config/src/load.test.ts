@@ -27,6 +27,8 @@ describe("loadConfig", () => {
     // A link keeps 256 KiB for a peer that is away, for a week at most.
     expect(config.FMUC_OUTBOX_MAX_BYTES).toBe(262_144);
     expect(config.FMUC_OUTBOX_MAX_AGE_MS).toBe(7 * 24 * 3_600_000);
+    // A dead worker's links move to the others within BullMQ's usual lock time.
+    expect(config.FMUC_LINK_LOCK_MS).toBe(30_000);
   });
 
   it("names every missing required variable", () => {
@@ -59,6 +61,7 @@ describe("loadConfig", () => {
     ["FMUC_OUTBOX_MAX_BYTES", "512", "must be between 1024 and"],
     ["FMUC_OUTBOX_MAX_BYTES", "256k", "must be a whole number"],
     ["FMUC_OUTBOX_MAX_AGE_MS", "0", "must be between 1000 and"],
+    ["FMUC_LINK_LOCK_MS", "500", "must be between 1000 and"],
     ["MUC_ADMINS", "admin@example.org/phone", "must list bare JIDs"],
     ["MUC_ADMINS", "example.org", "must list bare JIDs"],
     ["OTEL_TRACES_EXPORTER", "jaeger", "must be one of none, console, otlp"],

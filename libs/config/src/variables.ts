@@ -161,6 +161,11 @@ export const VARIABLES = {
     default: "604800000",
     parse: (t) => parseInt_(t, 1000, 31_536_000_000),
   }),
+  FMUC_LINK_LOCK_MS: variable({
+    help: "How long a worker holds a federation link's job before another worker may take it over if the first stops renewing it (died, or lost Redis): the longest a dead worker's links wait",
+    default: "30000",
+    parse: (t) => parseInt_(t, 1000, 600_000),
+  }),
   MUC_ADMINS: variable({
     help: "Service administrators (bare JIDs, comma-separated): owners of every room here, also of rooms that mirror an upstream room and so have no owner of their own",
     default: "",

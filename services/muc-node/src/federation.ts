@@ -65,6 +65,7 @@ export function startLinks(
     // One hash tag for all of BullMQ's keys, so that they share a slot on Redis Cluster.
     queuePrefix: `{${config.REDIS_KEY_PREFIX}links}`,
     storePrefix: config.REDIS_KEY_PREFIX,
+    lockMs: config.FMUC_LINK_LOCK_MS,
     send,
     onTimer,
     onConnectionError,

@@ -1,10 +1,10 @@
-// A lightweight scripted spoke for the hub benchmark: one component that plays a whole spoke
-// service of R federated rooms, speaking the plain XEP-0289 wire format (no link sessions, so the
-// hub treats it as another implementation would be treated). Each of its rooms joins a hub room
-// as the spec's example 1 does, with one occupant. It checks the path as this service does (one
-// XEP-0199 ping of the hub's service per interval) or, for the baseline, as the earlier per-link
-// design did (one ping of each hub room per interval). It notes when each room's join completes
-// (the subject) and when each message arrives.
+// A lightweight scripted spoke for the hub benchmark and the hub suites: one component that plays a
+// whole spoke service of R federated rooms, speaking the plain XEP-0289 wire format (no link
+// sessions, so the hub treats it as another implementation would be treated). Each of its rooms
+// joins a hub room as the spec's example 1 does, with one occupant. It checks the path as this
+// service does (one XEP-0199 ping of the hub's service per interval) or, for the baseline, as the
+// earlier per-link design did (one ping of each hub room per interval). It notes when each room's
+// join completes (the subject) and when each message arrives.
 import { xml, type Element } from "@fedmuc/xmpp";
 import { ScriptedComponent, eachOf, type ScriptedOptions } from "./scripted-component.js";
 
@@ -27,6 +27,8 @@ export class ScriptedSpoke extends ScriptedComponent {
   readonly joinedAt = new Map<number, number>();
   /** Arrival time (ms) of each groupchat body. */
   readonly arrivals = new Map<string, number>();
+  /** The groupchat bodies each room received, in order (a copy sent again shows twice). */
+  readonly bodies = new Map<number, string[]>();
   readonly #awaited = new Map<string, (at: number) => void>();
   #checks: NodeJS.Timeout | undefined;
   #pings = 0;
@@ -116,6 +118,7 @@ export class ScriptedSpoke extends ScriptedComponent {
       if (stanza.getChild("subject") !== undefined) this.joinedAt.set(index, Date.now());
       const body = stanza.getChildText("body");
       if (body === null) return;
+      this.bodies.set(index, [...(this.bodies.get(index) ?? []), body]);
       this.arrivals.set(body, Date.now());
       this.#awaited.get(body)?.(Date.now());
       this.#awaited.delete(body);

@@ -1,6 +1,6 @@
-// The base of the hub benchmark's scripted peers: one XEP-0114 component (the project's own
-// connection: the transport only) that counts the bytes of the stanzas it exchanges and lets its
-// user wait for a condition on what it received, looked at after each stanza.
+// The base of the scripted peers of the hub benchmark and suites: one XEP-0114 component (the
+// project's own connection: the transport only) that counts the bytes of the stanzas it exchanges
+// and lets its user wait for a condition on what it received, looked at after each stanza.
 import { once } from "node:events";
 import { ComponentConnection } from "@fedmuc/component";
 import type { Element } from "@fedmuc/xmpp";

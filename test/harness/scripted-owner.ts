@@ -1,6 +1,6 @@
-// The hub's users for the hub benchmark, scripted: one component whose JIDs create the hub's
-// rooms (XEP-0045 10.1.2, an instant room) and stay in them as their one local occupant, and send
-// groupchat messages. Cheaper at ten thousand rooms than a client, whose every stanza a test
+// The hub's users for the hub benchmark and suites, scripted: one component whose JIDs create the
+// hub's rooms (XEP-0045 10.1.2, an instant room) and stay in them as their one local occupant, and
+// send groupchat messages. Cheaper at ten thousand rooms than a client, whose every stanza a test
 // client keeps.
 import { xml, type Element } from "@fedmuc/xmpp";
 import { ScriptedComponent, eachOf, type ScriptedOptions } from "./scripted-component.js";
