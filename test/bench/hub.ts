@@ -1,6 +1,6 @@
 // The hub benchmark (issue: a hub for many spokes): this service as the hub, two workers on one
-// Redis behind ejabberd, and S scripted spokes of R federated rooms each (scripted-spoke.ts: one
-// component per spoke service, the plain XEP-0289 wire format; ten thousand links of real
+// Redis behind ejabberd, and S scripted spokes of R federated rooms each (test/harness/hub-bed.ts:
+// one component per spoke service, the plain XEP-0289 wire format; ten thousand links of real
 // spokes would take twenty more services and their Redis on two cores, and what is measured is
 // the hub). It reports, appending to test/bench/hub-results.md:
 // - Redis per idle federated room (room state with one local user, and its link);
@@ -16,14 +16,11 @@
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
-import { startEjabberd, type EjabberdHandle } from "../harness/ejabberd.js";
+import { hubRoom, spokeDomain, startHubBed, type HubBed } from "../harness/hub-bed.js";
 import { metric } from "../harness/metrics.js";
-import { startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
-import { startService, type ServiceHandle } from "../harness/service.js";
+import type { ScriptedSpoke, Checks } from "../harness/scripted-spoke.js";
 import { commandLine, env, run, say } from "./cli.js";
 import { appendRun } from "./report.js";
-import { ScriptedOwner } from "../harness/scripted-owner.js";
-import { ScriptedSpoke, type Checks } from "../harness/scripted-spoke.js";
 import { growthPer, redisUsage } from "./usage.js";
 
 const SPOKES = env("BENCH_HUB_SPOKES", 20);
@@ -36,59 +33,14 @@ const RATE = env("BENCH_HUB_RATE", 1200);
 const SETTLE_S = env("BENCH_HUB_SETTLE_S", 35);
 const RESULTS = fileURLToPath(new URL("hub-results.md", import.meta.url));
 
-const HUB = { domain: "rooms.localhost", secret: "hub-secret" };
-const PEOPLE = { domain: "people.localhost", secret: "people-secret" };
-const spokeDomain = (s: number) => `spoke${String(s).padStart(2, "0")}.localhost`;
-const hubRoom = (s: number, r: number) => `s${s}r${r}@${HUB.domain}`;
-
-interface Bed {
-  redis: RedisHandle;
-  ejabberd: EjabberdHandle;
-  workers: ServiceHandle[];
-  owner: ScriptedOwner;
-  spokes: ScriptedSpoke[];
-  keyPrefix: string;
-}
-
-const hubEnv = (extra: Record<string, string> = {}) => ({
-  FMUC_ALLOW: "*.localhost",
-  FMUC_PING_INTERVAL_MS: String(PING_MS),
-  LOG_LEVEL: "warn",
-  ...extra,
-});
-
-async function startWorkers(bed: Bed, extra: Record<string, string> = {}): Promise<void> {
-  const { ejabberd, redis, keyPrefix } = bed;
-  const start = () =>
-    startService({
-      componentPort: ejabberd.componentPort,
-      ...HUB,
-      redis,
-      keyPrefix,
-      env: hubEnv(extra),
-    });
-  bed.workers = await Promise.all([start(), start()]);
-}
-
-async function killWorkers(bed: Bed): Promise<void> {
-  for (const w of bed.workers) w.process.signal("SIGKILL");
-  await Promise.all(bed.workers.map(async (w) => (await w.process.exited, await w.stop())));
-}
-
-const sum = async (bed: Bed, series: string) =>
+const sum = async (bed: HubBed, series: string) =>
   (await Promise.all(bed.workers.map((w) => metric(w, series)))).reduce((a, b) => a + b, 0);
-const cpu = (bed: Bed) => sum(bed, "fedmuc_process_cpu_seconds_total");
-const linkStanzasOut = (w: ServiceHandle) =>
-  Promise.all(
-    Array.from({ length: SPOKES }, (_, s) =>
-      metric(w, `fedmuc_link_stanzas_total{direction="out",peer_service="${spokeDomain(s)}"}`),
-    ),
-  ).then((n) => n.reduce((a, b) => a + b, 0));
+const cpu = (bed: HubBed) => sum(bed, "fedmuc_process_cpu_seconds_total");
 
 /** Each spoke's bytes with the hub, both ways. */
-const spokeBytes = (bed: Bed) => bed.spokes.reduce((n, s) => n + s.bytesIn + s.bytesOut, 0);
+const spokeBytes = (bed: HubBed) => bed.spokes.reduce((n, s) => n + s.bytesIn + s.bytesOut, 0);
 
-async function idle(bed: Bed, checks: Checks) {
+async function idle(bed: HubBed, checks: Checks) {
   for (const s of bed.spokes) s.checks(checks, PING_MS);
   await delay(PING_MS); // the first round of checks is on its way
   const [bytes, seconds] = [spokeBytes(bed), await cpu(bed)];
@@ -103,7 +55,7 @@ async function idle(bed: Bed, checks: Checks) {
 }
 
 /** One message in each room of every spoke; the time until each has reached its spoke. */
-async function burst(bed: Bed, label: string): Promise<number> {
+async function burst(bed: HubBed, label: string): Promise<number> {
   const started = Date.now();
   const arrivals: Promise<number>[] = [];
   for (const [s, spoke] of bed.spokes.entries()) {
@@ -118,7 +70,7 @@ async function burst(bed: Bed, label: string): Promise<number> {
 
 /** Spoke 0 is cut off for OUTAGE_S while the hub's users talk in each of its rooms; then it
  * comes back, checks the path, and rejoins all its rooms asking for what it missed. */
-async function outage(bed: Bed, label: string) {
+async function outage(bed: HubBed, label: string) {
   const spoke = bed.spokes[0]!;
   await spoke.disconnect();
   say(`  ${label}: ${spoke.options.domain} cut off for ${OUTAGE_S} s`);
@@ -145,31 +97,13 @@ async function outage(bed: Bed, label: string) {
 async function main(): Promise<void> {
   const links = SPOKES * ROOMS;
   say(`hub: ${SPOKES} spokes x ${ROOMS} rooms = ${links} links`);
-  const spokes = Array.from(
-    { length: SPOKES },
-    (_, s) =>
-      new ScriptedSpoke({
-        componentPort: 0,
-        domain: spokeDomain(s),
-        secret: `spoke-${s}`,
-        hub: HUB.domain,
-        hubRoom: (r) => hubRoom(s, r),
-        rooms: ROOMS,
-      }),
-  );
-  const redis = await startRedis();
-  const ejabberd = await startEjabberd({
-    components: [HUB, PEOPLE, ...spokes.map((s) => s.scripted)],
+  const bed = await startHubBed({
+    spokes: SPOKES,
+    rooms: ROOMS,
+    env: { FMUC_PING_INTERVAL_MS: String(PING_MS) },
   });
-  const owner = new ScriptedOwner({ ...PEOPLE, componentPort: ejabberd.componentPort });
-  const bed: Bed = { redis, ejabberd, workers: [], owner, spokes, keyPrefix: uniquePrefix() };
+  const { owner, redis, spokes } = bed;
   try {
-    await startWorkers(bed);
-    await owner.connect();
-    for (const s of spokes) {
-      Object.assign(s.scripted, { componentPort: ejabberd.componentPort });
-      await s.connect();
-    }
     const empty = await redisUsage(redis);
     let t = Date.now();
     await owner.createRooms(
@@ -193,17 +127,17 @@ async function main(): Promise<void> {
     const rooms = await idle(bed, "rooms");
     say(`  idle per spoke per hour: ${service.bytes} B / ${rooms.bytes} B (per-link checks)`);
 
-    const before = await Promise.all(bed.workers.map(linkStanzasOut));
+    const before = await Promise.all(bed.workers.map(bed.linkStanzas));
     const steady = await burst(bed, "steady");
-    const after = await Promise.all(bed.workers.map(linkStanzasOut));
+    const after = await Promise.all(bed.workers.map(bed.linkStanzas));
     const spread = after.map((n, i) => n - before[i]!);
     say(
       `  burst of ${links} messages: ${steady} ms; link stanzas per worker ${spread.join(" / ")}`,
     );
 
     const restartAt = Date.now();
-    await killWorkers(bed);
-    await startWorkers(bed);
+    await bed.killWorkers();
+    await bed.startWorkers();
     const restarted = (await burst(bed, "restarted")) + (Date.now() - restartAt);
     say(`  after every worker restarts: ${restarted} ms until a burst has reached every link`);
 
@@ -213,8 +147,8 @@ async function main(): Promise<void> {
     );
     let limited: typeof plain | undefined;
     if (RATE > 0) {
-      await killWorkers(bed);
-      await startWorkers(bed, { FMUC_PEER_RATES: `${spokeDomain(0)}=${RATE}` });
+      await bed.killWorkers();
+      await bed.startWorkers({ FMUC_PEER_RATES: `${spokeDomain(0)}=${RATE}` });
       limited = await outage(bed, "limited");
       say(`  with ${RATE} B/s: all up ${limited.allUp} ms; live message ${limited.latency} ms`);
     }
@@ -251,11 +185,7 @@ async function main(): Promise<void> {
       [],
     );
   } finally {
-    await owner.disconnect();
-    await Promise.all(spokes.map((s) => s.disconnect()));
-    await Promise.all(bed.workers.map((w) => w.stop()));
-    await ejabberd.stop();
-    await redis.stop();
+    await bed.stop();
   }
 }
 

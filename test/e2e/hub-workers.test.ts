@@ -6,87 +6,35 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
 import { parse } from "@fedmuc/xmpp";
-import { startEjabberd, type EjabberdHandle } from "../harness/ejabberd.js";
+import { hubRoom, startHubBed, type HubBed } from "../harness/hub-bed.js";
 import { metric } from "../harness/metrics.js";
-import { connectRedis, startRedis, uniquePrefix, type RedisHandle } from "../harness/redis.js";
-import { ScriptedOwner } from "../harness/scripted-owner.js";
-import { ScriptedSpoke } from "../harness/scripted-spoke.js";
-import { startService, type ServiceHandle } from "../harness/service.js";
+import { connectRedis } from "../harness/redis.js";
+import type { ScriptedSpoke } from "../harness/scripted-spoke.js";
+import type { ServiceHandle } from "../harness/service.js";
 
-const HUB = { domain: "rooms.localhost", secret: "hub-secret" };
-const PEOPLE = { domain: "people.localhost", secret: "people-secret" };
 const SPOKES = 3;
 const ROOMS = 50;
-const LOCK_MS = 2_000;
-const hubRoom = (s: number, r: number) => `s${s}r${r}@${HUB.domain}`;
-const spokeDomain = (s: number) => `spoke${s}.localhost`;
 
-let redis: RedisHandle;
-let ejabberd: EjabberdHandle;
-let owner: ScriptedOwner;
-let workers: ServiceHandle[] = [];
-let keyPrefix: string;
-const spokes = Array.from(
-  { length: SPOKES },
-  (_, s) =>
-    new ScriptedSpoke({
-      componentPort: 0,
-      domain: spokeDomain(s),
-      secret: `spoke-${s}`,
-      hub: HUB.domain,
-      hubRoom: (r) => hubRoom(s, r),
-      rooms: ROOMS,
-    }),
-);
-
+let bed: HubBed;
 beforeAll(async () => {
-  redis = await startRedis();
-  ejabberd = await startEjabberd({ components: [HUB, PEOPLE, ...spokes.map((s) => s.scripted)] });
-  keyPrefix = uniquePrefix();
-  const env = { FMUC_ALLOW: "*.localhost", FMUC_LINK_LOCK_MS: String(LOCK_MS), LOG_LEVEL: "warn" };
-  const start = () =>
-    startService({ componentPort: ejabberd.componentPort, ...HUB, redis, keyPrefix, env });
-  workers = await Promise.all([start(), start()]);
-  owner = new ScriptedOwner({ ...PEOPLE, componentPort: ejabberd.componentPort });
-  await owner.connect();
-  for (const spoke of spokes) {
-    Object.assign(spoke.scripted, { componentPort: ejabberd.componentPort });
-    await spoke.connect();
-  }
-  await owner.createRooms(
-    spokes.flatMap((_, s) => Array.from({ length: ROOMS }, (_, r) => hubRoom(s, r))),
-  );
-  await Promise.all(spokes.map((s) => s.joinAll()));
+  bed = await startHubBed({ spokes: SPOKES, rooms: ROOMS, env: { FMUC_LINK_LOCK_MS: "2000" } });
+  await bed.federate();
 }, 120_000);
 
 afterAll(async () => {
-  await owner?.disconnect();
-  await Promise.all(spokes.map((s) => s.disconnect()));
-  await Promise.all(workers.map((w) => w.stop()));
-  await ejabberd?.stop();
-  await redis?.stop();
+  await bed?.stop();
 });
-
-/** The stanzas a worker sent on links to the spokes. */
-const linkStanzas = async (w: ServiceHandle) => {
-  const counts = await Promise.all(
-    spokes.map((_, s) =>
-      metric(w, `fedmuc_link_stanzas_total{direction="out",peer_service="${spokeDomain(s)}"}`),
-    ),
-  );
-  return counts.reduce((a, b) => a + b, 0);
-};
 
 /** `count` messages in every room, each labelled with its room and number; resolves once every
  * one has reached its spoke. */
 async function burst(label: string, count: number): Promise<void> {
   const arrivals: Promise<number>[] = [];
   for (let i = 0; i < count; i++) {
-    for (const [s, spoke] of spokes.entries()) {
+    for (const [s, spoke] of bed.spokes.entries()) {
       for (let r = 0; r < ROOMS; r++) {
         const body = `${label} ${r} ${i}`;
         arrivals.push(spoke.arrived(body));
-        owner.say(hubRoom(s, r), body);
+        bed.owner.say(hubRoom(s, r), body);
       }
     }
   }
@@ -99,9 +47,9 @@ const inOrder = (spoke: ScriptedSpoke, r: number, label: string) =>
 
 /** The room's messages labelled `label`, in the order the hub's room took them (its history). */
 async function historyOf(room: string, label: string): Promise<string[]> {
-  const client = connectRedis(redis);
+  const client = connectRedis(bed.redis);
   try {
-    const store = new RoomStore(client, { prefix: keyPrefix, defaults: DEFAULT_CONFIG });
+    const store = new RoomStore(client, { prefix: bed.keyPrefix, defaults: DEFAULT_CONFIG });
     const entries = await store.history(room, "+", 1000);
     const bodies = entries.map((e) => parse(e.stanza).getChildText("body") ?? "");
     return bodies.filter((b) => b.startsWith(`${label} `));
@@ -112,23 +60,24 @@ async function historyOf(room: string, label: string): Promise<string[]> {
 
 describe("a hub of two workers for three spokes of 50 rooms", () => {
   it("spreads the work of 150 links over both workers", async () => {
-    const before = await Promise.all(workers.map(linkStanzas));
+    const before = await Promise.all(bed.workers.map(bed.linkStanzas));
     await burst("spread", 2);
-    const done = (await Promise.all(workers.map(linkStanzas))).map((n, i) => n - before[i]!);
+    const counts = await Promise.all(bed.workers.map(bed.linkStanzas));
+    const done = counts.map((n, i) => n - before[i]!);
     const total = done[0]! + done[1]!;
     expect(total).toBeGreaterThanOrEqual(SPOKES * ROOMS * 2);
     for (const n of done) expect(n).toBeGreaterThan(total / 10);
   });
 
   it("serves every link from the other worker once one is killed: what waited for a spoke arrives, in the room's order", async () => {
-    const [dead, survivor] = workers as [ServiceHandle, ServiceHandle];
-    const spoke = spokes[0]!;
+    const [dead, survivor] = bed.workers as [ServiceHandle, ServiceHandle];
+    const spoke = bed.spokes[0]!;
     await spoke.disconnect(); // the hub's traffic for it bounces: its links wait
     const cut = new Date();
     const arrived = Array.from({ length: ROOMS }, (_, r) =>
       Array.from({ length: 5 }, (_, i) => {
         const body = `waited ${r} ${i}`;
-        owner.say(hubRoom(0, r), body);
+        bed.owner.say(hubRoom(0, r), body);
         return spoke.arrived(body);
       }),
     ).flat();
@@ -143,8 +92,8 @@ describe("a hub of two workers for three spokes of 50 rooms", () => {
     dead.process.signal("SIGKILL");
     await dead.process.exited;
     await dead.stop();
-    workers = [survivor];
-    const before = await linkStanzas(survivor);
+    bed.workers = [survivor];
+    const before = await bed.linkStanzas(survivor);
     await spoke.connect();
     await spoke.joinAll(cut);
     await Promise.all(arrived);
@@ -154,6 +103,6 @@ describe("a hub of two workers for three spokes of 50 rooms", () => {
       expect(history).toHaveLength(5);
       expect(inOrder(spoke, r, "waited"), hubRoom(0, r)).toEqual(history);
     }
-    expect(await linkStanzas(survivor)).toBeGreaterThan(before);
+    expect(await bed.linkStanzas(survivor)).toBeGreaterThan(before);
   }, 60_000);
 });
