@@ -18,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as delay } from "node:timers/promises";
 import { hubRoom, spokeDomain, startHubBed, type HubBed } from "../harness/hub-bed.js";
 import { metric } from "../harness/metrics.js";
-import type { ScriptedSpoke, Checks } from "../harness/scripted-spoke.js";
+import type { Checks } from "../harness/scripted-spoke.js";
 import { commandLine, env, run, say } from "./cli.js";
 import { appendRun } from "./report.js";
 import { growthPer, redisUsage } from "./usage.js";
