@@ -75,9 +75,10 @@ export class PathStore {
     await this.redis.hset(this.#keys(service).state, { state, failures, pingSent });
   }
 
-  /** The service answered a check at `at` (ISO time). */
+  /** The service answered a check at `at` (ISO time): any bounce before is answered too. */
   async answered(service: string, at: string): Promise<void> {
-    await this.redis.hset(this.#keys(service).state, "pongAt", at);
+    const { state } = this.#keys(service);
+    await this.redis.multi().hset(state, "pongAt", at).hdel(state, "bouncedAt").exec();
   }
 
   /** A link's stanza to `service` bounced at `at` (ISO time) because the path failed: whether

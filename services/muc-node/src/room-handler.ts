@@ -291,7 +291,9 @@ function pathWatchChanges(before: Room, after: Room): [string, boolean][] {
   const peers = new Set([...Object.keys(before.links), ...Object.keys(after.links)]);
   return [...peers].flatMap((peer) => {
     const watched = watchedByPath(after.links[peer]);
-    return watched === watchedByPath(before.links[peer]) ? [] : [[peer, watched] as [string, boolean]];
+    return watched === watchedByPath(before.links[peer])
+      ? []
+      : [[peer, watched] as [string, boolean]];
   });
 }
 

@@ -25,8 +25,8 @@ export interface PathState {
   readonly pongAt?: string;
   /** Checks gone unanswered in a row. */
   readonly failures: number;
-  /** When a link's stanza to the service last bounced because the path failed: until the
-   * service answers a check after it, the path counts as not answering. */
+  /** When a link's stanza to the service last bounced because the path failed, if the service
+   * has not answered since (its answer clears it): until then the path counts as not answering. */
   readonly bouncedAt?: string;
 }
 
@@ -39,8 +39,7 @@ export interface PathStep {
 }
 
 /** Whether a link's stanza bounced about the path since the service last answered. */
-export const inDoubt = (p: PathState | undefined): boolean =>
-  p?.bouncedAt !== undefined && (p.pongAt ?? "") < p.bouncedAt;
+const inDoubt = (p: PathState | undefined): boolean => p?.bouncedAt !== undefined;
 
 const answered = (p: PathState | undefined) =>
   !inDoubt(p) && (!p?.pingSent || (p.pongAt !== undefined && p.pongAt >= p.pingSent));
@@ -129,5 +128,8 @@ function pathReturned(room: Room, peer: string): Decision {
     ...(link.session ? { resumed: resumedAt(link, 0) } : {}),
   };
   const note = `the service of ${peer} answers again: its link is up without a rejoin`;
-  return decision([{ op: "setLink", peer, link: up }], [{ kind: "log", level: "info", message: note }]);
+  return decision(
+    [{ op: "setLink", peer, link: up }],
+    [{ kind: "log", level: "info", message: note }],
+  );
 }
