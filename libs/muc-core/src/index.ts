@@ -1,7 +1,14 @@
 export * from "./types.js";
 export { decide, decideLinkTimer, decideOperatorAction, decidePathChange } from "./decide.js";
 export { targets, type LinkTarget, type OperatorAction } from "./federation/operator.js";
-export { pathAnswer, pathDue, pathPing, type PathState, type PathStep } from "./federation/path.js";
+export {
+  pathAnswer,
+  pathDue,
+  pathPing,
+  watchedByPath,
+  type PathState,
+  type PathStep,
+} from "./federation/path.js";
 export {
   NO_FEDERATION,
   applyMutations,

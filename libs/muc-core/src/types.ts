@@ -55,6 +55,10 @@ export interface FederationLink {
   readonly heardId?: string;
   /** When the link went down (its occupants stay for the grace period). */
   readonly downSince?: string;
+  /** Downstream: it went down because the path to the peer's service failed (its stanzas
+   * bounced with remote-server-*): the path's check brings it back up when the service answers
+   * (federation/path.ts), unless its grace period ended first. */
+  readonly pathDown?: boolean;
   /** Between nodes of this service: the link's session (libs/fmuc-core/README.md, "Link
    * sessions"), proposed by the joining node, settled by the joined node; absent with a peer
    * that does not number its traffic. */
@@ -199,6 +203,9 @@ export type Effect =
   | { readonly kind: "send"; readonly stanza: Element }
   /** XEP-0289: the link to `peer` is up; the path to its service is to be watched (path.ts). */
   | { readonly kind: "watchPath"; readonly peer: string }
+  /** XEP-0289: a stanza to `peer` bounced because the path to its service failed (RFC 6120
+   * 8.3.3): the path is checked now, and watched while it stays down (path.ts). */
+  | { readonly kind: "pathFailed"; readonly peer: string }
   /** Send the room's history to `to`, as selected by `limits` (section 7.2.15). */
   | { readonly kind: "sendHistory"; readonly to: string; readonly limits: HistoryLimits }
   /** XEP-0289: look at the link to `peer` again after `afterMs` (by default, the join's

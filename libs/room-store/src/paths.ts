@@ -3,8 +3,15 @@
 // fields are each written by one kind of step, so concurrent steps lose nothing) and the claim
 // of the one chain of checks that watches it. One key each per peer service: a few dozen, on a
 // cluster each in a slot of its own, none in a room's.
+import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import { serviceOf, type PathState } from "@fedmuc/muc-core";
+
+const BOUNCED = readFileSync(new URL("./path-bounced.lua", import.meta.url), "utf8");
+
+type Scripted = (Redis | Cluster) & {
+  fedmucPathBounced(key: string, at: string): Promise<number>;
+};
 
 export interface StoredPath extends PathState {
   /** The chain of checks now watching the path; a check of another chain is stale. */
@@ -14,10 +21,15 @@ export interface StoredPath extends PathState {
 const NEW = { state: "up", failures: 0 } as const;
 
 export class PathStore {
+  readonly #redis: Scripted;
+
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly prefix: string,
-  ) {}
+  ) {
+    redis.defineCommand("fedmucPathBounced", { numberOfKeys: 1, lua: BOUNCED });
+    this.#redis = redis as Scripted;
+  }
 
   #keys(service: string) {
     const base = `${this.prefix}path:${service}`;
@@ -44,13 +56,16 @@ export class PathStore {
   /** The path's state; undefined before its first check. */
   async read(service: string): Promise<StoredPath | undefined> {
     const f = await this.redis.hgetall(this.#keys(service).state);
-    if (!f.gen || !f.state) return f.gen ? { gen: Number(f.gen), ...NEW } : undefined;
+    if (!f.gen) return undefined;
+    const bounced = f.bouncedAt ? { bouncedAt: f.bouncedAt } : {};
+    if (!f.state) return { gen: Number(f.gen), ...NEW, ...bounced };
     return {
       gen: Number(f.gen),
       state: f.state === "down" ? "down" : "up",
       failures: Number(f.failures ?? 0),
       ...(f.pingSent ? { pingSent: f.pingSent } : {}),
       ...(f.pongAt ? { pongAt: f.pongAt } : {}),
+      ...bounced,
     };
   }
 
@@ -60,9 +75,16 @@ export class PathStore {
     await this.redis.hset(this.#keys(service).state, { state, failures, pingSent });
   }
 
-  /** The service answered a check at `at` (ISO time). */
+  /** The service answered a check at `at` (ISO time): any bounce before is answered too. */
   async answered(service: string, at: string): Promise<void> {
-    await this.redis.hset(this.#keys(service).state, "pongAt", at);
+    const { state } = this.#keys(service);
+    await this.redis.multi().hset(state, "pongAt", at).hdel(state, "bouncedAt").exec();
+  }
+
+  /** A link's stanza to `service` bounced at `at` (ISO time) because the path failed: whether
+   * the path is to be checked now (path-bounced.lua). */
+  async bounced(service: string, at: string): Promise<boolean> {
+    return (await this.#redis.fedmucPathBounced(this.#keys(service).state, at)) === 1;
   }
 
   /** Starts a new chain of checks (the others go stale): its number. */
@@ -75,16 +97,16 @@ export class PathStore {
     return (await this.redis.set(this.#keys(service).chain, "1", "PX", ms, "NX")) === "OK";
   }
 
-  /** The chain holds the watch `ms` longer. */
+  /** The chain holds the watch for `ms` from now (taking it, if it had lapsed). */
   async hold(service: string, ms: number): Promise<void> {
-    await this.redis.pexpire(this.#keys(service).chain, ms);
+    await this.redis.set(this.#keys(service).chain, "1", "PX", ms);
   }
 
   /** No link goes to the service any more: nothing of its path is kept but the chain count
    * (a check of an earlier chain still on its way stays stale). */
   async forget(service: string): Promise<void> {
     const { state, chain } = this.#keys(service);
-    await this.redis.hdel(state, "state", "failures", "pingSent", "pongAt");
+    await this.redis.hdel(state, "state", "failures", "pingSent", "pongAt", "bouncedAt");
     await this.redis.del(chain);
   }
 }

@@ -1,7 +1,8 @@
 // The watch of the paths to peer services, against a real Redis: one chain of checks per service
 // however many links, a path's change told to each link, a new chain at once when a down path
 // answers or an up one bounces, stale checks of an old chain doing nothing, and nothing kept for
-// a service no link goes to.
+// a service no link goes to; the joined side's watch, started by a link's bounce about the path,
+// one check however many links bounce, and over once its links are back.
 import { describe, expect, it } from "vitest";
 import { PathStore } from "@fedmuc/room-store";
 import { parse, type Element } from "@fedmuc/xmpp";
@@ -69,7 +70,7 @@ describe("the watch of a peer service's path", () => {
     expect(changes.slice(2).sort()).toEqual(LINKS.map(([room]) => `${room} up`));
   });
 
-  it("a bounce of the check takes an up path down at once; while down it changes nothing", async () => {
+  it("a bounce of the check takes an up path down at once; while down a bounce changes nothing", async () => {
     const { watch, scheduled, changes } = await watching();
     await watch.watch(LINKS[0]![1]);
     await watch.due(HUB, 1);
@@ -79,6 +80,7 @@ describe("the watch of a peer service's path", () => {
     expect([...changes].sort()).toEqual(LINKS.map(([room]) => `${room} down`));
     const before = scheduled.length;
     await watch.answered(answer("error", "remote-server-timeout"));
+    await watch.bounced(LINKS[0]![1]); // a link's bounce neither: the checks back off
     expect(scheduled).toHaveLength(before);
     expect(await watch.answered(parse(`<iq type="result" id="other" from="${HUB}"/>`))).toBe(false);
   });
@@ -101,5 +103,41 @@ describe("the watch of a peer service's path", () => {
     expect(sent).toEqual([]);
     expect((await store.read(HUB))?.pingSent).toBeUndefined();
     expect(await store.claim(HUB, 1000)).toBe(true); // the next link up starts a chain again
+  });
+
+  it("the joined side: links' bounces about the path start one check at once, even with no chain running", async () => {
+    const { store, watch, sent, scheduled, changes } = await watching();
+    for (const [, peer] of LINKS) await watch.bounced(peer); // both links' stanzas bounced
+    expect(scheduled).toEqual([{ gen: 1, afterMs: 0 }]);
+    await watch.due(HUB, 1); // no answer since the bounce: the path counts as down
+    expect(sent).toHaveLength(1);
+    expect([...changes].sort()).toEqual(LINKS.map(([room]) => `${room} down`));
+    await watch.answered(answer("result"));
+    expect(scheduled.at(-1)).toEqual({ gen: 2, afterMs: 0 });
+    await watch.due(HUB, 2);
+    expect(changes.slice(2).sort()).toEqual(LINKS.map(([room]) => `${room} up`));
+    // The links are back (no longer watched): the chain ends at its next check.
+    for (const [room, peer] of LINKS) await store.noteLink(room, peer, false);
+    const checks = sent.length;
+    await watch.due(HUB, 2);
+    expect(sent).toHaveLength(checks);
+    expect((await store.read(HUB))?.bouncedAt).toBeUndefined();
+  });
+
+  it("a bounce while the path answers looks again at once, and only once until the service answers", async () => {
+    const { watch, scheduled, changes } = await watching();
+    await watch.watch(LINKS[0]![1]);
+    await watch.due(HUB, 1);
+    await watch.answered(answer("result"));
+    await watch.bounced(LINKS[0]![1]);
+    await watch.bounced(LINKS[1]![1]);
+    expect(scheduled.slice(2)).toEqual([{ gen: 2, afterMs: 0 }]);
+    await watch.due(HUB, 2);
+    expect(changes).toHaveLength(2); // down: the answer came before the bounce
+    await watch.answered(answer("result"));
+    await watch.due(HUB, 3);
+    expect(changes.slice(2).sort()).toEqual(LINKS.map(([room]) => `${room} up`));
+    await watch.bounced(LINKS[0]![1]); // answered since: a new bounce looks again
+    expect(scheduled.at(-1)).toEqual({ gen: 4, afterMs: 0 });
   });
 });

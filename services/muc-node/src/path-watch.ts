@@ -1,8 +1,9 @@
 // XEP-0289 path health, the shell around libs/muc-core federation/path.ts: one chain of checks per
-// peer service this node joined rooms at, as durable link timers (any worker runs the next one),
-// its state in Redis (PathStore); a change of the path reaches each link to the service. A chain
-// is numbered: an answer while the path is down, or a bounce of the check, starts a new one at
-// once, and the checks of the old one find themselves stale.
+// peer service this node joined rooms at, or whose links to rooms here the path took down, as
+// durable link timers (any worker runs the next one), its state in Redis (PathStore); a change of
+// the path reaches each link the watch covers. A chain is numbered: an answer while the path is
+// down, a bounce of the check, or the first bounce of a link's stanza about the path starts a new
+// one at once, and the checks of the old one find themselves stale.
 import { pathAnswer, pathDue, pathPing, serviceOf, type PathStep } from "@fedmuc/muc-core";
 import type { PathStore } from "@fedmuc/room-store";
 import type { Element } from "@fedmuc/xmpp";
@@ -38,6 +39,16 @@ export class PathWatch {
     const { store, intervalMs } = this.options;
     if (!(await store.claim(service, this.#holdMs(intervalMs)))) return;
     await this.options.schedule(service, await store.newChain(service), intervalMs);
+  }
+
+  /** A stanza to `peer` bounced because the path to its service failed: the path is checked at
+   * once (by a chain of its own if none watched it), unless a check of it is on its way. */
+  async bounced(peer: string): Promise<void> {
+    const service = serviceOf(peer);
+    const { store } = this.options;
+    if (!(await store.bounced(service, new Date().toISOString()))) return;
+    await store.hold(service, this.#holdMs(0));
+    await this.options.schedule(service, await store.newChain(service), 0);
   }
 
   /** Chain `gen`'s check of `service` is due. */

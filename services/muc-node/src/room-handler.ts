@@ -15,6 +15,7 @@ import {
   directoryEntry,
   historyMessage,
   selectHistory,
+  watchedByPath,
   type Context,
   type Decision,
   type LinkTimerPurpose,
@@ -61,6 +62,10 @@ export interface LinkPort {
   ackDue(room: string, peer: string, session: string, rx: number): void;
   /** The link is up: the path to the peer's service is to be watched. */
   watchPath(room: string, peer: string): Promise<void>;
+  /** The link's stanzas bounced because the path failed: the path is to be checked now. */
+  pathFailed(room: string, peer: string): Promise<void>;
+  /** A commit changed whether the watch of the peer's service's path covers the link. */
+  pathWatched(room: string, peer: string, watched: boolean): Promise<void>;
   /** A commit dropped traffic from the link's bounded backlog. */
   dropped?(room: string, dropped: Dropped): void;
 }
@@ -157,6 +162,8 @@ export class RoomHandler {
         });
         await this.options.links?.stateChanged(room, peer, from, to);
       }
+      for (const [peer, watched] of pathWatchChanges(snapshot, next))
+        await this.options.links?.pathWatched(room, peer, watched);
       const listed = directoryEntry(next);
       if (listed !== directoryEntry(snapshot)) await this.store.list(room, listed);
       await withSpan("fedmuc.room.send", {}, () =>
@@ -247,6 +254,10 @@ export class RoomHandler {
         sending.push(this.options.links?.watchPath(room.jid, effect.peer) ?? Promise.resolve());
         continue;
       }
+      if (effect.kind === "pathFailed") {
+        sending.push(this.options.links?.pathFailed(room.jid, effect.peer) ?? Promise.resolve());
+        continue;
+      }
       if (effect.kind === "ackDue") {
         this.options.links?.ackDue(room.jid, effect.peer, effect.session, effect.rx);
         continue;
@@ -272,6 +283,17 @@ function linkChanges(before: Room, after: Room): [string, string | null, string 
     const from = before.links[peer]?.state ?? null;
     const to = after.links[peer]?.state ?? null;
     return from === to ? [] : [[peer, from, to] as [string, string | null, string | null]];
+  });
+}
+
+/** The links whose coverage by the watch of their service's path changed: [peer, watched]. */
+function pathWatchChanges(before: Room, after: Room): [string, boolean][] {
+  const peers = new Set([...Object.keys(before.links), ...Object.keys(after.links)]);
+  return [...peers].flatMap((peer) => {
+    const watched = watchedByPath(after.links[peer]);
+    return watched === watchedByPath(before.links[peer])
+      ? []
+      : [[peer, watched] as [string, boolean]];
   });
 }
 

@@ -139,7 +139,6 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       traffic: (room, peer) => links.kick({ room, peer }),
       stateChanged: async (room, peer, from, to) => {
         await store.indexLink(room, peer, to);
-        await paths.store.noteLink(room, peer, to !== null);
         // Logged once noted, so that what the log says the operator's view shows.
         log.info({ room, peer, from, to }, `federation link ${to ?? "gone"}`);
         metrics.linkStates.inc({ state: to ?? "none" });
@@ -163,6 +162,8 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
         await paths.store.noteLink(room, peer, true); // noted already, unless up before an upgrade
         await paths.watch(peer);
       },
+      pathFailed: (_room, peer) => paths.bounced(peer),
+      pathWatched: (room, peer, watched) => paths.store.noteLink(room, peer, watched),
     },
   });
   const commands = new OperatorCommands({

@@ -23,7 +23,7 @@ import { asOccupant, resourceOf, shownStanding } from "./stanza.js";
 import { departure, leave } from "./departure.js";
 import { localRemovedElsewhere } from "./removal.js";
 import { roleChangedElsewhere } from "./role.js";
-import { isLinkFailure, linkDown } from "./health.js";
+import { isLinkFailure, isPathFailure, linkDown } from "./health.js";
 import { adoptState } from "./upstream.js";
 import { upstreamOf } from "./upstream-of.js";
 import { isJoin, joinFromAbove, pathOf, rejected } from "./loop.js";
@@ -77,10 +77,12 @@ export function fromNode(
   if (stanza.name === "iq") {
     return type === "get" && !nick ? roomQuery(room, stanza, nick, ctx) : NOTHING;
   }
-  // What this room sent the node bounced: the link failed (the node rejoins when it can).
+  // What this room sent the node bounced: the link failed (the node rejoins when it can, or,
+  // when the path failed, the path's return brings it back: path.ts).
   if (type === "error") {
     const condition = errorCondition(stanza);
-    return isLinkFailure(condition) ? linkDown(room, peer, condition!, ctx) : NOTHING;
+    if (!isLinkFailure(condition)) return NOTHING;
+    return linkDown(room, peer, condition!, ctx, isPathFailure(condition));
   }
   if (payload?.kind !== "from") return NOTHING; // <reject/> and <left/> are for joining nodes
   if (!ctx.federation.allows(peer)) {

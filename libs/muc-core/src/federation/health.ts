@@ -8,7 +8,15 @@ import { NOTHING, decision } from "../decision.js";
 import { exit } from "../exit.js";
 import { occupantList } from "../room.js";
 import { inSteps } from "../steps.js";
-import type { Context, Decision, Effect, LinkTimerPurpose, Mutation, Room } from "../types.js";
+import type {
+  Context,
+  Decision,
+  Effect,
+  FederationLink,
+  LinkTimerPurpose,
+  Mutation,
+  Room,
+} from "../types.js";
 import { rejoin } from "./join.js";
 import { linkTimer } from "./timer.js";
 
@@ -27,6 +35,14 @@ const LINK_FAILURES = new Set([
 
 export function isLinkFailure(condition: string | undefined): boolean {
   return condition !== undefined && LINK_FAILURES.has(condition);
+}
+
+/** Of those, the errors the XMPP server gives on a peer's behalf when the path to it fails
+ * (RFC 6120 8.3.3); any other comes from the peer service itself, which so answers. */
+const PATH_FAILURES = new Set(["remote-server-not-found", "remote-server-timeout"]);
+
+export function isPathFailure(condition: string | undefined): boolean {
+  return condition !== undefined && PATH_FAILURES.has(condition);
 }
 
 /** A link's timer is due. */
@@ -48,17 +64,32 @@ export function linkDue(
   return graceOver(room, peer, ctx);
 }
 
-/** The link failed: nobody leaves yet; the grace period starts, and a join follows. */
-export function linkDown(room: Room, peer: string, why: string, ctx: Context): Decision {
+/** The link failed: nobody leaves yet; the grace period starts, and a join follows (upstream).
+ * A link the peer joined that failed because the path did (`byPath`) is the path's to bring
+ * back: its service's path is checked now (path.ts). */
+export function linkDown(
+  room: Room,
+  peer: string,
+  why: string,
+  ctx: Context,
+  byPath = false,
+): Decision {
   const link = room.links[peer];
   if (!link || link.state === "down") return NOTHING;
-  const down = { ...link, state: "down", downSince: ctx.now.toISOString() } as const;
+  const joined = link.role === "downstream";
+  const down: FederationLink = {
+    ...link,
+    state: "down",
+    downSince: ctx.now.toISOString(),
+    ...(joined && byPath ? { pathDown: true } : {}),
+  };
   const grace = ctx.federation.graceMs ?? DEFAULT_GRACE_MS;
   return decision(
     [{ op: "setLink", peer, link: down }],
     [
       linkTimer(peer, link, "grace", grace),
-      ...(link.role === "upstream" ? [linkTimer(peer, link)] : []),
+      ...(joined ? [] : [linkTimer(peer, link)]),
+      ...(down.pathDown ? [{ kind: "pathFailed", peer } as const] : []),
       { kind: "log", level: "warn", message: `link to ${peer} is down (${why})` },
     ],
   );
@@ -76,9 +107,15 @@ function graceOver(room: Room, peer: string, ctx: Context): Decision {
   const grace = ctx.federation.graceMs ?? DEFAULT_GRACE_MS;
   const left = Date.parse(link.downSince) + grace - ctx.now.getTime();
   if (left > 0) return decision([], [linkTimer(peer, link, "grace", left)]);
-  // A room that joined the peer asks for its occupants again when it next joins.
-  const asks: Mutation[] =
-    link.role === "upstream" ? [{ op: "setLink", peer, link: { ...link, needState: true } }] : [];
+  // A room that joined the peer asks for its occupants again when it next joins; a room the
+  // peer joined has let them go, and only the peer's rejoin brings them back (not the path's).
+  const after: FederationLink | undefined =
+    link.role === "upstream"
+      ? { ...link, needState: true }
+      : link.pathDown
+        ? { ...link, pathDown: undefined }
+        : undefined;
+  const asks: Mutation[] = after ? [{ op: "setLink", peer, link: after }] : [];
   return inSteps(room, [
     (r) => nodeLeaves(r, peer, `The link to ${peer} is down`),
     () => decision(asks, []),

@@ -1,14 +1,19 @@
-// XEP-0289 path health (this service's design, libs/fmuc-core/README.md "Link health"): the rooms
-// this node joined at one peer service share one S2S path, so the path is watched once, not each
-// link: one XEP-0199 ping from this service to the peer service each FMUC_PING_INTERVAL_MS, and,
-// while it does not answer, again after a growing pause. When a check goes unanswered every link
-// to that service goes down at once; when the service answers again they all rejoin. What is about
-// one room (its peer room gone, a refusal) stays that room's own.
+// XEP-0289 path health (this service's design, libs/fmuc-core/README.md "Link health"): the links
+// to one peer service share one S2S path, so the path is watched once, not each link: one XEP-0199
+// ping from this service to the peer service each FMUC_PING_INTERVAL_MS, and, while it does not
+// answer, again after a growing pause. Both sides watch: the joining side while it has links
+// there; the joined side while a link the peer joined is down because its stanzas bounced about
+// the path (checked at once then). When a check goes unanswered every link this node joined
+// there goes down at once; when the service answers again they all rejoin, and the links the peer
+// joined that the path took down come back up as they were. What is about one room (its peer
+// room gone, a refusal) stays that room's own.
 import { NS, xml, type Element } from "@fedmuc/xmpp";
 import { NOTHING, decision } from "../decision.js";
-import type { Context, Decision, Room } from "../types.js";
-import { linkDown } from "./health.js";
+import type { Context, Decision, FederationLink, Room } from "../types.js";
+import { isPathFailure, linkDown } from "./health.js";
 import { rejoin } from "./join.js";
+import { lossOf } from "./loss.js";
+import { resumedAt } from "./offer.js";
 
 export const PATH_PING_ID = "fmuc-path";
 
@@ -20,6 +25,9 @@ export interface PathState {
   readonly pongAt?: string;
   /** Checks gone unanswered in a row. */
   readonly failures: number;
+  /** When a link's stanza to the service last bounced because the path failed, if the service
+   * has not answered since (its answer clears it): until then the path counts as not answering. */
+  readonly bouncedAt?: string;
 }
 
 /** A check of the path is due: its new state, the check to send, when to look again, and whether
@@ -30,8 +38,11 @@ export interface PathStep {
   readonly changed?: "down" | "up";
 }
 
+/** Whether a link's stanza bounced about the path since the service last answered. */
+const inDoubt = (p: PathState | undefined): boolean => p?.bouncedAt !== undefined;
+
 const answered = (p: PathState | undefined) =>
-  !p?.pingSent || (p.pongAt !== undefined && p.pongAt >= p.pingSent);
+  !inDoubt(p) && (!p?.pingSent || (p.pongAt !== undefined && p.pongAt >= p.pingSent));
 
 /** The pause before the next check: the interval while up; doubling while down, up to `maxMs`. */
 function pause(failures: number, intervalMs: number, maxMs: number): number {
@@ -51,10 +62,6 @@ export function pathDue(
   return { next, afterMs: pause(failures, intervalMs, maxMs), ...(changed ? { changed } : {}) };
 }
 
-/** Errors the XMPP server gives on a peer's behalf when the path to it fails (RFC 6120 8.3.3);
- * any other error comes from the peer service itself, which so answers. */
-const PATH_FAILURES = new Set(["remote-server-not-found", "remote-server-timeout"]);
-
 /** What a stanza to this service is for the checks: an answer, the check's bounce, or neither. */
 export function pathAnswer(stanza: Element): "answered" | "failed" | undefined {
   const { type, id, from = "" } = stanza.attrs;
@@ -62,7 +69,7 @@ export function pathAnswer(stanza: Element): "answered" | "failed" | undefined {
   if (type === "result") return "answered";
   if (type !== "error") return undefined;
   const condition = stanza.getChild("error")?.getChildElements()[0]?.name ?? "";
-  return PATH_FAILURES.has(condition) ? "failed" : "answered";
+  return isPathFailure(condition) ? "failed" : "answered";
 }
 
 /** The check itself: a ping from this service to the peer service. */
@@ -74,7 +81,14 @@ export function pathPing(from: string, service: string): Element {
   );
 }
 
-/** A link to the service whose path went down or came back: down with it, or joined again. */
+/** Which links the watch of their service's path covers: every link this room joined there, and
+ * a link the peer joined while the path keeps it down (so an idle joined side checks nothing). */
+export function watchedByPath(link: FederationLink | undefined): boolean {
+  return link?.role === "upstream" || (link?.state === "down" && link.pathDown === true);
+}
+
+/** A link to the service whose path went down or came back: down with it, or joined again; or,
+ * a link the peer joined, up again. */
 export function pathChanged(
   room: Room,
   peer: string,
@@ -82,6 +96,7 @@ export function pathChanged(
   ctx: Context,
 ): Decision {
   const link = room.links[peer];
+  if (link?.role === "downstream") return changed === "up" ? pathReturned(room, peer) : NOTHING;
   if (link?.role !== "upstream") return NOTHING;
   if (changed === "down") {
     return link.state === "up" ? linkDown(room, peer, "its service does not answer", ctx) : NOTHING;
@@ -92,4 +107,29 @@ export function pathChanged(
     ...again.effects,
     { kind: "log", level: "info", message: `the service of ${peer} answers again` },
   ]);
+}
+
+/** The joined side: a link the path took down is up again once the service answers, without the
+ * peer having to join again (it may never have noticed a short cut): what waited for it goes now.
+ * In a session, first everything the peer has not acknowledged, as for a join sent again (what
+ * bounced is among it): the numbering makes a copy it has harmless, and it asks for any gap; a
+ * rejoin meanwhile is answered as any. A peer without a session gets what waited, stamped with
+ * its time (XEP-0203): it has no other way to it if it never rejoins. A link whose grace period
+ * ended (the peer's occupants left) or whose backlog lost traffic waits for the peer's rejoin:
+ * only that brings back its occupants, or starts the fresh session a loss needs (loss.ts). */
+function pathReturned(room: Room, peer: string): Decision {
+  const link = room.links[peer]!;
+  if (link.state !== "down" || !link.pathDown || lossOf(room, peer)) return NOTHING;
+  const up: FederationLink = {
+    ...link,
+    state: "up",
+    downSince: undefined,
+    pathDown: undefined,
+    ...(link.session ? { resumed: resumedAt(link, 0) } : {}),
+  };
+  const note = `the service of ${peer} answers again: its link is up without a rejoin`;
+  return decision(
+    [{ op: "setLink", peer, link: up }],
+    [{ kind: "log", level: "info", message: note }],
+  );
 }

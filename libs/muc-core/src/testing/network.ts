@@ -38,8 +38,9 @@ export class Node {
   timers: { peer: string; purpose: LinkTimerPurpose; joins: number }[] = [];
   /** Notes for the operator. */
   readonly logs: string[] = [];
-  /** Peers whose service's path the rules asked to be watched. */
+  /** Peers whose service's path the rules asked to be watched, or checked now (a bounce). */
   readonly watched = new Set<string>();
+  readonly failedPaths = new Set<string>();
   /** Outbox entries (as opposed to what the rules send a peer directly): numbered in a session. */
   readonly queued = new WeakSet<Element>();
   /** The latest number given in each link session ("peer session"). */
@@ -117,6 +118,7 @@ export class Node {
       }
       if (e.kind === "log") this.logs.push(e.message);
       if (e.kind === "watchPath") this.watched.add(e.peer);
+      if (e.kind === "pathFailed") this.failedPaths.add(e.peer);
       // A model of the sending side: what is asked for goes again (runs of copies not modelled).
       if (e.kind === "peerAcked") this.acknowledged(e.peer, e.n, e.resend);
       if (e.kind !== "send") continue;
