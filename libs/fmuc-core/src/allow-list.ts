@@ -28,3 +28,9 @@ export function allows(list: AllowList, peer: string): boolean {
     entry.startsWith("*.") ? domain.endsWith(entry.slice(1)) : entry === room || entry === domain,
   );
 }
+
+/** Whether `pattern` (an entry of FMUC_ALLOW, or * for everything) covers the room `peer`: what
+ * the per-link settings (FMUC_STRIP, FMUC_PEER_RATES) match their entries with. */
+export function allowsLinks(pattern: string, peer: string): boolean {
+  return pattern === "*" || allows([pattern], peer);
+}

@@ -3,7 +3,7 @@
 // and what to strip from the presences sent there; the first entry that matches a link
 // applies. Occupants still see each other; only these extras stay on their own site.
 import type { Element } from "@fedmuc/xmpp";
-import { allows, parseAllowList } from "./allow-list.js";
+import { allowsLinks, parseAllowList } from "./allow-list.js";
 
 /** What can be stripped: XEP-0115 caps, XEP-0153 avatar hashes, status text, XEP-0319 idle. */
 export const STRIPPABLE = {
@@ -47,7 +47,7 @@ export function parseStripRules(text: string): readonly StripRule[] {
 
 /** What the link to `peer` does not carry. */
 export function strippedFor(rules: readonly StripRule[], peer: string): readonly Strippable[] {
-  const rule = rules.find((r) => r.links === "*" || allows([r.links], peer));
+  const rule = rules.find((r) => allowsLinks(r.links, peer));
   return rule?.strip ?? [];
 }
 
