@@ -3,7 +3,7 @@
 // `services=bytes`, comma-separated; services as in FMUC_ALLOW but for rooms (a service domain,
 // *.domain), or * for every service; the first entry that matches applies. A service that no
 // entry matches has no rate: its links send as fast as the XMPP server takes their stanzas.
-import { allowsLinks, parseAllowList } from "./allow-list.js";
+import { allowsLinks, linkEntries } from "./allow-list.js";
 
 export interface PeerRate {
   readonly services: string;
@@ -16,31 +16,18 @@ const MAX_PEER_RATE = 1_000_000_000;
 
 /** `services=bytes,services=bytes`, e.g. `rooms.hq.example=1200,*.navy.example=600`. */
 export function parsePeerRates(text: string): readonly PeerRate[] {
-  return text
-    .split(",")
-    .map((e) => e.trim())
-    .filter((e) => e !== "")
-    .map((entry) => {
-      const eq = entry.indexOf("=");
-      if (eq <= 0) throw new Error(`"${entry}" is not services=bytes per second`);
-      const services = entry.slice(0, eq).trim().toLowerCase();
-      if (services.includes("@")) {
-        throw new Error(`"${services}" is a room: a rate is shared by the links to a service`);
-      }
-      if (services !== "*") parseAllowList(services);
-      const value = entry.slice(eq + 1).trim();
-      const bytesPerSecond = Number(value);
-      if (
-        !/^\d+$/.test(value) ||
-        bytesPerSecond < MIN_PEER_RATE ||
-        bytesPerSecond > MAX_PEER_RATE
-      ) {
-        throw new Error(
-          `"${value}" (for ${services}) is not a whole number of bytes per second from ${MIN_PEER_RATE} to ${MAX_PEER_RATE}`,
-        );
-      }
-      return { services, bytesPerSecond };
-    });
+  return linkEntries(text, ",", "services=bytes per second").map(({ links, value }) => {
+    if (links.includes("@")) {
+      throw new Error(`"${links}" is a room: a rate is shared by the links to a service`);
+    }
+    const bytesPerSecond = Number(value);
+    if (!/^\d+$/.test(value) || bytesPerSecond < MIN_PEER_RATE || bytesPerSecond > MAX_PEER_RATE) {
+      throw new Error(
+        `"${value}" (for ${links}) is not a whole number of bytes per second from ${MIN_PEER_RATE} to ${MAX_PEER_RATE}`,
+      );
+    }
+    return { services: links, bytesPerSecond };
+  });
 }
 
 /** The rate of the links to `service` (bytes per second), or undefined: none. */
