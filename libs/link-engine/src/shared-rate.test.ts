@@ -4,8 +4,9 @@
 // of their backlog.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Mutation } from "@fedmuc/muc-core";
-import type { Element } from "@fedmuc/xmpp";
-import { LINK, startLinkSpaces } from "../../../test/harness/link-space.js";
+import { sessionKeys } from "@fedmuc/room-store";
+import { NS, type Element } from "@fedmuc/xmpp";
+import { LINK, counting, startLinkSpaces } from "../../../test/harness/link-space.js";
 import { keysMatching, uniquePrefix } from "../../../test/harness/redis.js";
 import type { Link } from "./link.js";
 import { bucketShape, paidBytes, RateLimited, SharedRates } from "./rate.js";
@@ -223,4 +224,40 @@ describe("links of one service sharing its rate", () => {
     expect(log.sent.map((s) => s.body)).toEqual(["one", "two", "three"]);
     expect(await keysMatching(redis, `${storePrefix}*rate*`)).toEqual([]);
   });
+});
+
+describe("copies sent again under a rate", () => {
+  it("go in order, each once, a turn at a time: what a turn does not cover is put back", async () => {
+    const RATE = 2_000;
+    const space = spaces.space();
+    await space.linkState("up", { session: "s1", rx: 0 });
+    // About 1150 bytes paid each: one per turn of the backlog (a quantum of 2000).
+    const bodies = Array.from({ length: 6 }, (_, i) => `m${i} ${"x".repeat(1_000)}`);
+    await space.append(bodies);
+    const out = counting();
+    const d = space.dispatcher(out.send, {
+      peerRates: [{ services: SERVICE, bytesPerSecond: RATE }],
+    });
+    d.start();
+    try {
+      await d.kick(LINK);
+      await out.reached(6);
+      const asked = Date.now();
+      await d.acknowledged(LINK, { session: "s1", n: 0, resend: true });
+      await out.reached(12);
+      const took = Date.now() - asked;
+      const seq = out.stanzas.map((el) => el.getChild("seq", NS.fedmuc)!.attrs);
+      expect(seq.map((s) => Number(s.n))).toEqual([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6]);
+      expect(seq.slice(6).map((s) => s.re)).toEqual(Array(6).fill("1"));
+      expect(out.bodies.slice(6)).toEqual(bodies);
+      // The first copies' round found the bucket at its backlog reserve: every copy waited for
+      // its bytes (the last one's own bytes aside, paid when it went).
+      const paid = out.stanzas.slice(6, 11).reduce((sum, el) => sum + paidBytes(el.toString()), 0);
+      expect(took).toBeGreaterThanOrEqual(((paid - bucketShape(RATE).quantum) / RATE) * 1_000);
+    } finally {
+      await d.close();
+    }
+    const { seq } = sessionKeys(space.storePrefix, LINK.room, LINK.peer);
+    expect(await space.redis.hget(seq, "resend")).toBe("0");
+  }, 30_000);
 });
