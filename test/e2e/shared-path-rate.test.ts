@@ -30,7 +30,7 @@ const RATE = 800;
 /** The bucket holds two seconds of the rate (libs/link-engine/src/rate.ts). */
 const BURST = 2 * RATE;
 const ROOM_COUNT = 50;
-const MISSED_PER_ROOM = 3;
+const MISSED_PER_ROOM = 4;
 // The spoke's checks of the path must outlast what its rejoins put on it when it returns (51
 // presences, some 20 s at 9.6 kbit/s), or each return would look like a new outage.
 const TIMERS = {
