@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { DelayedError, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { rateFor, type PeerRate } from "@fedmuc/fmuc-core";
-import { serviceOf } from "@fedmuc/room-store";
+import { serviceOf } from "@fedmuc/muc-core";
 import { linkJobId, type Link } from "./link.js";
 import type { Priority } from "./priority.js";
 
