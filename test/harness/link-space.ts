@@ -84,7 +84,12 @@ function linkSpace(connect: () => RedisClient) {
    * resolves, once listening, to `{ done }`, which resolves when such a job has completed. */
   const listen = async (idPrefix: string) => {
     const prefix = shardPrefix(queuePrefix, shardOf(LINK));
-    const events = new QueueEvents(LINK_QUEUE, { connection: connect(), prefix });
+    // From the stream's last event on: with '$' (the default), an event added before the
+    // first blocking read went out would be missed, however ready the connection was.
+    const redis = connect();
+    const [last] = await redis.xrevrange(`${prefix}:${LINK_QUEUE}:events`, "+", "-", "COUNT", 1);
+    const lastEventId = last?.[0] ?? "0-0";
+    const events = new QueueEvents(LINK_QUEUE, { connection: redis, prefix, lastEventId });
     await events.waitUntilReady();
     const done = new Promise<void>((resolve) =>
       events.on("completed", ({ jobId }) => {

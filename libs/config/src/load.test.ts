@@ -62,6 +62,8 @@ describe("loadConfig", () => {
     ["FMUC_OUTBOX_MAX_BYTES", "256k", "must be a whole number"],
     ["FMUC_OUTBOX_MAX_AGE_MS", "0", "must be between 1000 and"],
     ["FMUC_LINK_LOCK_MS", "500", "must be between 1000 and"],
+    ["FMUC_PEER_RATES", "rooms.hq.example=fast", '"fast" (for rooms.hq.example) is not a whole'],
+    ["FMUC_PEER_RATES", "lobby@rooms.hq.example=1200", "is a room"],
     ["MUC_ADMINS", "admin@example.org/phone", "must list bare JIDs"],
     ["MUC_ADMINS", "example.org", "must list bare JIDs"],
     ["OTEL_TRACES_EXPORTER", "jaeger", "must be one of none, console, otlp"],

@@ -1,5 +1,5 @@
 // The service's environment variables: one table, used both to parse and to print --help.
-import { parseAllowList, parseStripRules } from "@fedmuc/fmuc-core";
+import { parseAllowList, parsePeerRates, parseStripRules } from "@fedmuc/fmuc-core";
 import {
   parseUrl,
   parseDomain,
@@ -130,6 +130,11 @@ export const VARIABLES = {
     help: "What federation links do not carry, to spend less bandwidth: links=item,item entries separated by ';', links as in FMUC_ALLOW or * for all, items among caps, avatar, status, idle (first matching entry applies; empty: nothing stripped)",
     default: "",
     parse: (t) => parseStripRules(t),
+  }),
+  FMUC_PEER_RATES: variable({
+    help: "Bytes per second that the federation links to a peer service share over its one S2S path, as services=bytes entries separated by ',' (services as in FMUC_ALLOW, or * for all; first matching entry applies; at least 100); within it live messages go first, then presences, then what waited, fairly across rooms (empty: no rate)",
+    default: "",
+    parse: (t) => parsePeerRates(t),
   }),
   FMUC_JOIN_TIMEOUT_MS: variable({
     help: "How long a room waits for the room it joins to complete the join (its subject) before it tries again",

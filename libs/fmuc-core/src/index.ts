@@ -2,6 +2,7 @@
 // are in libs/muc-core/src/federation.
 export * from "./allow-list.js";
 export * from "./payload.js";
+export * from "./peer-rates.js";
 export * from "./strip.js";
 export * from "./session.js";
 export * from "./trace.js";

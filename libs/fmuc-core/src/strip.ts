@@ -3,7 +3,7 @@
 // and what to strip from the presences sent there; the first entry that matches a link
 // applies. Occupants still see each other; only these extras stay on their own site.
 import type { Element } from "@fedmuc/xmpp";
-import { allows, parseAllowList } from "./allow-list.js";
+import { allowsLinks, linkEntries } from "./allow-list.js";
 
 /** What can be stripped: XEP-0115 caps, XEP-0153 avatar hashes, status text, XEP-0319 idle. */
 export const STRIPPABLE = {
@@ -22,32 +22,23 @@ export interface StripRule {
 
 /** `pattern=item,item;pattern=item`, e.g. `*=caps,avatar;rooms.hq.example=caps`. */
 export function parseStripRules(text: string): readonly StripRule[] {
-  return text
-    .split(";")
-    .map((e) => e.trim())
-    .filter((e) => e !== "")
-    .map((entry) => {
-      const eq = entry.indexOf("=");
-      if (eq <= 0) throw new Error(`"${entry}" is not links=item,item`);
-      const links = entry.slice(0, eq).trim().toLowerCase();
-      if (links !== "*") parseAllowList(links);
-      const strip = entry
-        .slice(eq + 1)
-        .split(",")
-        .map((s) => s.trim())
-        .filter((s) => s !== "");
-      for (const item of strip) {
-        if (!(item in STRIPPABLE)) {
-          throw new Error(`"${item}" is not one of ${Object.keys(STRIPPABLE).join(", ")}`);
-        }
+  return linkEntries(text, ";", "links=item,item").map(({ links, value }) => {
+    const strip = value
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "");
+    for (const item of strip) {
+      if (!(item in STRIPPABLE)) {
+        throw new Error(`"${item}" is not one of ${Object.keys(STRIPPABLE).join(", ")}`);
       }
-      return { links, strip: strip as Strippable[] };
-    });
+    }
+    return { links, strip: strip as Strippable[] };
+  });
 }
 
 /** What the link to `peer` does not carry. */
 export function strippedFor(rules: readonly StripRule[], peer: string): readonly Strippable[] {
-  const rule = rules.find((r) => r.links === "*" || allows([r.links], peer));
+  const rule = rules.find((r) => allowsLinks(r.links, peer));
   return rule?.strip ?? [];
 }
 

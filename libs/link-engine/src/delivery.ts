@@ -3,6 +3,9 @@
 // service) each stanza is numbered and kept until the peer acknowledges it (session.ts); without
 // one, a stanza is forgotten once sent. The dispatcher runs one round per link at a time. Each
 // round is traced (delivery-trace.ts); a stanza to a peer that takes trace context carries it.
+// To a peer service with a rate (rate.ts), each step is paid for before it is taken, by priority
+// (priority.ts); a step the rate cannot pay for yet ends the round with RateLimited, taking
+// nothing (copies taken to be sent again are put back).
 import { carryTrace, seqElement } from "@fedmuc/fmuc-core";
 import { carrierOfSpan } from "@fedmuc/telemetry";
 import { parse, type Element } from "@fedmuc/xmpp";
@@ -11,7 +14,15 @@ import { superseded } from "./coalesce.js";
 import { RoundTrace } from "./delivery-trace.js";
 import type { Link } from "./link.js";
 import { stamped, waited, type LinkOutbox, type OutboxEntry } from "./outbox.js";
-import type { LinkSessions, LinkState } from "./session.js";
+import { priorityOf } from "./priority.js";
+import {
+  firstPayment,
+  paidBytes,
+  RateLimited,
+  type BucketShape,
+  type SharedRates,
+} from "./rate.js";
+import type { LinkSessions, LinkState, Numbered } from "./session.js";
 
 export interface DeliveryOptions {
   readonly outbox: LinkOutbox;
@@ -23,12 +34,18 @@ export interface DeliveryOptions {
   readonly arm: (link: Link, session: string, tx: number) => Promise<void>;
   /** Entries read from an outbox at a time. */
   readonly batch: number;
-  /** A message that waited longer than this in the outbox goes out with its queued time. */
+  /** A message that waited longer than this in the outbox goes out with its queued time; what
+   * waited longer is backlog to a rate. */
   readonly stampAfterMs: number;
+  /** The rates of peer services (FMUC_PEER_RATES), if any is set. */
+  readonly rates?: SharedRates;
   readonly onResent?: (link: Link, first: number, last: number) => void;
   /** A stanza of the outbox, queued at `queuedAt` (ms), was handed to the XMPP server. */
   readonly onSent?: (link: Link, queuedAt: number) => void;
 }
+
+/** Copies taken to be sent again at a time under a rate (the quantum takes a few at most). */
+const PACED_COPIES = 8;
 
 /** A numbered stanza on its way out. */
 interface Outgoing {
@@ -48,41 +65,91 @@ export class Delivery {
       await this.#rounds(link, round);
       round.end();
     } catch (err) {
-      round.end(err);
+      round.end(err instanceof RateLimited ? undefined : err);
       throw err;
     }
   }
 
   async #rounds(link: Link, round: RoundTrace): Promise<void> {
     const { batch } = this.options;
+    const shape = this.options.rates?.shapeOf(link);
     for (;;) {
-      const { link: state, resend, run } = await this.options.sessions.prepare(link, batch);
+      const count = shape ? PACED_COPIES : batch;
+      const { link: state, resend, run } = await this.options.sessions.prepare(link, count);
       if (state && state.state !== "up") return;
       if (resend.length > 0) {
-        const again = resend.map((r) => ({ ...r, stanza: parse(r.stanza) }));
+        const paid = shape ? await this.#payCopies(link, state!, shape, resend) : resend;
+        const again = paid.map((r) => ({ ...r, stanza: parse(r.stanza) }));
         for (const { stanza } of again) round.resent(stanza, state?.traces === true);
         await this.#sendNumbered(link, state!, again, run);
         this.options.onResent?.(link, again[0]!.n, again.at(-1)!.n);
         continue;
       }
-      const entries = await this.options.outbox.read(link, batch);
-      if (entries.length === 0) return;
-      if (state?.session) await this.#sendBatch(link, state, entries, round);
-      else await this.#sendPlain(link, entries, round);
+      const read = await this.options.outbox.read(link, batch);
+      if (read.length === 0) return;
+      const parsed = read.map((e) => parse(e.stanza));
+      // What a later presence in the batch supersedes need not cross (it is done with, too).
+      const skip = superseded(parsed);
+      const taken = shape ? await this.#payEntries(link, shape, read, parsed, skip) : read.length;
+      const entries = read.slice(0, taken);
+      const stanzas = parsed.slice(0, taken);
+      if (state?.session) await this.#sendBatch(link, state, entries, stanzas, skip, round);
+      else await this.#sendPlain(link, entries, stanzas, skip, round);
     }
   }
 
-  /** Numbers a batch of the outbox and sends it; a stanza carries its trace context in the
-   * copy kept for sending again too. */
+  /** Pays for the first copies of `copies` that one turn of the backlog covers; the others,
+   * and all of them if the rate cannot pay yet, are put back to be sent again later. */
+  async #payCopies(
+    link: Link,
+    state: LinkState,
+    shape: BucketShape,
+    copies: Numbered[],
+  ): Promise<Numbered[]> {
+    const items = copies.map((c) => ({ priority: "backlog" as const, bytes: paidBytes(c.stanza) }));
+    const { count, bytes } = firstPayment(items, shape.quantum);
+    try {
+      await this.options.rates!.pay(link, shape, "backlog", bytes);
+    } catch (err) {
+      await this.options.sessions.putBack(link, state.session!, copies[0]!.n);
+      throw err;
+    }
+    if (count < copies.length) {
+      await this.options.sessions.putBack(link, state.session!, copies[count]!.n);
+    }
+    return copies.slice(0, count);
+  }
+
+  /** Pays for the first entries of the outbox that go in one payment (of one priority, a
+   * quantum at most): how many they are. */
+  async #payEntries(
+    link: Link,
+    shape: BucketShape,
+    entries: OutboxEntry[],
+    stanzas: Element[],
+    skip: Set<number>,
+  ): Promise<number> {
+    const now = Date.now();
+    const items = entries.map((e, i) => ({
+      priority: priorityOf(e, stanzas[i]!, now, this.options.stampAfterMs),
+      bytes: skip.has(i) ? 0 : paidBytes(e.stanza),
+    }));
+    const { count, priority, bytes } = firstPayment(items, shape.quantum);
+    if (bytes > 0) await this.options.rates!.pay(link, shape, priority, bytes);
+    return count;
+  }
+
+  /** Numbers entries of the outbox (parsed as `stanzas`; `skip`: those a later presence
+   * supersedes) and sends them; a stanza carries its trace context in the copy kept for
+   * sending again too. */
   async #sendBatch(
     link: Link,
     state: LinkState,
     entries: OutboxEntry[],
+    stanzas: Element[],
+    skip: Set<number>,
     round: RoundTrace,
   ): Promise<void> {
-    const stanzas = entries.map((e) => parse(e.stanza));
-    // What a later presence in the batch supersedes need not cross (it is done with, too).
-    const skip = superseded(stanzas);
     const spans = entries.map((e, i) =>
       skip.has(i) ? undefined : round.stanza(e.context, e.queuedAt),
     );
@@ -130,11 +197,15 @@ export class Delivery {
     }
   }
 
-  /** Sends a batch of a link without a session; what was sent is removed even on failure. */
-  async #sendPlain(link: Link, entries: OutboxEntry[], round: RoundTrace): Promise<void> {
+  /** Sends entries of a link without a session; what was sent is removed even on failure. */
+  async #sendPlain(
+    link: Link,
+    entries: OutboxEntry[],
+    stanzas: Element[],
+    skip: Set<number>,
+    round: RoundTrace,
+  ): Promise<void> {
     const sent: string[] = [];
-    const stanzas = entries.map((e) => parse(e.stanza));
-    const skip = superseded(stanzas);
     const late = this.options.stampAfterMs;
     try {
       for (const [i, entry] of entries.entries()) {

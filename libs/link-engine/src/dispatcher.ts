@@ -7,12 +7,14 @@
 import { Queue, Worker, type Job } from "bullmq";
 import type { Cluster, Redis } from "ioredis";
 import { fullJitter, type Exponential } from "@fedmuc/backoff";
+import type { PeerRate } from "@fedmuc/fmuc-core";
 import { withSpan } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
 import { Acknowledger } from "./acks.js";
 import { Delivery } from "./delivery.js";
 import { LINK_QUEUE, LINK_SHARDS, linkJobId, shardOf, shardPrefix, type Link } from "./link.js";
 import { LinkOutbox } from "./outbox.js";
+import { SharedRates, waitingForRate } from "./rate.js";
 import { LinkSessions, type PeerAck } from "./session.js";
 
 export { LINK_QUEUE };
@@ -52,6 +54,10 @@ export interface DispatcherOptions {
   readonly onResent?: (link: Link, first: number, last: number) => void;
   /** A stanza of the link's outbox, queued at `queuedAt` (ms), was handed to the XMPP server. */
   readonly onSent?: (link: Link, queuedAt: number) => void;
+  /** The bytes per second the links to a peer service share (FMUC_PEER_RATES; rate.ts). */
+  readonly peerRates?: readonly PeerRate[];
+  /** The link's delivery waits `waitMs` for its service's rate. */
+  readonly onRateWait?: (link: Link, waitMs: number) => void;
 }
 
 const DELIVER = "deliver";
@@ -115,13 +121,16 @@ export class LinkDispatcher {
       stampAfterMs: options.stampAfterMs ?? 2_000,
       onResent: options.onResent,
       onSent: options.onSent,
+      ...(options.peerRates?.length
+        ? { rates: new SharedRates(redis, options.storePrefix, options.peerRates) }
+        : {}),
     });
     const shards = Array.from({ length: LINK_SHARDS }, (_, i) => shardPrefix(prefix, i));
     this.#queues = shards.map((prefix) => new Queue(LINK_QUEUE, { connection, prefix }));
     const concurrency = Math.ceil((options.concurrency ?? 64) / LINK_SHARDS);
     this.#workers = shards.map(
       (prefix) =>
-        new Worker(LINK_QUEUE, (job: Job<LinkJob>) => this.#process(job), {
+        new Worker(LINK_QUEUE, (job: Job<LinkJob>, token) => this.#process(job, token), {
           connection: blocking,
           prefix,
           concurrency,
@@ -189,9 +198,13 @@ export class LinkDispatcher {
     return this.#queues[shardOf(link)]!;
   }
 
-  async #process(job: Job<LinkJob>): Promise<void> {
+  async #process(job: Job<LinkJob>, token?: string): Promise<void> {
     const { room, peer, purpose, joins, session, tx } = job.data;
-    if (job.name === DELIVER) return this.#delivery.run({ room, peer });
+    if (job.name === DELIVER) {
+      const link = { room, peer };
+      const onWait = (ms: number) => this.options.onRateWait?.(link, ms);
+      return waitingForRate(job, token, () => this.#delivery.run(link), onWait);
+    }
     // A timer's span: what it leads to (a join, a check, a probe sent again) is under it.
     const attributes = {
       "fedmuc.room": room,

@@ -16,6 +16,8 @@ export interface OutboxEntry {
   readonly queuedAt: number;
   /** What a rejoin's state and history carry again (room presence, messages, history). */
   readonly replaceable: boolean;
+  /** A history entry (`h`): what a join's answer carries. */
+  readonly history: boolean;
   /** The trace context it was produced in (a carrier, see @fedmuc/telemetry), or "". */
   readonly context: string;
 }
@@ -53,6 +55,7 @@ export class LinkOutbox {
           : value!,
       queuedAt: entryTime(id),
       replaceable: field !== "s",
+      history: field === "h",
       context: rest[0] === "c" ? rest[1]! : "",
     }));
   }

@@ -15,6 +15,7 @@ type Scripted = (Redis | Cluster) & {
   fedmucPrepare(...keysThenArgv: string[]): Promise<(string | number | null)[]>;
   fedmucNumber(...keysThenArgv: string[]): Promise<number[] | null>;
   fedmucAck(...keysThenArgv: string[]): Promise<[number, number, number]>;
+  fedmucPutBack(...keysThenArgv: string[]): Promise<number>;
 };
 
 /** A stanza of the session: its number, the XML sent, and when it was queued (ms). */
@@ -68,6 +69,7 @@ export class LinkSessions {
     redis.defineCommand("fedmucPrepare", { numberOfKeys: 3, lua: prepare });
     redis.defineCommand("fedmucNumber", { numberOfKeys: 3, lua: script("./number.lua") });
     redis.defineCommand("fedmucAck", { numberOfKeys: 2, lua: script("./ack.lua") });
+    redis.defineCommand("fedmucPutBack", { numberOfKeys: 1, lua: script("./put-back.lua") });
     this.#redis = redis as Scripted;
   }
 
@@ -109,6 +111,11 @@ export class LinkSessions {
     const { sent, seq } = this.#keys(link);
     const argv = entries.flatMap((e) => [e.id, e.stanza, e.replaceable ? "1" : "0"]);
     return this.#redis.fedmucNumber(outbox, sent, seq, session, ...argv);
+  }
+
+  /** Copies from stanza `n` on that `prepare` gave were not sent: they are to be sent again. */
+  async putBack(link: Link, session: string, n: number): Promise<void> {
+    await this.#redis.fedmucPutBack(this.#keys(link).seq, session, String(n));
   }
 
   /** Whether something waits to be sent again. */

@@ -49,6 +49,8 @@ export interface LinkHooks {
   readonly onResent?: (link: Link, stanzas: number) => void;
   /** A stanza of the link's outbox, queued at `queuedAt` (ms), was sent. */
   readonly onSent?: (link: Link, queuedAt: number) => void;
+  /** The link's delivery waits for its peer service's rate (FMUC_PEER_RATES). */
+  readonly onRateWait?: (link: Link) => void;
 }
 
 export function startLinks(
@@ -58,7 +60,7 @@ export function startLinks(
   connection: RedisClient,
   onConnectionError: (err: Error) => void,
   log: Logger,
-  { send, onTimer, onResent, onSent }: LinkHooks,
+  { send, onTimer, onResent, onSent, onRateWait }: LinkHooks,
 ): LinkDispatcher {
   const dispatcher = new LinkDispatcher({
     connection,
@@ -75,6 +77,8 @@ export function startLinks(
       onResent?.(link, last - first + 1);
     },
     onSent,
+    peerRates: config.FMUC_PEER_RATES,
+    onRateWait,
   });
   dispatcher.start();
   return dispatcher;

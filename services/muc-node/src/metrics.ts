@@ -50,6 +50,12 @@ export function workerMetrics(registry: Registry) {
       labelNames: ["peer_service"] as const,
       registers: [registry],
     }),
+    linkRateWaits: new Counter({
+      name: "fedmuc_link_rate_waits_total",
+      help: "XEP-0289 link deliveries that waited for their peer service's rate (FMUC_PEER_RATES), by the peer's service",
+      labelNames: ["peer_service"] as const,
+      registers: [registry],
+    }),
     handleSeconds: new Histogram({
       name: "fedmuc_stanza_handle_seconds",
       help: "Time to handle one inbound stanza, commit included, by stanza name (message, presence, iq)",

@@ -107,6 +107,7 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
       metrics.linkResent.inc({ peer_service: serviceOf(link.peer) }, stanzas),
     onSent: (_link, queuedAt) =>
       metrics.linkStanzaSeconds.observe({ direction: "out" }, (Date.now() - queuedAt) / 1000),
+    onRateWait: (link) => metrics.linkRateWaits.inc({ peer_service: serviceOf(link.peer) }),
   });
   const paths = new PathWatch({
     store: new PathStore(redis, config.REDIS_KEY_PREFIX),
