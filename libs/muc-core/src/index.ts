@@ -2,6 +2,7 @@ export * from "./types.js";
 export { decide, decideLinkTimer, decideOperatorAction, decidePathChange } from "./decide.js";
 export { targets, type LinkTarget, type OperatorAction } from "./federation/operator.js";
 export {
+  heardFrom,
   pathAnswer,
   pathDue,
   pathPing,

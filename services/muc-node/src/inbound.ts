@@ -23,7 +23,7 @@ export interface InboundDeps {
   readonly metrics: WorkerMetrics;
   readonly log: Logger;
   /** The checks of the paths to peer services, which take their answers. */
-  readonly paths?: Pick<PathWatch, "answered">;
+  readonly paths?: Pick<PathWatch, "answered" | "heard">;
   /** The operator's XEP-0050 commands on the service's domain. */
   readonly commands?: OperatorCommands;
   /** Counts a stanza that came over a federation link. */
@@ -62,6 +62,7 @@ export function inboundHandler(deps: InboundDeps) {
       try {
         const to = parseJid(stanza.attrs.to ?? "");
         if (stanza.getChild("fmuc", NS.fmuc)) deps.linkTraffic(stanza);
+        if (fromPeer) await deps.paths?.heard(stanza);
         if (to.local) await rooms.handle(addressOf(stanza.attrs.to).room, stanza);
         else if (!(await deps.paths?.answered(stanza))) {
           const reply = await handleService(stanza, { store, commands: deps.commands });

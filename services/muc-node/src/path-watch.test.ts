@@ -140,4 +140,22 @@ describe("the watch of a peer service's path", () => {
     await watch.bounced(LINKS[0]![1]); // answered since: a new bounce looks again
     expect(scheduled.at(-1)).toEqual({ gen: 4, afterMs: 0 });
   });
+  it("traffic from the service answers a check whose own answer is late; a bounce about the path does not", async () => {
+    const { watch, changes } = await watching();
+    await watch.watch(LINKS[0]![1]);
+    await watch.due(HUB, 1); // a check on its way, its answer queued behind a resync
+    await watch.heard(parse(`<message from="a@${HUB}/Alice" to="a@talk.spoke.example"/>`));
+    await watch.due(HUB, 1); // the next check: the first counts as answered
+    expect(changes).toEqual([]);
+    // On another watch: a bounce about the path is no traffic from the service.
+    const other = await watching();
+    await other.watch.watch(LINKS[0]![1]);
+    await other.watch.due(HUB, 1);
+    const bounce = parse(
+      `<message type="error" from="a@${HUB}" to="a@talk.spoke.example"><error type="wait"><remote-server-timeout xmlns="urn:ietf:params:xml:ns:xmpp-stanzas"/></error></message>`,
+    );
+    await other.watch.heard(bounce);
+    await other.watch.due(HUB, 1);
+    expect([...other.changes].sort()).toEqual(LINKS.map(([room]) => `${room} down`));
+  });
 });

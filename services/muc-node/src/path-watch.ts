@@ -4,7 +4,14 @@
 // the path reaches each link the watch covers. A chain is numbered: an answer while the path is
 // down, a bounce of the check, or the first bounce of a link's stanza about the path starts a new
 // one at once, and the checks of the old one find themselves stale.
-import { pathAnswer, pathDue, pathPing, serviceOf, type PathStep } from "@fedmuc/muc-core";
+import {
+  heardFrom,
+  pathAnswer,
+  pathDue,
+  pathPing,
+  serviceOf,
+  type PathStep,
+} from "@fedmuc/muc-core";
 import type { PathStore } from "@fedmuc/room-store";
 import type { Element } from "@fedmuc/xmpp";
 
@@ -28,6 +35,8 @@ export interface PathWatchOptions {
 
 export class PathWatch {
   readonly store: PathStore;
+  /** When this worker last noted traffic from each peer service (ms). */
+  readonly #heard = new Map<string, number>();
 
   constructor(private readonly options: PathWatchOptions) {
     this.store = options.store;
@@ -81,6 +90,21 @@ export class PathWatch {
       await this.options.schedule(service, await store.newChain(service), 0);
     }
     return true;
+  }
+
+  /** A stanza from an FMUC peer: traffic from its service answers the check on its way, as its
+   * own answer would (heardFrom). Noted at most twice a check interval per service and worker,
+   * and only while the path is up: a path that is down comes back by its checks. */
+  async heard(stanza: Element): Promise<void> {
+    const service = heardFrom(stanza);
+    if (!service) return;
+    const now = Date.now();
+    if (now - (this.#heard.get(service) ?? 0) < this.options.intervalMs / 2) return;
+    this.#heard.set(service, now);
+    const { store } = this.options;
+    if ((await store.read(service))?.state === "up") {
+      await store.answered(service, new Date(now).toISOString());
+    }
   }
 
   async #changed(service: string, changed: "down" | "up"): Promise<void> {

@@ -4,10 +4,10 @@
 // watches too, while a link the path took down waits: the path's return brings it back up without
 // the peer's rejoin.
 import { describe, expect, it } from "vitest";
-import { NS } from "@fedmuc/xmpp";
+import { NS, parse } from "@fedmuc/xmpp";
 import { ALICE, HAMLET, HATTER, HUB, SPOKE, bodies, join, say, world } from "../testing/network.js";
 import { DEFAULT_GRACE_MS } from "./health.js";
-import { pathDue, watchedByPath, type PathState } from "./path.js";
+import { heardFrom, pathDue, watchedByPath, type PathState } from "./path.js";
 
 const MINUTE = 60_000;
 const at = (ms: number) => new Date(Date.parse("2026-01-01T00:00:00Z") + ms);
@@ -190,5 +190,21 @@ describe("XEP-0289 path health: the joined side's links come back with the path"
     hub.room = { ...hub.room, lost: { [SPOKE]: { stanzas: 3, messages: 2, since: 0 } } };
     hub.pathChange(SPOKE, "up");
     expect(hub.room.links[SPOKE]!.state).toBe("down");
+  });
+  it("takes traffic from a peer service or its rooms as the path carrying, but not a bounce about the path", () => {
+    const stanza = (attrs: string, error = "") =>
+      parse(
+        `<message ${attrs}>${error && `<error type="wait"><${error} xmlns="${NS.stanzas}"/></error>`}</message>`,
+      );
+    expect(heardFrom(stanza(`from="a@rooms.hub.example/Alice"`))).toBe("rooms.hub.example");
+    expect(heardFrom(stanza(`from="rooms.hub.example"`))).toBe("rooms.hub.example");
+    // The room is gone, but its service answered: the path carries.
+    expect(heardFrom(stanza(`type="error" from="a@rooms.hub.example"`, "item-not-found"))).toBe(
+      "rooms.hub.example",
+    );
+    expect(
+      heardFrom(stanza(`type="error" from="a@rooms.hub.example"`, "remote-server-timeout")),
+    ).toBeUndefined();
+    expect(heardFrom(stanza(""))).toBeUndefined();
   });
 });

@@ -14,6 +14,7 @@ import { isPathFailure, linkDown } from "./health.js";
 import { rejoin } from "./join.js";
 import { lossOf } from "./loss.js";
 import { resumedAt } from "./offer.js";
+import { serviceOf } from "./service.js";
 
 export const PATH_PING_ID = "fmuc-path";
 
@@ -70,6 +71,17 @@ export function pathAnswer(stanza: Element): "answered" | "failed" | undefined {
   if (type !== "error") return undefined;
   const condition = stanza.getChild("error")?.getChildElements()[0]?.name ?? "";
   return isPathFailure(condition) ? "failed" : "answered";
+}
+
+/** The peer service a stanza from it shows the path to carry: anything from the service or its
+ * rooms but a bounce about the path (which the local server makes). Under a resync's load a
+ * check's own answer may queue behind the traffic that proves the path: that traffic answers it. */
+export function heardFrom(stanza: Element): string | undefined {
+  const from = stanza.attrs.from;
+  if (!from) return undefined;
+  const condition = stanza.getChild("error")?.getChildElements()[0]?.name ?? "";
+  if (stanza.attrs.type === "error" && isPathFailure(condition)) return undefined;
+  return serviceOf(from);
 }
 
 /** The check itself: a ping from this service to the peer service. */
