@@ -142,7 +142,19 @@ export async function waitForLog(
   timeoutMs = 15_000,
   times = 1,
 ): Promise<void> {
-  const has = () => readFileSync(file, "utf8").split(text).length > times;
+  const holds = (log: string) => log.split(text).length > times;
+  await waitForLogWhere(file, holds, `"${text}"`, timeoutMs);
+}
+
+/** Resolves once the whole of `file` satisfies `holds`, watching it for changes (a log);
+ * `what` names what is awaited in the timeout's error. */
+export async function waitForLogWhere(
+  file: string,
+  holds: (log: string) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const has = () => holds(readFileSync(file, "utf8"));
   if (has()) return;
   await new Promise<void>((resolve, reject) => {
     const watcher = watch(file, () => {
@@ -153,7 +165,7 @@ export async function waitForLog(
     });
     const timer = setTimeout(() => {
       watcher.close();
-      reject(new HarnessError("LOG_TIMEOUT", `"${text}" not in ${file} after ${timeoutMs} ms`));
+      reject(new HarnessError("LOG_TIMEOUT", `${what} not in ${file} after ${timeoutMs} ms`));
     }, timeoutMs);
     if (has()) watcher.emit("change"); // written between the first look and the watch
   });
