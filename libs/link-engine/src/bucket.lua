@@ -5,8 +5,10 @@
 -- larger stanza waits for a full bucket and leaves it in debt). Live traffic waits only for its
 -- reserve. What waited (the backlog) takes turns: a link that cannot pay, or finds others
 -- waiting, is booked a turn at the back (KEYS[2]), due when the bucket will hold its bytes after
--- every turn booked before it; it pays then, and on a later payment goes to the back again.
--- KEYS[1] the bucket (hash: tokens, at, free: when the last turn booked is due)
+-- every turn booked before it; it pays then if its turn is the first still booked (else it comes
+-- again later, keeping its place), and on a later payment goes to the back again.
+-- KEYS[1] the bucket (hash: tokens, at, free: when the last turn booked is due, b:<link>: when
+-- that link said it would come back)
 -- KEYS[2] the turns (sorted set: link -> when its turn is due, ms)
 -- ARGV[1] rate (bytes/s), ARGV[2] burst, ARGV[3] the reserve, ARGV[4] n (bytes),
 -- ARGV[5] '1' if it takes turns (backlog), ARGV[6] the link, ARGV[7] now (ms) or ''
@@ -32,24 +34,44 @@ end
 
 local wait = 0
 if ARGV[5] == '1' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - STALE)
-  local mine = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[6]))
-  if mine and mine > now then
-    wait = mine - now
-  elseif (mine or redis.call('ZCARD', KEYS[2]) == 0) and tokens >= need then
-    redis.call('ZREM', KEYS[2], ARGV[6])
-  else
-    local due
-    if mine or redis.call('ZCARD', KEYS[2]) == 0 then
-      -- Its turn (live traffic took the bytes meanwhile: it keeps its place), or nobody waits.
-      due = now + after(need - tokens)
-    else
-      due = math.max(free, now) + after(share)
-    end
-    redis.call('ZADD', KEYS[2], due, ARGV[6])
-    free = math.max(free, due)
-    wait = due - now
+  -- A turn at the head that its link has not come for within STALE of when it said it would
+  -- (it went away) is forgotten: it holds nobody back.
+  for _ = 1, 16 do
+    local head = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+    if #head == 0 then break end
+    local back = tonumber(redis.call('HGET', KEYS[1], 'b:' .. head[1])) or 0
+    if now - math.max(back, tonumber(head[2])) <= STALE then break end
+    redis.call('ZREM', KEYS[2], head[1])
+    redis.call('HDEL', KEYS[1], 'b:' .. head[1])
   end
+  local mine = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[6]))
+  local waiting = redis.call('ZCARD', KEYS[2])
+  if not mine then
+    if waiting == 0 and tokens >= need then
+      wait = 0
+    else
+      -- Nobody waits: its turn is when the bucket holds its bytes; else at the back.
+      local due = waiting == 0 and now + after(need - tokens) or math.max(free, now) + after(share)
+      redis.call('ZADD', KEYS[2], due, ARGV[6])
+      free = math.max(free, due)
+      wait = due - now
+    end
+  elseif mine > now then
+    wait = mine - now
+  else
+    -- Its turn came: only the first turn booked pays, so that live traffic taking the bytes
+    -- the turns counted on delays them all without changing their order.
+    local rank = redis.call('ZRANK', KEYS[2], ARGV[6])
+    if rank == 0 and tokens >= need then
+      redis.call('ZREM', KEYS[2], ARGV[6])
+      redis.call('HDEL', KEYS[1], 'b:' .. ARGV[6])
+      wait = 0
+    else
+      -- Back when the bucket holds its bytes after (about half of) the turns ahead of it.
+      wait = math.max(1, after(math.max(need - tokens, 0) + rank * share / 2))
+    end
+  end
+  if wait > 0 then redis.call('HSET', KEYS[1], 'b:' .. ARGV[6], now + wait) end
 elseif tokens < need then
   wait = after(need - tokens)
 end

@@ -92,6 +92,23 @@ describe("a peer service's bucket (1000 bytes a second: a burst of 2000, reserve
     expect(await pay(A, "backlog", 1_000)).toBe(1_000);
   });
 
+  it("keeps the turns' order when live traffic delays them all: a later turn never goes first", async () => {
+    const { at, pay } = bucket();
+    await pay(A, "backlog", 1_000);
+    expect(await pay(A, "backlog", 1_000)).toBe(1_000); // A's turn at 1000
+    expect(await pay(B, "backlog", 1_000)).toBe(2_000); // B's at 2000
+    at(999);
+    expect(await pay(C, "message", 1_999)).toBe(0); // the bucket emptied by live traffic
+    at(2_000);
+    expect(await pay(B, "backlog", 1_000)).toBeGreaterThan(0); // A's turn is still ahead
+    expect(await pay(A, "backlog", 1_000)).toBe(999); // A waits for the bytes, first
+    at(4_000); // the bucket is full again, and B comes first: still behind A
+    expect(await pay(B, "backlog", 1_000)).toBeGreaterThan(0);
+    expect(await pay(A, "backlog", 1_000)).toBe(0);
+    at(5_000);
+    expect(await pay(B, "backlog", 1_000)).toBe(0);
+  });
+
   it("forgets a turn nobody came for: the others are not held back by it", async () => {
     const { at, pay } = bucket();
     await pay(A, "backlog", 1_000);
