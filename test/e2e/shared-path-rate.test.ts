@@ -2,9 +2,11 @@
 // on a shared path"), over real S2S on the two-site bed: the spoke's rooms share a rate toward
 // the hub's service (FMUC_PEER_RATES) below what the path carries. Fifty rooms build a backlog
 // while the path is cut (their links down, their outboxes waiting); it returns at 9.6 kbit/s.
-// While their backlogs drain, a live message in another room arrives within a bound worked out
-// from the rate and the message's own time on the path, and the backlogs drain in turns: every
-// room's first missed message arrives before any room's last one, and all of them arrive.
+// The rooms rejoin one by one as the rate pays for each rejoin: a live message in the first room
+// back arrives, while most are still to rejoin, within a bound worked out from the rate and the
+// message's own time on the path. Once all are back, while their backlogs drain, another live
+// message arrives within the bound, and the backlogs drain in turns: every room's next missed
+// message arrives before any room's last one, and all of them arrive.
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,7 +22,7 @@ import {
   seen,
   sendGroupchat,
 } from "../harness/muc.js";
-import { waitForLog } from "../harness/service.js";
+import { waitForLog, waitForLogWhere } from "../harness/service.js";
 
 const PATH_BITS = 9_600;
 const PATH_BYTES = PATH_BITS / 8;
@@ -29,10 +31,14 @@ const PATH_BYTES = PATH_BITS / 8;
 const RATE = 800;
 /** The bucket holds two seconds of the rate (libs/link-engine/src/rate.ts). */
 const BURST = 2 * RATE;
+/** About the most a rejoin of one of these rooms puts on the path (its presence with the
+ * history asked for, the occupant list and the session offer). */
+const REJOIN_BYTES = 700;
 const ROOM_COUNT = 50;
 const MISSED_PER_ROOM = 4;
-// The spoke's checks of the path must outlast what its rejoins put on it when it returns (51
-// presences, some 20 s at 9.6 kbit/s), or each return would look like a new outage.
+// The spoke's checks of the path, and its joins' timeouts, must outlast what may wait on the path
+// when it returns (a burst of the rate, the hub's answers to the rejoins), or a return could
+// look like a new outage.
 const TIMERS = {
   FMUC_JOIN_TIMEOUT_MS: "30000",
   FMUC_RETRY_MAX_MS: "30000",
@@ -86,6 +92,14 @@ afterAll(async () => {
 const rateWaits = () =>
   metric(bed.spoke, `fedmuc_link_rate_waits_total{peer_service="${ROOMS.domain}"}`);
 const readCount = (file: string, text: string) => readFileSync(file, "utf8").split(text).length - 1;
+const LINK_UP = '"msg":"federation link up"';
+/** The rooms whose links came up in `log` after its first `ups` such lines, in order. */
+const upSince = (log: string, ups: number) =>
+  log
+    .split("\n")
+    .filter((line) => line.includes(LINK_UP))
+    .slice(ups)
+    .map((line) => (JSON.parse(line) as { room: string }).room);
 
 /** A ping from hamlet to alice's client, across the path: back once what was on it crossed. */
 async function pathPing(): Promise<void> {
@@ -105,8 +119,8 @@ async function liveMessage(body: string, timeoutMs: number): Promise<number> {
   return performance.now() - start;
 }
 
-describe("rate and priority on a shared path: 50 rooms' backlogs over 9.6 kbit/s", () => {
-  it("a live message passes the resync within a bound set by the rate, and every room's backlog drains in turn", async () => {
+describe("rate and priority on a shared path: 50 rooms' rejoins and backlogs over 9.6 kbit/s", () => {
+  it("a live message passes the rejoins and the backlogs within a bound set by the rate, and every room's backlog drains in turn", async () => {
     const { shaper } = bed.sites;
     shaper.setRate(PATH_BITS);
     // The live message's own time on the shaped path, with nothing ahead of it (the slowest
@@ -142,19 +156,24 @@ describe("rate and priority on a shared path: 50 rooms' backlogs over 9.6 kbit/s
       ),
     );
 
-    const ups = readCount(bed.spoke.logFile, '"msg":"federation link up"');
+    const ups = readCount(bed.spoke.logFile, LINK_UP);
     const waitsBefore = await rateWaits();
     const restoredAt = performance.now();
     await shaper.restore();
-    // Every link of the spoke is up again: its rejoins have crossed and been answered.
-    await waitForLog(
+    // The rooms rejoin by name, "live" first, each once the rate paid for the one before.
+    await waitForLogWhere(
       bed.spoke.logFile,
-      '"msg":"federation link up"',
-      180_000,
-      ups + ROOM_COUNT + 1,
+      (log) => upSince(log, ups).includes(spokeRoom("live")),
+      "the live room's link up",
+      120_000,
     );
-    // The rejoins are not metered (only what links send is): a ping across the path, behind
-    // whatever is on it, comes back once they have crossed.
+    const rejoiningMs = await liveMessage("live during the rejoins", 60_000);
+    const backAtLive = upSince(readFileSync(bed.spoke.logFile, "utf8"), ups).length;
+    // Every link of the spoke is up again: its rejoins have crossed and been answered.
+    await waitForLog(bed.spoke.logFile, LINK_UP, 300_000, ups + ROOM_COUNT + 1);
+    const allUpMs = performance.now() - restoredAt;
+    // What is not metered (the answers' acknowledgements, checks) has crossed once a ping
+    // across the path, behind whatever is on it, comes back.
     await pathPing();
     const pendingSince = performance.now();
     const pending = names.filter((n) => !arrivals.has(missed(n, MISSED_PER_ROOM - 2)));
@@ -164,10 +183,10 @@ describe("rate and priority on a shared path: 50 rooms' backlogs over 9.6 kbit/s
     await drained;
     const drainedMs = performance.now() - restoredAt;
 
-    // The bound: the live message pays at once (the backlog leaves it half the bucket), and
-    // ahead of it on the path is at most what the bucket let out at once: its burst, which
-    // drains at the path's rate.
-    const bound = alone + (BURST / PATH_BYTES) * 1_000;
+    // The bound: the live message pays at once (the backlog leaves it half the bucket, a rejoin
+    // a quarter), and ahead of it on the path is at most what the bucket let out at once, its
+    // burst, and one rejoin sent before it was paid for; they drain at the path's rate.
+    const bound = alone + ((BURST + REJOIN_BYTES) / PATH_BYTES) * 1_000;
     // The rooms that had two or more missed messages left once every link was up: from then on
     // they take turns, so each one's next message arrives before any one's last.
     const nexts = pending.map((n) =>
@@ -180,13 +199,19 @@ describe("rate and priority on a shared path: 50 rooms' backlogs over 9.6 kbit/s
     const lasts = pending.map((n) => arrivals.get(missed(n, MISSED_PER_ROOM - 1))!);
     const waits = (await rateWaits()) - waitsBefore;
     console.info(
-      `shared path: live message alone ${alone.toFixed(0)} ms, during the resync ` +
+      `shared path: live message alone ${alone.toFixed(0)} ms, during the rejoins ` +
+        `${rejoiningMs.toFixed(0)} ms with ${backAtLive}/${ROOM_COUNT + 1} links back; all ` +
+        `back ${(allUpMs / 1000).toFixed(1)} s after the restore; during the backlogs ` +
         `${liveMs.toFixed(0)} ms (bound ${bound.toFixed(0)} ms), ${backlogAtLive}/${bodies.length} ` +
         `missed messages arrived before it; all within ${(drainedMs / 1000).toFixed(1)} s of the ` +
         `restore; ${pending.length} rooms with 2 or more left: their next by ` +
         `${((Math.max(...nexts) - restoredAt) / 1000).toFixed(1)} s, their last from ` +
         `${((Math.min(...lasts) - restoredAt) / 1000).toFixed(1)} s; ${waits} waits for the rate`,
     );
+    expect(rejoiningMs, "the live message's time across the rejoins, ms").toBeLessThanOrEqual(
+      bound,
+    );
+    expect(backAtLive, "links back when the live message went").toBeLessThan(ROOM_COUNT / 2);
     expect(liveMs, "the live message's time across the resync, ms").toBeLessThanOrEqual(bound);
     expect(stillDraining, "backlog still draining when the live message arrived").toBe(true);
     expect(pending.length, "rooms with a backlog left once every link was up").toBeGreaterThan(10);

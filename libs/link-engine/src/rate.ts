@@ -96,9 +96,16 @@ export class SharedRates {
 
   /** Pays `bytes` at `priority` for the link from its service's bucket, or throws RateLimited. */
   async pay(link: Link, shape: BucketShape, priority: Priority, bytes: number): Promise<void> {
+    const waitMs = await this.charge(link, shape, priority, bytes);
+    if (waitMs > 0) throw new RateLimited(waitMs);
+  }
+
+  /** Pays `bytes` at `priority` for the link from its service's bucket: 0 when paid, else the
+   * ms to wait before asking again. */
+  async charge(link: Link, shape: BucketShape, priority: Priority, bytes: number): Promise<number> {
     // One hash tag per service: the bucket and its turns share a slot on a cluster.
     const base = `${this.prefix}{rate:${serviceOf(link.peer)}}`;
-    const waitMs = await this.#redis.fedmucBucket(
+    return this.#redis.fedmucBucket(
       base,
       `${base}:turns`,
       String(shape.rate),
@@ -109,7 +116,6 @@ export class SharedRates {
       linkJobId(link),
       this.clock ? String(this.clock()) : "",
     );
-    if (waitMs > 0) throw new RateLimited(waitMs);
   }
 }
 

@@ -1,8 +1,9 @@
 // The paths to peer services in Redis (libs/muc-core federation/path.ts): per peer service, the
 // links to it (a set, so that a path's change reaches each), the state of its check (a hash whose
-// fields are each written by one kind of step, so concurrent steps lose nothing) and the claim
-// of the one chain of checks that watches it. One key each per peer service: a few dozen, on a
-// cluster each in a slot of its own, none in a room's.
+// fields are each written by one kind of step, so concurrent steps lose nothing), the claim of
+// the one chain of checks that watches it, and, while its rate paces their rejoins, the links
+// still to be told of its return. A few keys per peer service: a few dozen services, on a
+// cluster each key in a slot of its own, none in a room's.
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import { serviceOf, type PathState } from "@fedmuc/muc-core";
@@ -33,7 +34,12 @@ export class PathStore {
 
   #keys(service: string) {
     const base = `${this.prefix}path:${service}`;
-    return { links: `${base}:links`, state: `${base}:state`, chain: `${base}:chain` };
+    return {
+      links: `${base}:links`,
+      state: `${base}:state`,
+      chain: `${base}:chain`,
+      rejoins: `${base}:rejoins`,
+    };
   }
 
   /** Notes the link from `room` to `peer` (gone: false) among its service's. */
@@ -102,11 +108,36 @@ export class PathStore {
     await this.redis.set(this.#keys(service).chain, "1", "PX", ms);
   }
 
+  /** The path came back: `links` are to be told, in this order, as its rate lets them (any
+   * left from an earlier return are replaced, and nothing is owed). */
+  async queueRejoins(service: string, links: readonly [string, string][]): Promise<void> {
+    const { rejoins, state } = this.#keys(service);
+    const tx = this.redis.multi().del(rejoins).hdel(state, "owed");
+    if (links.length > 0) tx.rpush(rejoins, ...links.map(([room, peer]) => `${room} ${peer}`));
+    await tx.exec();
+  }
+
+  /** The next link to tell of the path's return, taken off the queue; undefined: none left. */
+  async nextRejoin(service: string): Promise<[string, string] | undefined> {
+    const member = await this.redis.lpop(this.#keys(service).rejoins);
+    return member ? (member.split(" ") as [string, string]) : undefined;
+  }
+
+  /** The bytes the latest link told sent on the path and its rate has not been paid for yet. */
+  async owed(service: string): Promise<number> {
+    return Number((await this.redis.hget(this.#keys(service).state, "owed")) ?? 0);
+  }
+
+  async owe(service: string, bytes: number): Promise<void> {
+    const { state } = this.#keys(service);
+    await (bytes > 0 ? this.redis.hset(state, "owed", bytes) : this.redis.hdel(state, "owed"));
+  }
+
   /** No link goes to the service any more: nothing of its path is kept but the chain count
    * (a check of an earlier chain still on its way stays stale). */
   async forget(service: string): Promise<void> {
-    const { state, chain } = this.#keys(service);
-    await this.redis.hdel(state, "state", "failures", "pingSent", "pongAt", "bouncedAt");
-    await this.redis.del(chain);
+    const { state, chain, rejoins } = this.#keys(service);
+    await this.redis.hdel(state, "state", "failures", "pingSent", "pongAt", "bouncedAt", "owed");
+    await this.redis.del(chain, rejoins);
   }
 }

@@ -1,13 +1,15 @@
-// XEP-0289 wiring: the policy the room rules consult, and the link dispatcher that sends each
-// link's outbox through the component stream.
+// XEP-0289 wiring: the policy the room rules consult, the link dispatcher that sends each
+// link's outbox through the component stream, and the pacing of rejoins under a rate.
 import type { Config } from "@fedmuc/config";
 import { allows } from "@fedmuc/fmuc-core";
 import { fullJitter } from "@fedmuc/backoff";
-import { LinkDispatcher, type Link, type TimerKey } from "@fedmuc/link-engine";
+import { LinkDispatcher, SharedRates, type Link, type TimerKey } from "@fedmuc/link-engine";
 import { serviceOf, type Federation } from "@fedmuc/muc-core";
 import type { RedisClient } from "@fedmuc/redis";
+import type { PathStore } from "@fedmuc/room-store";
 import type { Logger } from "@fedmuc/telemetry";
 import type { Element } from "@fedmuc/xmpp";
+import { PacedRejoins, type PacedRejoinsOptions } from "./paced-rejoins.js";
 
 /** The rules' policy; `detached`: whether the operator detached a peer service. */
 export function federationOf(
@@ -82,4 +84,28 @@ export function startLinks(
   });
   dispatcher.start();
   return dispatcher;
+}
+
+/** The rejoins of the links to a service with a rate (FMUC_PEER_RATES), paid from the bucket its
+ * links' outboxes pay from; none without a rate set. */
+export function pacedRejoins(
+  config: Config,
+  redis: RedisClient,
+  store: PathStore,
+  { schedule, tell }: Pick<PacedRejoinsOptions, "schedule" | "tell">,
+): PacedRejoins | undefined {
+  if (config.FMUC_PEER_RATES.length === 0) return undefined;
+  const rates = new SharedRates(redis, config.REDIS_KEY_PREFIX, config.FMUC_PEER_RATES);
+  // Paid as by a link from this service to the peer service.
+  const link = (service: string) => ({ room: config.XMPP_COMPONENT_DOMAIN, peer: service });
+  return new PacedRejoins({
+    store,
+    paced: (service) => rates.shapeOf(link(service)) !== undefined,
+    pay: async (service, bytes) => {
+      const shape = rates.shapeOf(link(service));
+      return shape ? rates.charge(link(service), shape, "presence", bytes) : 0;
+    },
+    schedule,
+    tell,
+  });
 }

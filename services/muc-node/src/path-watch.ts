@@ -3,7 +3,8 @@
 // durable link timers (any worker runs the next one), its state in Redis (PathStore); a change of
 // the path reaches each link the watch covers. A chain is numbered: an answer while the path is
 // down, a bounce of the check, or the first bounce of a link's stanza about the path starts a new
-// one at once, and the checks of the old one find themselves stale.
+// one at once, and the checks of the old one find themselves stale. Under a rate, the links hear
+// of the path's return one by one as it pays (paced-rejoins.ts).
 import {
   heardFrom,
   pathAnswer,
@@ -14,6 +15,7 @@ import {
 } from "@fedmuc/muc-core";
 import type { PathStore } from "@fedmuc/room-store";
 import type { Element } from "@fedmuc/xmpp";
+import type { PacedRejoins } from "./paced-rejoins.js";
 
 /** The purpose of the durable timers that run the checks. */
 export const PATH_TIMER = "path";
@@ -29,7 +31,9 @@ export interface PathWatchOptions {
   /** Runs chain `gen`'s next check of `service` after `afterMs` (a durable timer). */
   readonly schedule: (service: string, gen: number, afterMs: number) => Promise<void>;
   /** The path to `service` went down or came back: each of its links is told. */
-  readonly changed: (room: string, peer: string, changed: "down" | "up") => Promise<void>;
+  readonly changed: (room: string, peer: string, changed: "down" | "up") => Promise<unknown>;
+  /** Tells the links of a service with a rate of the path's return one by one, as it pays. */
+  readonly rejoins?: PacedRejoins;
   readonly log: (message: string, service: string) => void;
 }
 
@@ -71,7 +75,14 @@ export class PathWatch {
     await store.hold(service, this.#holdMs(step.afterMs));
     await this.options.send(pathPing(domain, service));
     await this.options.schedule(service, gen, step.afterMs);
-    if (step.changed) await this.#changed(service, step.changed);
+    if (step.changed) await this.#changed(service, gen, step.changed);
+  }
+
+  /** Chain `gen`'s turn of telling the links of the path's return at its rate is due: unless a
+   * newer chain watches the path, or it is down again (its return tells them anew). */
+  async rejoinsDue(service: string, gen: number): Promise<void> {
+    const path = await this.options.store.read(service);
+    if (path?.gen === gen && path.state === "up") await this.options.rejoins?.due(service, gen);
   }
 
   /** Takes a stanza to this service that answers a check (or bounced it): whether it was one. */
@@ -107,9 +118,13 @@ export class PathWatch {
     }
   }
 
-  async #changed(service: string, changed: "down" | "up"): Promise<void> {
+  async #changed(service: string, gen: number, changed: "down" | "up"): Promise<void> {
     const links = await this.options.store.links(service);
-    this.options.log(`path to ${service} ${changed}: ${links.length} links`, service);
+    const { rejoins } = this.options;
+    const paced = changed === "up" && rejoins?.paced(service);
+    const how = paced ? ", told at its rate" : "";
+    this.options.log(`path to ${service} ${changed}: ${links.length} links${how}`, service);
+    if (paced) return rejoins!.start(service, gen, links.sort(byRoom));
     for (const [room, peer] of links) await this.options.changed(room, peer, changed);
   }
 
@@ -118,3 +133,6 @@ export class PathWatch {
     return afterMs + 2 * this.options.intervalMs;
   }
 }
+
+/** The order paced links are told in: by room, so that it is the same on every return. */
+const byRoom = ([a]: [string, string], [b]: [string, string]) => (a < b ? -1 : a > b ? 1 : 0);

@@ -15,6 +15,7 @@ import {
   directoryEntry,
   historyMessage,
   selectHistory,
+  serviceOf,
   watchedByPath,
   type Context,
   type Decision,
@@ -112,9 +113,16 @@ export class RoomHandler {
     );
   }
 
-  /** XEP-0289: the path to the service of the room's peer `peer` went down or came back. */
-  async handlePathChange(room: string, peer: string, changed: "down" | "up"): Promise<void> {
-    await this.#run(room, (snapshot, ctx) => decidePathChange(snapshot, peer, changed, ctx));
+  /** XEP-0289: the path to the service of the room's peer `peer` went down or came back: the
+   * bytes this sent to that service directly (a rejoin's presences). */
+  async handlePathChange(room: string, peer: string, changed: "down" | "up"): Promise<number> {
+    let bytes = 0;
+    await this.#run(room, (snapshot, ctx) => {
+      const decided = decidePathChange(snapshot, peer, changed, ctx);
+      bytes = bytesTo(serviceOf(peer), decided.effects);
+      return decided;
+    });
+    return bytes;
   }
 
   /** XEP-0289: a service administrator's command about the room's link with `peer` (attach:
@@ -284,6 +292,16 @@ function linkChanges(before: Room, after: Room): [string, string | null, string 
     const to = after.links[peer]?.state ?? null;
     return from === to ? [] : [[peer, from, to] as [string, string | null, string | null]];
   });
+}
+
+/** The bytes of what `effects` send to `service` and its rooms directly. */
+function bytesTo(service: string, effects: readonly Effect[]): number {
+  let bytes = 0;
+  for (const e of effects) {
+    if (e.kind === "send" && serviceOf(e.stanza.attrs.to ?? "") === service)
+      bytes += Buffer.byteLength(e.stanza.toString());
+  }
+  return bytes;
 }
 
 /** The links whose coverage by the watch of their service's path changed: [peer, watched]. */

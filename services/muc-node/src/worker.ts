@@ -8,9 +8,10 @@ import { PathStore, RoomStore } from "@fedmuc/room-store";
 import { SpanKind, carrierOf, createRegistry, withSpan, type Logger } from "@fedmuc/telemetry";
 import { stripped, strippedFor, traceElement } from "@fedmuc/fmuc-core";
 import type { Element } from "@fedmuc/xmpp";
-import { federationOf, joinRetryDelay, startLinks } from "./federation.js";
+import { federationOf, joinRetryDelay, pacedRejoins, startLinks } from "./federation.js";
 import { Handoff } from "./handoff.js";
 import { PATH_TIMER, PathWatch } from "./path-watch.js";
+import { REJOIN_TIMER } from "./paced-rejoins.js";
 import { startHttp } from "./http.js";
 import {
   publishComponentMetrics,
@@ -98,30 +99,38 @@ export async function startWorker(config: Config, log: Logger): Promise<Worker> 
   };
   const links = startLinks(config, redisClient(null), onError, log.child({ module: "links" }), {
     send: sendToPeer,
-    // A path's check runs as a timer of the "link" from this service to the peer service.
     onTimer: (link, timer) =>
       timer.purpose === PATH_TIMER
         ? paths.due(link.peer, timer.joins)
-        : rooms.handleLinkTimer(link.room, link.peer, timer),
+        : timer.purpose === REJOIN_TIMER
+          ? paths.rejoinsDue(link.peer, timer.joins)
+          : rooms.handleLinkTimer(link.room, link.peer, timer),
     onResent: (link, stanzas) =>
       metrics.linkResent.inc({ peer_service: serviceOf(link.peer) }, stanzas),
     onSent: (_link, queuedAt) =>
       metrics.linkStanzaSeconds.observe({ direction: "out" }, (Date.now() - queuedAt) / 1000),
     onRateWait: (link) => metrics.linkRateWaits.inc({ peer_service: serviceOf(link.peer) }),
   });
+  const pathStore = new PathStore(redis, config.REDIS_KEY_PREFIX);
+  // A path's check and its paced rejoins run as timers of the "link" to the peer service.
+  const serviceTimer = (purpose: string) => (service: string, gen: number, afterMs: number) =>
+    links.schedule(
+      { room: config.XMPP_COMPONENT_DOMAIN, peer: service },
+      { purpose, joins: gen },
+      afterMs,
+    );
   const paths = new PathWatch({
-    store: new PathStore(redis, config.REDIS_KEY_PREFIX),
+    store: pathStore,
     domain: config.XMPP_COMPONENT_DOMAIN,
     intervalMs: config.FMUC_PING_INTERVAL_MS,
     maxMs: Math.max(config.FMUC_PING_INTERVAL_MS, config.FMUC_RETRY_MAX_MS),
     send: sendToPeer,
-    schedule: (service, gen, afterMs) =>
-      links.schedule(
-        { room: config.XMPP_COMPONENT_DOMAIN, peer: service },
-        { purpose: PATH_TIMER, joins: gen },
-        afterMs,
-      ),
+    schedule: serviceTimer(PATH_TIMER),
     changed: (room, peer, changed) => rooms.handlePathChange(room, peer, changed),
+    rejoins: pacedRejoins(config, redis, pathStore, {
+      schedule: serviceTimer(REJOIN_TIMER),
+      tell: (room, peer) => rooms.handlePathChange(room, peer, "up"),
+    }),
     log: (message, service) => log.info({ service }, message),
   });
   // The peer services an administrator detached: the rules consult them.
