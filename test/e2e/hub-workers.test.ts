@@ -1,7 +1,8 @@
 // A hub of two workers behind ejabberd (which hands each stanza to either) and three scripted
 // spokes of 50 rooms each (plain XEP-0289 peers, test/harness/scripted-spoke.ts): the links'
 // work spreads over both workers, and the links of a worker that dies move to the other, with
-// nothing lost and each room's order kept.
+// nothing lost and each room's order kept; and nothing of this service's own extensions reaches
+// those peers, which never offered them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "@fedmuc/muc-core";
 import { RoomStore } from "@fedmuc/room-store";
@@ -105,4 +106,10 @@ describe("a hub of two workers for three spokes of 50 rooms", () => {
     }
     expect(await bed.linkStanzas(survivor)).toBeGreaterThan(before);
   }, 60_000);
+
+  it("sends its plain XEP-0289 peers nothing of this service's own namespaces, joins and rejoins included", () => {
+    const received = bed.spokes.reduce((n, s) => n + s.bytesIn, 0);
+    expect(received).toBeGreaterThan(0);
+    for (const spoke of bed.spokes) expect(spoke.extensions.slice(0, 3)).toEqual([]);
+  });
 });

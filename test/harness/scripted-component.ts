@@ -5,6 +5,8 @@ import { once } from "node:events";
 import { ComponentConnection } from "@fedmuc/component";
 import type { Element } from "@fedmuc/xmpp";
 
+const OWN_NAMESPACES = "urn:fedmuc:";
+
 export interface ScriptedOptions {
   readonly componentPort: number;
   readonly domain: string;
@@ -15,6 +17,9 @@ export abstract class ScriptedComponent {
   /** Bytes of the stanzas sent and received. */
   bytesOut = 0;
   bytesIn = 0;
+  /** The stanzas received that carried anything of this service's own namespaces
+   * (urn:fedmuc:...): a plain XEP-0289 peer, which this one plays, must get none. */
+  readonly extensions: string[] = [];
   #connection: ComponentConnection | undefined;
   #waiters: (() => void)[] = [];
 
@@ -27,7 +32,9 @@ export abstract class ScriptedComponent {
       domain,
       password: secret,
       handler: async (stanza) => {
-        this.bytesIn += Buffer.byteLength(stanza.toString());
+        const text = stanza.toString();
+        this.bytesIn += Buffer.byteLength(text);
+        if (text.includes(OWN_NAMESPACES)) this.extensions.push(text);
         this.received(stanza);
         for (const wake of this.#waiters.splice(0)) wake();
       },

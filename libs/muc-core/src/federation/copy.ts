@@ -49,7 +49,9 @@ export function forNode(
     );
   if (subject) copy.append(xml("fmuc", { xmlns: NS.fmuc, from: subject.jid }));
   // The node's own occupant, shown back to it (5.1): if it left meanwhile, it stays gone there.
-  if (subject?.node === peer) copy.append(xml("own", { xmlns: NS.fedmuc }));
+  // Only a node of this service, which runs a session on the link, is told so: a plain peer
+  // gets nothing of this service's namespace.
+  if (subject?.node === peer && link.session) copy.append(xml("own", { xmlns: NS.fedmuc }));
   if (link.role === "upstream" && stanza.name === "presence" && stanza.attrs.type === undefined) {
     copy.append(xml("x", { xmlns: NS.muc }), pathElement(below));
     // Primary-replica: the joined node is asked to echo this node's messages back.

@@ -64,6 +64,18 @@ describe("XEP-0289 link sessions", () => {
     );
     expect(hub.room.links[SPOKE]!.session).toBeUndefined();
     expect(hub.outbox.every((el) => el.getChild("seq", NS.fedmuc) === undefined)).toBe(true);
+    // Nothing of this service's namespace either: its occupant shown back (5.1) is plain.
+    const shownBack = hub.outbox.filter((el) => el.attrs.from === `${HUB}/Hamlet`);
+    expect(shownBack).toHaveLength(1);
+    expect(hub.outbox.filter((el) => el.toString().includes(NS.fedmuc))).toEqual([]);
+  });
+
+  it("a node of this service is told which occupant shown back is its own", () => {
+    const { hub, spoke } = world();
+    spoke.step(join(HAMLET, SPOKE, "Hamlet"));
+    hub.step(spoke.outbox[0]!.toString());
+    const shownBack = hub.outbox.filter((el) => el.attrs.from === `${HUB}/Hamlet`);
+    expect(shownBack.map((el) => el.getChild("own", NS.fedmuc) !== undefined)).toEqual([true]);
   });
 
   it("a peer of another implementation that joins again (the muc element, no list) gets the room's state again; a change of its presence does not", () => {
