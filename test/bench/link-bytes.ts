@@ -53,7 +53,7 @@ export async function bytesPerMessage(
 
 /** Sends the bodies from the hub's occupant or the first spoke occupant; resolves once every
  * occupant, on both sides, has them all. */
-async function send(a: Audience, sender: Sender, bodies: readonly string[]): Promise<void> {
+export async function send(a: Audience, sender: Sender, bodies: readonly string[]): Promise<void> {
   const arrived = heardBy(a.spoke, bodies, 120_000);
   for (const body of bodies) {
     if (sender === "hub") await sendGroupchat(a.hub, a.hubRoom, body);

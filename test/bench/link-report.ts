@@ -2,12 +2,16 @@
 // test/bench/links-results.md.
 import { ACCEPTANCE } from "../harness/acceptance.js";
 import type { ScenarioResult } from "../harness/outage-scenario.js";
+import { PARTS } from "@fedmuc/fmuc-core";
+import type { Accounted } from "./link-account.js";
+import type { Path } from "./link-audience.js";
 import type { BytesRow } from "./link-bytes.js";
 import { appendRun, type RunMeta } from "./report.js";
 import type { ThroughputRow } from "./link-throughput.js";
 
 export interface LinkFigures {
   bytes: BytesRow[];
+  account: Record<Path, Accounted>;
   slow: ThroughputRow[];
   resync: { outageS: number; result: ScenarioResult }[];
   slowRate: number;
@@ -19,6 +23,9 @@ Written by \`npm run bench:links\` (test/bench/links.ts); each run appends a sec
 (Prosody each, real S2S across the link shaper), this service as each site's MUC with its own
 Redis. Bytes are the shaper's payload bytes, both directions (S2S stream and dialback included).
 
+- one message, part by part: the stanza that carried one message of the hub's occupant across
+  the shaper toward the spoke (S2S is plain text on the bed), on each path with one spoke user;
+  its parts (libs/fmuc-core/src/account.ts) as serialized again, and its bytes as it crossed.
 - bytes per message: a room at the hub with one occupant there and N anonymous users of the
   spoke's server; federated: they are in the spoke's room (this service, FMUC_UPSTREAM the hub's);
   direct: they are in the hub's room themselves, over S2S (no spoke service: the peer). Each side
@@ -44,6 +51,19 @@ function bytesTable(rows: BytesRow[]): string[] {
         `| ${r.occupants} | ${r.sender} | ${fmt(r.perMessage.federated)} | ` +
         `${fmt(r.perMessage.direct)} | ${fmt(r.perMessage.direct / r.perMessage.federated, 2)} |`,
     ),
+  ];
+}
+
+function accountTable(account: Record<Path, Accounted>): string[] {
+  const { federated, direct } = account;
+  const row = (part: string, f: number, d: number) => `| ${part} | ${f} | ${d} |`;
+  return [
+    "| part | link copy B (federated) | plain copy B (direct) |",
+    "| --- | ---: | ---: |",
+    ...PARTS.map((p) => row(p, federated.account[p], direct.account[p])),
+    row("**as it crossed**", federated.wire, direct.wire),
+    "",
+    `Link copy / plain copy: ${fmt(federated.wire / direct.wire, 2)}`,
   ];
 }
 
@@ -89,6 +109,10 @@ function resyncTable(runs: LinkFigures["resync"]): string[] {
 
 export function linksReport(f: LinkFigures, meta: RunMeta, file: string): void {
   const body = [
+    "One message from the hub's occupant, its stanza toward the spoke, part by part:",
+    "",
+    ...accountTable(f.account),
+    "",
     "Bytes over the link per groupchat message:",
     "",
     ...bytesTable(f.bytes),

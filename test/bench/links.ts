@@ -1,5 +1,6 @@
 // Link benchmark on the two-site bed (this service as each site's MUC, real S2S across the link
-// shaper): bytes over the link per groupchat message with 1, 10 and 100 spoke occupants, against
+// shaper): one message's stanza on the link, part by part, against one plain copy of it; bytes
+// over the link per groupchat message with 1, 10 and 100 spoke occupants, against
 // the same users joined to the hub's room directly over S2S (same run); the time to resync after
 // outages of the acceptance scenario; the throughput a 9.6 kbit/s link reaches, against the direct
 // path. Reports figures, asserts nothing; appends them to test/bench/links-results.md.
@@ -10,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { ACCEPTANCE, withAcceptanceBed } from "../harness/acceptance.js";
 import { ROOMS, TALK, startFederatedSites, type FederatedSites } from "../harness/fmuc.js";
 import { runScenario, type ScenarioResult } from "../harness/outage-scenario.js";
+import { oneMessage } from "./link-account.js";
 import { bytesPerMessage } from "./link-bytes.js";
 import { linksReport } from "./link-report.js";
 import { throughput } from "./link-throughput.js";
@@ -40,7 +42,10 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0] ?? NaN;
   const s = SETTINGS;
   say(`bytes per message: ${s.occupants.join(", ")} spoke occupants, ${s.messages} messages`);
-  const bytes = await onBed((bed) => bytesPerMessage(bed, s.occupants, s.messages, s.bodyChars));
+  const { bytes, account } = await onBed(async (bed) => ({
+    bytes: await bytesPerMessage(bed, s.occupants, s.messages, s.bodyChars),
+    account: await oneMessage(bed, s.bodyChars),
+  }));
   say(`throughput: a burst of ${s.burst} at ${s.slowRate} bit/s`);
   const slow = await onBed((bed) =>
     throughput(bed, s.slowRate, s.slowLatencyMs, s.burst, s.burstBodyChars),
@@ -67,7 +72,7 @@ async function main(): Promise<void> {
     `${ACCEPTANCE.intervalMs} ms per occupant; Node ${process.version}; load average before ` +
     loadBefore.toFixed(2);
   linksReport(
-    { bytes, slow, resync, slowRate: s.slowRate },
+    { bytes, account, slow, resync, slowRate: s.slowRate },
     {
       command: commandLine(),
       nproc: availableParallelism(),

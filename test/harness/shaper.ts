@@ -82,7 +82,7 @@ class Pipe {
       const { data } = this.queue.shift()!;
       this.to.write(data);
       this.queued -= data.length;
-      this.shaper.count(this.direction, data.length);
+      this.shaper.delivered(this.direction, data);
     }
     if (this.queued <= HIGH_WATER && this.from.isPaused()) this.from.resume();
     const next = this.queue[0];
@@ -95,6 +95,7 @@ export class LinkShaper {
   private latency = 0;
   private readonly buckets = { hubToSpoke: new TokenBucket(), spokeToHub: new TokenBucket() };
   private counters = zero();
+  private recording: Record<Direction, Buffer[]> | undefined;
   private readonly connections = new Set<{ sockets: Socket[]; pipes: Pipe[] }>();
   private readonly servers: Record<Site, Server>;
   private up = false;
@@ -183,8 +184,25 @@ export class LinkShaper {
     return this.buckets[direction];
   }
 
-  count(direction: Direction, bytes: number): void {
-    this.counters[direction].bytes += bytes;
+  delivered(direction: Direction, data: Buffer): void {
+    this.counters[direction].bytes += data.length;
+    this.recording?.[direction].push(data);
+  }
+
+  /** Keeps what is delivered in each direction from now on (S2S here is plain text), until
+   * `recorded` hands it over: to see the stanzas as they crossed. */
+  record(): void {
+    this.recording = { hubToSpoke: [], spokeToHub: [] };
+  }
+
+  /** What was delivered in each direction since `record`, as text; the recording stops. */
+  recorded(): Record<Direction, string> {
+    const { hubToSpoke = [], spokeToHub = [] } = this.recording ?? {};
+    this.recording = undefined;
+    return {
+      hubToSpoke: Buffer.concat(hubToSpoke).toString("utf8"),
+      spokeToHub: Buffer.concat(spokeToHub).toString("utf8"),
+    };
   }
 
   close(): Promise<void> {

@@ -1,5 +1,6 @@
 // XEP-0289's wire format and this service's elements for it (README.md); the rules that use them
 // are in libs/muc-core/src/federation.
+export * from "./account.js";
 export * from "./allow-list.js";
 export * from "./payload.js";
 export * from "./peer-rates.js";
