@@ -98,7 +98,17 @@ function linkSpace(connect: () => RedisClient) {
     ).finally(() => events.close());
     return { done };
   };
-  return { append, commit, linkState, dispatcher, listen, outbox, storePrefix, redis: connect() };
+  return {
+    append,
+    commit,
+    linkState,
+    dispatcher,
+    listen,
+    outbox,
+    storePrefix,
+    queuePrefix,
+    redis: connect(),
+  };
 }
 
 /** A sender that records what it sends and resolves `done` once `expected` distinct bodies were

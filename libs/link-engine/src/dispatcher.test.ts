@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Element } from "@fedmuc/xmpp";
 import { LINK, numbered, recorder, startLinkSpaces } from "../../../test/harness/link-space.js";
-import type { TimerKey } from "./dispatcher.js";
-import type { Link } from "./link.js";
+import { LINK_QUEUE, type TimerKey } from "./dispatcher.js";
+import { LINK_SHARDS, shardPrefix, type Link } from "./link.js";
 
 let spaces: Awaited<ReturnType<typeof startLinkSpaces>>;
 beforeAll(async () => {
@@ -32,6 +32,29 @@ describe("LinkDispatcher", () => {
     // An emptied outbox is no key at all: an idle link costs no stream.
     expect(await redis.exists(outbox.key(LINK))).toBe(0);
   });
+
+  it("keeps each shard's stream of job events short, however many jobs ran", async () => {
+    const { dispatcher, redis, queuePrefix } = space();
+    const JOBS = 2_000; // some 3 events each: a few hundred a shard, more than it keeps
+    let fired = 0;
+    let allFired!: () => void;
+    const done = new Promise<void>((resolve) => (allFired = resolve));
+    const d = dispatcher(async () => {}, {
+      onTimer: async () => void (++fired === JOBS && allFired()),
+    });
+    d.start();
+    const links = Array.from({ length: JOBS }, (_, i) => ({ ...LINK, peer: `p${i}@${LINK.peer}` }));
+    await Promise.all(links.map((l) => d.schedule(l, { purpose: "ping", joins: 1 }, 0)));
+    await done;
+    await d.close();
+    const lengths = await Promise.all(
+      Array.from({ length: LINK_SHARDS }, (_, i) =>
+        redis.xlen(`${shardPrefix(queuePrefix, i)}:${LINK_QUEUE}:events`),
+      ),
+    );
+    expect(lengths.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    for (const n of lengths) expect(n).toBeLessThanOrEqual(250);
+  }, 60_000);
 
   it("retries a failing link with backoff, losing and reordering nothing", async () => {
     const { append, dispatcher } = space();

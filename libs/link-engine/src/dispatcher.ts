@@ -60,6 +60,9 @@ export interface DispatcherOptions {
   readonly onRateWait?: (link: Link, waitMs: number) => void;
 }
 
+/** About how many job events each shard's event stream keeps. */
+const EVENTS_KEPT = 100;
+
 const DELIVER = "deliver";
 const TIMER = "timer";
 const TIMEOUT = "timeout";
@@ -126,7 +129,10 @@ export class LinkDispatcher {
         : {}),
     });
     const shards = Array.from({ length: LINK_SHARDS }, (_, i) => shardPrefix(prefix, i));
-    this.#queues = shards.map((prefix) => new Queue(LINK_QUEUE, { connection, prefix }));
+    // BullMQ's stream of job events is for listeners (QueueEvents), which see events as they
+    // come; nothing here reads back, so it is kept short rather than 10,000 events a shard.
+    const streams = { events: { maxLen: EVENTS_KEPT } };
+    this.#queues = shards.map((prefix) => new Queue(LINK_QUEUE, { connection, prefix, streams }));
     const concurrency = Math.ceil((options.concurrency ?? 64) / LINK_SHARDS);
     this.#workers = shards.map(
       (prefix) =>
