@@ -19,10 +19,13 @@ import { connectRedis } from "../harness/redis.js";
 import { linksOf, waitForLog, waitForLogWhere } from "../harness/service.js";
 
 const NAMES = ["north", "south", "east"];
+// Checks a few seconds apart: a check unanswered by the next one takes the path down, and on a
+// machine busy with other suites a round trip over S2S can take more than a second (seen: the
+// path down again right after its return, every link with it).
 const TIMERS = {
-  FMUC_JOIN_TIMEOUT_MS: "1500",
-  FMUC_RETRY_MAX_MS: "2000",
-  FMUC_PING_INTERVAL_MS: "1000",
+  FMUC_JOIN_TIMEOUT_MS: "3000",
+  FMUC_RETRY_MAX_MS: "3000",
+  FMUC_PING_INTERVAL_MS: "3000",
 };
 
 let bed: FederatedSites<"alice" | "hamlet">;
