@@ -45,8 +45,8 @@ if ARGV[5] == '1' then
     redis.call('HDEL', KEYS[1], 'b:' .. head[1])
   end
   local mine = tonumber(redis.call('ZSCORE', KEYS[2], ARGV[6]))
-  local waiting = redis.call('ZCARD', KEYS[2])
   if not mine then
+    local waiting = redis.call('ZCARD', KEYS[2])
     if waiting == 0 and tokens >= need then
       wait = 0
     else

@@ -102,8 +102,9 @@ export function pacedRejoins(
     store,
     paced: (service) => rates.shapeOf(link(service)) !== undefined,
     pay: async (service, bytes) => {
-      const shape = rates.shapeOf(link(service));
-      return shape ? rates.charge(link(service), shape, "presence", bytes) : 0;
+      const payer = link(service);
+      const shape = rates.shapeOf(payer);
+      return shape ? rates.charge(payer, shape, "presence", bytes) : 0;
     },
     schedule,
     tell,

@@ -47,16 +47,18 @@ export class PacedRejoins {
    * until the rate makes it wait (it runs again then) or the queue is empty. */
   async due(service: string, gen: number): Promise<void> {
     const { store, pay, schedule, tell } = this.options;
+    // Read once a turn, then kept here; written for the next turn as each link is told (a turn
+    // that stops between a payment and that write pays it once more: a rejoin's bytes, no loss).
+    let owed = await store.owed(service);
     for (let told = 0; told < PER_RUN; told++) {
-      const owed = await store.owed(service);
       if (owed > 0) {
         const waitMs = await pay(service, owed);
         if (waitMs > 0) return schedule(service, gen, waitMs);
-        await store.owe(service, 0);
       }
       const next = await store.nextRejoin(service);
-      if (!next) return;
-      await store.owe(service, await tell(...next));
+      if (!next) return store.owe(service, 0);
+      owed = await tell(...next);
+      await store.owe(service, owed);
     }
     await schedule(service, gen, 0);
   }

@@ -121,10 +121,10 @@ export class PathWatch {
   async #changed(service: string, gen: number, changed: "down" | "up"): Promise<void> {
     const links = await this.options.store.links(service);
     const { rejoins } = this.options;
-    const paced = changed === "up" && rejoins?.paced(service);
+    const paced = changed === "up" && rejoins?.paced(service) ? rejoins : undefined;
     const how = paced ? ", told at its rate" : "";
     this.options.log(`path to ${service} ${changed}: ${links.length} links${how}`, service);
-    if (paced) return rejoins!.start(service, gen, links.sort(byRoom));
+    if (paced) return paced.start(service, gen, links.sort(byRoom));
     for (const [room, peer] of links) await this.options.changed(room, peer, changed);
   }
 
